@@ -1,0 +1,62 @@
+# Throughcare: `make demo` runs it, `make test` tests it. Both bootstrap what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/throughcare
+PYTEST_ARGS ?=
+# Tests run in a time zone far from the UK's, so a naive date shows up as a failure.
+TEST_ENV := THROUGHCARE_TIME_ZONE=Pacific/Auckland TZ=Pacific/Auckland THROUGHCARE_DATA_DIR=$(CURDIR)/data/test
+
+.PHONY: demo test test-sqlite test-postgres bootstrap assets lint check bench bench-quick clean
+
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Throughcare needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+throughcare/static/vendor/.built: node_modules/.installed throughcare/core/assets.py
+	$(BIN)/python -m throughcare.core.assets
+	touch $@
+
+bootstrap: $(BIN)/.installed throughcare/static/vendor/.built
+
+assets: bootstrap
+
+demo: bootstrap
+	$(BIN)/throughcare migrate --demo
+	$(BIN)/throughcare demo-world --people 500 --seed 1 --if-empty
+	$(BIN)/throughcare serve --host 127.0.0.1 --port 8000
+
+lint: bootstrap
+	$(BIN)/ruff check throughcare tests benchmarks
+	$(TEST_ENV) DJANGO_SETTINGS_MODULE=throughcare.settings $(BIN)/django-admin makemigrations --check --dry-run
+
+test-sqlite: bootstrap
+	@echo "== Test suite on SQLite =="
+	$(TEST_ENV) DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: bootstrap
+	@if $(BIN)/python -m throughcare.core.pgcheck "$(PG_TEST_URL)"; then \
+		echo "== Test suite on PostgreSQL ($(PG_TEST_URL)) =="; \
+		$(TEST_ENV) DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest $(PYTEST_ARGS); \
+	else \
+		echo "SKIPPED: the PostgreSQL leg of the test suite: no PostgreSQL server answered at $(PG_TEST_URL)."; \
+		echo "         Start one (or set PG_TEST_URL) to run the suite against PostgreSQL too."; \
+	fi
+
+test: lint test-sqlite test-postgres
+
+bench-quick: bootstrap
+	$(BIN)/python benchmarks/run.py --quick
+
+bench: bootstrap
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) node_modules throughcare/static/vendor staticfiles data/test

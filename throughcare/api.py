@@ -1,0 +1,109 @@
+"""The JSON API, versioned at /api/v1, with one error envelope:
+
+    {"error": {"code": "...", "message": "...", "fields": {"field": "message"}}}
+"""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+
+from throughcare.accounts.actions import user_for_token
+from throughcare.core.errors import ThroughcareError
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+            request.throughcare.actor = user
+        return user
+
+
+api = NinjaAPI(
+    title="Throughcare API",
+    version="1",
+    description="The shared recovery record. Every call needs `Authorization: Bearer <token>` "
+    "(create one with `throughcare token create USERNAME`). A person you may not see is "
+    "answered exactly as a person who does not exist: 404.",
+    auth=BearerToken(),
+    urls_namespace="api-v1",
+    docs_url="/docs",
+)
+
+
+def envelope(request, status: int, code: str, message: str, fields: dict | None = None):
+    return api.create_response(request, {"error": {"code": code, "message": message, "fields": fields or {}}},
+                               status=status)
+
+
+def _field_name(loc) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "form"}:
+        parts = parts[1:]
+        # django-ninja puts the parameter's own name first for bodies ("payload"); drop it.
+        if len(parts) > 1 and parts[0] in {"payload", "data", "body"}:
+            parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": "This field is required",
+    "date_from_datetime_parsing": "Enter a real date in the format YYYY-MM-DD",
+    "date_parsing": "Enter a real date in the format YYYY-MM-DD",
+    "date_from_datetime_inexact": "Enter a date without a time, in the format YYYY-MM-DD",
+    "extra_forbidden": "This field is not recognised",
+    "bool_parsing": "Enter true or false",
+    "string_type": "Enter text",
+    "int_parsing": "Enter a whole number",
+    "uuid_parsing": "Enter a valid id",
+}
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation(request, exc: NinjaValidationError):
+    fields = {}
+    for error in exc.errors:
+        name = _field_name(error.get("loc", ()))
+        fields.setdefault(name, _PYDANTIC_MESSAGES.get(error.get("type", ""), error.get("msg", "Invalid value")))
+    return envelope(request, 422, "validation_error", "There is a problem with what was sent", fields)
+
+
+@api.exception_handler(ThroughcareError)
+def _domain(request, exc: ThroughcareError):
+    return envelope(request, exc.status, exc.code, exc.message, exc.fields)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return envelope(request, 401, "unauthenticated", "Send a valid token: Authorization: Bearer <token>")
+
+
+@api.exception_handler(HttpError)
+def _http(request, exc: HttpError):
+    code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+    return envelope(request, exc.status_code, code, str(exc))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request, exc: Exception):
+    import logging
+
+    logging.getLogger("throughcare.api").exception("unhandled error in %s", request.path)
+    return envelope(request, 500, "server_error", "Something went wrong. It has been logged; try again later.")
+
+
+def _mount() -> None:
+    from throughcare.episodes.api import router as episodes_router
+    from throughcare.journey.api import router as journey_router
+    from throughcare.people.api import router as people_router
+
+    api.add_router("/", people_router)
+    api.add_router("/", journey_router)
+    api.add_router("/", episodes_router)
+
+
+_mount()

@@ -1,0 +1,197 @@
+"""Writing the audit trail.
+
+Reads are noted on the request context as they happen (`record_access`) and written
+as one entry when the response is ready (AuditMiddleware). A write action calls
+`record_action` inside its own transaction, so the write and its entry commit
+together; that entry also carries the reads the request made before it. Outside a
+request (the command line), each call writes its entry at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from throughcare.audit import chain
+from throughcare.audit.models import ZERO_HASH, AuditCheckpoint, AuditEntry
+from throughcare.core.context import RequestContext, current
+
+#: A checkpoint is signed every this many entries (and on demand by the command line).
+CHECKPOINT_EVERY = 1000
+
+
+@dataclass
+class Access:
+    action: str
+    outcome: str = "allowed"
+    person_id: uuid.UUID | None = None
+    subjects: list[str] = field(default_factory=list)
+    resource: str = ""
+    resource_id: str = ""
+    categories: list[str] = field(default_factory=list)
+    purpose: str = ""
+    lawful_basis: str = ""
+    reason: str = ""
+    recipient_agency: str = ""
+    write: bool = False
+
+
+def _actor_fields(actor) -> dict:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return {"user_id": None, "username": "" if actor is None else "anonymous", "role": "",
+                "agency_id": "", "agency_name": ""}
+    staff = getattr(actor, "_staff_cache", None)
+    if staff is None:
+        try:
+            staff = actor.staff
+        except Exception:  # a user with no agency  # noqa: BLE001
+            staff = None
+    return {
+        "user_id": actor.pk,
+        "username": actor.get_username(),
+        "role": staff.role if staff else "",
+        "agency_id": str(staff.agency_id) if staff else "",
+        "agency_name": staff.agency.name if staff else "",
+    }
+
+
+def _merge(accesses: list[Access]) -> Access:
+    """One entry for a request: the write if there is one, else the first read, naming every subject."""
+    primary = next((access for access in accesses if access.write), accesses[0])
+    subjects: list[str] = []
+    categories: list[str] = []
+    for access in accesses:
+        for subject in ([str(access.person_id)] if access.person_id else []) + list(access.subjects):
+            if subject not in subjects:
+                subjects.append(subject)
+        for category in access.categories:
+            if category not in categories:
+                categories.append(category)
+    merged = Access(**{**primary.__dict__})
+    merged.subjects = subjects if len(subjects) > 1 or not primary.person_id else []
+    merged.categories = categories
+    if len(accesses) > 1:
+        merged.reason = "; ".join(filter(None, [primary.reason] + [
+            f"{a.action} {a.outcome}" for a in accesses if a is not primary]))[:300]
+    return merged
+
+
+def _insert(values: dict) -> int:
+    values["content_hash"] = chain.content_hash(values)
+    if connection.vendor == "postgresql":
+        # The BEFORE INSERT trigger (migration 0002) takes the chain lock, assigns seq
+        # and fills prev_hash and chain_hash, so concurrent writers cannot fork the chain.
+        entry = AuditEntry.objects.create(**values)
+        return entry.seq
+    # SQLite: writers are serialised (IMMEDIATE transactions); one statement reads the
+    # previous chain hash and links to it through the tc_chain() function registered
+    # on every connection (throughcare.audit.apps).
+    table = AuditEntry._meta.db_table
+    columns = [f.column for f in AuditEntry._meta.concrete_fields if f.name not in {"seq", "prev_hash", "chain_hash"}]
+    params = []
+    for f in AuditEntry._meta.concrete_fields:
+        if f.column in columns:
+            params.append(f.get_db_prep_save(values.get(f.attname, f.get_default()), connection))
+    last = f"COALESCE((SELECT chain_hash FROM {table} ORDER BY seq DESC LIMIT 1), '{ZERO_HASH}')"
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}, prev_hash, chain_hash) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}, {last}, tc_chain({last}, %s))"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, values["content_hash"]])
+        return cursor.lastrowid
+
+
+def _write(actor, ctx: RequestContext | None, access: Access) -> int:
+    values = {
+        "at": timezone.now(),
+        "request_id": ctx.request_id if ctx else uuid.uuid4().hex,
+        "channel": ctx.channel if ctx else "cli",
+        "client_address": ctx.client_address if ctx else "",
+        **_actor_fields(actor),
+        "person_id": access.person_id,
+        "subjects": [str(s) for s in access.subjects],
+        "action": access.action,
+        "resource": access.resource,
+        "resource_id": str(access.resource_id or ""),
+        "categories": sorted(access.categories),
+        "purpose": access.purpose,
+        "lawful_basis": access.lawful_basis,
+        "outcome": access.outcome,
+        "reason": access.reason[:300],
+        "recipient_agency": access.recipient_agency,
+    }
+    with transaction.atomic():
+        seq = _insert(values)
+        if seq % CHECKPOINT_EVERY == 0:
+            write_checkpoint()
+    return seq
+
+
+def record_access(*, actor, action: str, person_id=None, outcome: str = "allowed", categories: Iterable[str] = (),
+                  purpose: str = "", lawful_basis: str = "", reason: str = "", resource: str = "person",
+                  resource_id: str = "", subjects: Iterable = (), recipient_agency: str = "") -> None:
+    """Note a read (or a denied read). Within a request it is written when the response is ready."""
+    access = Access(action=action, outcome=outcome, person_id=person_id, categories=list(categories),
+                    purpose=purpose, lawful_basis=lawful_basis, reason=reason, resource=resource,
+                    resource_id=str(resource_id or ""), subjects=[str(s) for s in subjects],
+                    recipient_agency=recipient_agency)
+    ctx = current()
+    if ctx is None:
+        _write(actor, None, access)
+        return
+    ctx.pending.append(access)
+    ctx.actor = actor
+
+
+def disclose(categories: Iterable[str]) -> None:
+    """Name the categories the request's latest read disclosed, once the caller knows them."""
+    ctx = current()
+    if ctx is not None and ctx.pending:
+        ctx.pending[-1].categories = list(categories)
+
+
+def record_action(*, actor, action: str, person_id=None, resource: str = "", resource_id: str = "",
+                  categories: Iterable[str] = (), purpose: str = "", lawful_basis: str = "", reason: str = "",
+                  recipient_agency: str = "") -> None:
+    """Write the entry for a write, inside the caller's transaction, with the request's earlier reads."""
+    access = Access(action=action, person_id=person_id, resource=resource, resource_id=str(resource_id or ""),
+                    categories=list(categories), purpose=purpose, lawful_basis=lawful_basis, reason=reason,
+                    recipient_agency=recipient_agency, write=True)
+    ctx = current()
+    if ctx is None:
+        _write(actor, None, access)
+        return
+    pending, ctx.pending = ctx.pending, []
+    # Reads of the same person that led up to this write are folded into its entry.
+    _write(actor, ctx, _merge([*pending, access]) if pending else access)
+    ctx.audited = True
+
+
+def flush(ctx: RequestContext) -> None:
+    """Write the request's remaining reads as one entry (called once the response is ready)."""
+    if not ctx.pending:
+        return
+    pending, ctx.pending = ctx.pending, []
+    _write(getattr(ctx, "actor", None), ctx, _merge(pending))
+    ctx.audited = True
+
+
+def write_checkpoint() -> AuditCheckpoint | None:
+    last = AuditEntry.objects.order_by("-seq").values("seq", "chain_hash").first()
+    if last is None:
+        return None
+    now = timezone.now()
+    return AuditCheckpoint.objects.create(
+        seq=last["seq"], chain_hash=last["chain_hash"], created_at=now,
+        signature=chain.sign_checkpoint(last["seq"], last["chain_hash"], now),
+    )
+
+
+def signing_key_configured() -> bool:
+    return bool(settings.AUDIT_SIGNING_KEY)

@@ -1,0 +1,203 @@
+"""The `throughcare` command. Every command honours DATABASE_URL (see docs/configuration.md)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+app = typer.Typer(help="Throughcare: a shared recovery record for drug and alcohol partnerships.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+agency_app = typer.Typer(help="Agencies in the partnership.", no_args_is_help=True)
+user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+app.add_typer(agency_app, name="agency")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+app.add_typer(audit_app, name="audit")
+console = Console()
+err = Console(stderr=True)
+
+
+def setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "throughcare.settings")
+    import django
+
+    django.setup()
+
+
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]{message}[/red]")
+    raise typer.Exit(code)
+
+
+def _validation(exc) -> None:
+    fail("; ".join(f"{field}: {message}" for field, message in exc.fields.items()) or exc.message, 2)
+
+
+@app.command()
+def migrate(demo: bool = typer.Option(False, "--demo", help="Mark this database as a demo (synthetic data only)")):
+    """Prepare the database: create or update every table."""
+    setup()
+    from django.core.management import call_command
+
+    from throughcare.core.models import DatabaseMark
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if demo:
+        from throughcare.people.models import Person
+
+        if not DatabaseMark.is_demo() and Person.objects.exists():
+            fail("This database already holds people and is not a demo: it will not be marked as one.")
+        DatabaseMark.objects.get_or_create(key=DatabaseMark.DEMO)
+    console.print("Database ready" + (" (marked as a demo)" if demo else ""))
+
+
+@app.command("demo-world")
+def demo_world(people: int = typer.Option(200, "--people", min=0, help="How many people"),
+               seed: int = typer.Option(1, "--seed", help="Random seed: the same seed builds the same world"),
+               batch_size: int = typer.Option(2000, "--batch-size", min=100),
+               if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing if the database already has people")):
+    """Fill a demo database with a realistic synthetic partnership."""
+    setup()
+    from throughcare.core.demo import build_world
+    from throughcare.core.models import DatabaseMark
+
+    if not DatabaseMark.is_demo():
+        fail("This database is not marked as a demo. Refusing to add synthetic people to it.\n"
+             "For a new demo database run: throughcare migrate --demo")
+    from throughcare.people.models import Person
+
+    if if_empty and Person.objects.exists():
+        console.print("The demo database already has people: leaving it as it is.")
+        _print_sign_ins()
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=err, transient=not sys.stderr.isatty()) as progress:
+        task = progress.add_task("Building people", total=people)
+        summary = build_world(people=people, seed=seed, batch_size=batch_size,
+                              progress=lambda n: progress.advance(task, n))
+    console.print(f"Demo world: {summary.agencies} agencies, {summary.staff} staff, {summary.people} people, "
+                  f"{summary.episodes} episodes, {summary.events} events")
+    _print_sign_ins()
+
+
+def _print_sign_ins() -> None:
+    from throughcare.core.demo import DEMO_PASSWORD, STAFF
+
+    console.print(f"Demo sign-ins, all with the password [bold]{DEMO_PASSWORD}[/bold]:")
+    table = Table()
+    table.add_column("username")
+    table.add_column("role")
+    seen = set()
+    for username, _index, role, *_ in STAFF:
+        if role not in seen:
+            seen.add(role)
+            table.add_row(username, role.label)
+    console.print(table)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000,
+          workers: int = typer.Option(0, help="Run gunicorn with this many workers (production); 0 = development server")):
+    """Serve Throughcare over HTTP."""
+    setup()
+    if workers:
+        os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "throughcare.wsgi:application",  # noqa: S606
+                                   "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-"])
+    from django.core.management import call_command
+
+    console.print(f"Throughcare is running at [bold]http://{host}:{port}/[/bold] (Ctrl+C to stop)")
+    call_command("runserver", f"{host}:{port}", use_reloader=False)
+
+
+@agency_app.command("create")
+def agency_create(name: str, kind: str = typer.Option(..., help="e.g. community_treatment, prison, probation"),
+                  area: str = ""):
+    """Add an agency to the partnership."""
+    setup()
+    from throughcare.agencies.actions import create_agency
+    from throughcare.core.errors import ValidationFailed
+
+    try:
+        agency = create_agency(actor=None, name=name, kind=kind, area=area)
+    except ValidationFailed as exc:
+        _validation(exc)
+    console.print(f"Agency created: {agency.name} ({agency.pk})")
+
+
+@user_app.command("create")
+def user_create(username: str = typer.Option(..., "--username"), agency: str = typer.Option(..., "--agency"),
+                role: str = typer.Option(..., "--role"), first_name: str = "", last_name: str = "",
+                password: str = typer.Option("", "--password", help="Leave empty to be asked")):
+    """Add a member of staff to an agency, with a role."""
+    setup()
+    from throughcare.agencies.actions import create_staff
+    from throughcare.core.errors import ValidationFailed
+
+    if not password and sys.stdin.isatty():
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        staff = create_staff(actor=None, username=username, agency=agency, role=role, password=password or None,
+                             first_name=first_name, last_name=last_name)
+    except ValidationFailed as exc:
+        _validation(exc)
+    console.print(f"User created: {staff.user.username}, {staff.get_role_display()} at {staff.agency.name}")
+
+
+@token_app.command("create")
+def token_create(username: str, label: str = ""):
+    """Print a new API token for USERNAME (shown once)."""
+    setup()
+    from throughcare.accounts.actions import create_token
+    from throughcare.core.errors import ValidationFailed
+
+    try:
+        key = create_token(actor=None, username=username, label=label)
+    except ValidationFailed as exc:
+        _validation(exc)
+    print(key)
+
+
+@audit_app.command("verify")
+def audit_verify(checkpoints: Path | None = typer.Option(None, help="Checkpoints exported earlier (JSON lines)")):
+    """Check the audit trail for edited, deleted, re-ordered or truncated entries."""
+    setup()
+    from throughcare.audit.verify import load_checkpoints, verify
+
+    report = verify(external=load_checkpoints(checkpoints) if checkpoints else None)
+    for problem in report.problems[:50]:
+        err.print(f"[red]{problem}[/red]")
+    if report.ok:
+        console.print(f"Audit trail intact: {report.entries} entries, {report.checkpoints} checkpoints verified")
+    else:
+        fail(f"Audit trail damaged: {len(report.problems)} problem(s) in {report.entries} entries")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(export: Path | None = typer.Option(None, help="Append the checkpoint to this file")):
+    """Sign a checkpoint at the newest entry (run it on a schedule; export the file elsewhere)."""
+    setup()
+    from throughcare.audit.verify import export_checkpoint
+    from throughcare.audit.recorder import write_checkpoint
+
+    checkpoint = write_checkpoint()
+    if checkpoint is None:
+        fail("The audit trail is empty")
+    if export:
+        export_checkpoint(checkpoint, export)
+    console.print(f"Checkpoint at entry {checkpoint.seq}: {checkpoint.chain_hash}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""The request context: who is acting, from where, under which request id.
+
+Set by RequestContextMiddleware for web and API requests and by the command line
+for commands, so that actions and the audit recorder never need the request.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RequestContext:
+    request_id: str
+    client_address: str = ""
+    channel: str = "web"  # web | api | cli
+    #: Access facts gathered during the request; the audit recorder writes them as one entry.
+    pending: list = field(default_factory=list)
+    audited: bool = False
+    #: The user the pending reads were made by.
+    actor: object = None
+
+
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("throughcare_request", default=None)
+
+
+def current() -> RequestContext | None:
+    return _current.get()
+
+
+@contextmanager
+def request_context(*, channel: str, client_address: str = "", request_id: str | None = None) -> Iterator[RequestContext]:
+    ctx = RequestContext(request_id=request_id or uuid.uuid4().hex, client_address=client_address, channel=channel)
+    token = _current.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current.reset(token)

@@ -1,0 +1,244 @@
+"""A realistic synthetic partnership for demos, tests and benchmarks.
+
+Agencies of every kind (including a prison and a commissioner), 30+ staff in every role,
+and N people with months of history: registrations, episodes of care in community and
+custody, discharges, and notes in every information category. Rows are bulk-loaded in
+batches (the same rows the actions would write) so 100,000 people take minutes, not hours.
+Only ever run against a database marked as a demo (core.DatabaseMark).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+from faker import Faker
+
+from throughcare.agencies.models import Agency, Staff
+from throughcare.agencies.roles import AgencyKind, Role
+from throughcare.core import refdata
+from throughcare.core.categories import CATEGORY_BY_AGENCY_KIND, Category
+from throughcare.episodes.models import Episode, Setting
+from throughcare.journey.models import Event, EventKind
+from throughcare.people.models import Identifier, NameKind, Person, PersonName, Sex, fold
+from throughcare.people.validators import nhs_check_digit, pnc_check_letter
+
+DEMO_PASSWORD = "throughcare-demo"  # noqa: S105 - printed for the demo; demo databases only
+
+AGENCIES = [
+    ("Riverside Recovery Service", AgencyKind.COMMUNITY_TREATMENT),
+    ("Harbour Alcohol Service", AgencyKind.COMMUNITY_TREATMENT),
+    ("HMP Northgate", AgencyKind.PRISON),
+    ("Probation Service: Northgate", AgencyKind.PROBATION),
+    ("Northgate Police Custody Liaison", AgencyKind.POLICE_LIAISON),
+    ("Northgate Housing Options", AgencyKind.HOUSING),
+    ("Community Mental Health Team North", AgencyKind.MENTAL_HEALTH),
+    ("Bridge Street Surgery", AgencyKind.PRIMARY_CARE),
+    ("Jobcentre Plus Northgate", AgencyKind.JOBCENTRE_PLUS),
+    ("Northgate Children's Services", AgencyKind.CHILDRENS_SERVICES),
+    ("Open Door Peer Support", AgencyKind.VOLUNTARY),
+    ("Northgate Drug and Alcohol Action Team", AgencyKind.COMMISSIONER),
+]
+
+#: username, agency index, role, first name, last name
+STAFF = [
+    ("kw.amara", 0, Role.KEY_WORKER, "Amara", "Okafor"), ("kw.ben", 0, Role.KEY_WORKER, "Ben", "Hughes"),
+    ("kw.carys", 0, Role.KEY_WORKER, "Carys", "Evans"), ("kw.dev", 0, Role.KEY_WORKER, "Dev", "Patel"),
+    ("kw.ellen", 1, Role.KEY_WORKER, "Ellen", "Walsh"), ("kw.faisal", 1, Role.KEY_WORKER, "Faisal", "Khan"),
+    ("pt.grace", 2, Role.PRISON_TEAM, "Grace", "Morgan"), ("pt.harry", 2, Role.PRISON_TEAM, "Harry", "Lewis"),
+    ("pt.imran", 2, Role.PRISON_TEAM, "Imran", "Ali"), ("pw.jess", 3, Role.PARTNER_WORKER, "Jess", "Taylor"),
+    ("pw.kofi", 3, Role.PARTNER_WORKER, "Kofi", "Mensah"), ("pw.lena", 4, Role.PARTNER_WORKER, "Lena", "Novak"),
+    ("pw.megan", 5, Role.PARTNER_WORKER, "Megan", "Price"), ("pw.niall", 5, Role.PARTNER_WORKER, "Niall", "Byrne"),
+    ("pw.olu", 6, Role.PARTNER_WORKER, "Olu", "Adeyemi"), ("pw.priya", 6, Role.PARTNER_WORKER, "Priya", "Shah"),
+    ("pw.quinn", 7, Role.PARTNER_WORKER, "Quinn", "Roberts"), ("pw.rhys", 8, Role.PARTNER_WORKER, "Rhys", "Jenkins"),
+    ("pw.sian", 9, Role.PARTNER_WORKER, "Sian", "Griffiths"), ("pw.tom", 9, Role.PARTNER_WORKER, "Tom", "Baker"),
+    ("pm.una", 10, Role.PEER_MENTOR, "Una", "Kelly"), ("pm.vic", 10, Role.PEER_MENTOR, "Vic", "Stone"),
+    ("pm.wes", 10, Role.PEER_MENTOR, "Wes", "Carter"), ("kw.xena", 10, Role.KEY_WORKER, "Xena", "Doyle"),
+    ("cm.yusuf", 11, Role.COMMISSIONER, "Yusuf", "Hassan"), ("cm.zoe", 11, Role.COMMISSIONER, "Zoe", "Clarke"),
+    ("cg.alan", 0, Role.CALDICOTT_GUARDIAN, "Alan", "Reid"), ("cg.beth", 2, Role.CALDICOTT_GUARDIAN, "Beth", "Fox"),
+    ("admin", 11, Role.ADMINISTRATOR, "Sam", "Admin"), ("admin.riverside", 0, Role.ADMINISTRATOR, "Robin", "Hall"),
+    ("kw.gemma", 0, Role.KEY_WORKER, "Gemma", "Wright"), ("pt.hana", 2, Role.PRISON_TEAM, "Hana", "Begum"),
+]
+
+NOTE_TEXTS = {
+    Category.SUBSTANCE_USE: ["Reviewed script: methadone 60ml daily, collecting from the pharmacy on the high street.",
+                             "Reports using heroin twice in the past week; talked through naloxone and harm reduction.",
+                             "Urine screen negative for opiates. Pleased with progress."],
+    Category.ALCOHOL: ["Drinking about 20 units a day; discussed a community detox.",
+                       "Alcohol-free for three weeks, attending mutual aid on Thursdays."],
+    Category.MENTAL_HEALTH: ["Low mood and poor sleep. Agreed to a GP appointment about anxiety.",
+                             "Mental health team assessment booked; dual diagnosis noted."],
+    Category.PHYSICAL_HEALTH: ["Hepatitis C test offered and accepted.", "Abscess on left leg; referred to the nurse."],
+    Category.OFFENDING: ["Attended probation appointment; DRR review went well.",
+                         "Licence conditions explained before release."],
+    Category.HOUSING: ["Hostel place confirmed for the night of release.", "Rent arrears; risk of eviction discussed."],
+    Category.EMPLOYMENT_BENEFITS: ["Universal Credit claim started with the Jobcentre work coach.",
+                                   "Interested in a volunteering placement with the peer support service."],
+    Category.FAMILY_SAFEGUARDING: ["Two children live with their grandmother; contact every other weekend.",
+                                   "Attended the child protection review meeting."],
+    Category.CONTACT_ADMIN: ["New mobile number recorded; safe to text.", "Letter returned: not at this address."],
+}
+
+
+@dataclass
+class WorldSummary:
+    agencies: int
+    staff: int
+    people: int
+    events: int
+    episodes: int
+
+
+def _staff_for(agency_staff: dict, agency_id) -> list:
+    return agency_staff.get(agency_id) or []
+
+
+def build_agencies_and_staff() -> tuple[list[Agency], list[Staff]]:
+    agencies = []
+    for name, kind in AGENCIES:
+        agency, _ = Agency.objects.get_or_create(name=name, defaults={"kind": kind, "area": "Northgate"})
+        agencies.append(agency)
+    User = get_user_model()
+    password = make_password(DEMO_PASSWORD)
+    staff = []
+    for username, index, role, first, last in STAFF:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"first_name": first, "last_name": last, "password": password})
+        member, _ = Staff.objects.get_or_create(user=user, defaults={"agency": agencies[index], "role": role})
+        staff.append(member)
+    return agencies, staff
+
+
+def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
+                progress: Callable[[int], None] | None = None, today: dt.date | None = None) -> WorldSummary:
+    rng = random.Random(seed)
+    fake = Faker("en_GB")
+    fake.seed_instance(seed)
+    today = today or timezone.localdate()
+    agencies, staff = build_agencies_and_staff()
+    casework = [s for s in staff if s.role in (Role.KEY_WORKER, Role.PRISON_TEAM, Role.PARTNER_WORKER)]
+    by_agency: dict = {}
+    for member in casework:
+        by_agency.setdefault(member.agency_id, []).append(member)
+    treatment = [a for a in agencies if a.kind == AgencyKind.COMMUNITY_TREATMENT]
+    prison = next(a for a in agencies if a.kind == AgencyKind.PRISON)
+    partners = [a for a in agencies if a.kind not in (AgencyKind.COMMISSIONER, AgencyKind.COMMUNITY_TREATMENT,
+                                                       AgencyKind.PRISON) and by_agency.get(a.pk)]
+    reasons = [e for e in refdata.load("discharge_reasons") if e.current(today)]
+    ethnicities = [e.id for e in refdata.load("ethnicity")]
+    disabilities = [e.id for e in refdata.load("disabilities")]
+    nhs_counter = 400_000_000 + seed * 1_000_003 % 100_000_000
+    serial = rng.randint(100_000, 900_000)
+    totals = {"events": 0, "episodes": 0}
+    tz = timezone.get_current_timezone()
+
+    def moment(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(rng.randint(8, 17), rng.randint(0, 59)), tzinfo=tz)
+
+    done = 0
+    while done < people:
+        n = min(batch_size, people - done)
+        persons, names, identifiers, episodes, events = [], [], [], [], []
+        for _ in range(n):
+            sex = rng.choice([Sex.MALE, Sex.MALE, Sex.FEMALE, Sex.NOT_STATED])
+            given = fake.first_name_male() if sex == Sex.MALE else fake.first_name_female() if sex == Sex.FEMALE else fake.first_name()
+            family = fake.last_name()
+            dob = today - dt.timedelta(days=rng.randint(18 * 365, 70 * 365))
+            home = rng.choice(treatment) if rng.random() < 0.7 else rng.choice([prison, *treatment])
+            registered = today - dt.timedelta(days=rng.randint(30, 540))
+            person = Person(
+                id=uuid.UUID(int=rng.getrandbits(128), version=4), date_of_birth=dob, sex=sex,
+                gender={Sex.MALE: "Man", Sex.FEMALE: "Woman"}.get(sex, ""),
+                ethnicity=rng.choice(ethnicities), postcode=fake.postcode(),
+                preferred_language=rng.choice(["English"] * 9 + ["Welsh", "Polish", "Urdu"]),
+                disabilities=rng.sample(disabilities, k=rng.choice([0, 0, 0, 1])),
+                learning_disability=rng.random() < 0.05, phone=fake.phone_number()[:30],
+                safe_to_contact={"phone": True, "text": rng.random() < 0.8, "letter": rng.random() < 0.5},
+                display_name=f"{given} {family}", registered_by_agency_id=home.pk,
+                registered_at=moment(registered), updated_at=moment(registered),
+            )
+            persons.append(person)
+            names.append(PersonName(person=person, kind=NameKind.USUAL, given_names=given, family_name=family,
+                                    folded_given=fold(given), folded_family=fold(family)))
+            if rng.random() < 0.15:
+                alias = fake.last_name()
+                names.append(PersonName(person=person, kind=NameKind.ALIAS if rng.random() < 0.6 else NameKind.PREVIOUS,
+                                        given_names=given, family_name=alias, folded_given=fold(given),
+                                        folded_family=fold(alias)))
+            while True:
+                nhs_counter += 1
+                check = nhs_check_digit(f"{nhs_counter:09d}")
+                if check is not None:
+                    break
+            if rng.random() < 0.85:
+                identifiers.append(Identifier(person=person, scheme="nhs", value=f"{nhs_counter:09d}{check}"))
+            author = rng.choice(_staff_for(by_agency, home.pk) or casework)
+            events.append(Event(person=person, occurred_at=moment(registered), recorded_at=moment(registered),
+                                kind=EventKind.REGISTRATION, category=Category.CONTACT_ADMIN, agency_id=home.pk,
+                                author_id=author.user_id, title=f"Registered by {home.name}"))
+            spells = [(home, registered)]
+            if rng.random() < 0.3 and home != prison:
+                spells.append((prison, registered + dt.timedelta(days=rng.randint(10, 200))))
+                serial += 1
+                letter = chr(65 + (serial % 26))
+                identifiers.append(Identifier(person=person, scheme="prison",
+                                              value=f"{letter}{serial % 10000:04d}{chr(65 + serial % 23)}{chr(66 + serial % 24)}"))
+                year = str(rng.randint(2000, 2024))
+                pnc_serial = f"{serial:07d}"
+                identifiers.append(Identifier(person=person, scheme="pnc",
+                                              value=f"{year}/{pnc_serial}{pnc_check_letter(year, pnc_serial)}"))
+            if rng.random() < 0.4 and partners:
+                spells.append((rng.choice(partners), registered + dt.timedelta(days=rng.randint(0, 120))))
+            for agency, start in spells:
+                if start > today:
+                    continue
+                worker = rng.choice(_staff_for(by_agency, agency.pk) or casework)
+                setting = Setting.PRISON if agency.kind == AgencyKind.PRISON else Setting.COMMUNITY
+                ends = rng.random() < 0.45
+                end = min(today, start + dt.timedelta(days=rng.randint(14, 300))) if ends else None
+                reason = rng.choice(reasons) if end else None
+                episode = Episode(id=uuid.UUID(int=rng.getrandbits(128), version=4), person=person, agency_id=agency.pk,
+                                  setting=setting, service=f"{agency.name} {'healthcare' if setting == Setting.PRISON else 'key working'}",
+                                  started_on=start, ended_on=end, discharge_reason=reason.id if reason else "",
+                                  created_by_id=worker.user_id)
+                episodes.append(episode)
+                category = CATEGORY_BY_AGENCY_KIND[agency.kind]
+                events.append(Event(person=person, occurred_at=moment(start), recorded_at=moment(start),
+                                    kind=EventKind.EPISODE_STARTED, category=category, agency_id=agency.pk,
+                                    author_id=worker.user_id, title=f"{Setting(setting).label} episode started: {episode.service}",
+                                    subject_type="episode", subject_id=str(episode.id)))
+                if end:
+                    events.append(Event(person=person, occurred_at=moment(end), recorded_at=moment(end),
+                                        kind=EventKind.EPISODE_ENDED, category=category, agency_id=agency.pk,
+                                        author_id=worker.user_id, title=f"Episode ended: {episode.service}",
+                                        body=f"Discharge reason: {reason.label} (code {reason.code})",
+                                        subject_type="episode", subject_id=str(episode.id)))
+                for _ in range(rng.randint(2, 9)):
+                    day = start + dt.timedelta(days=rng.randint(0, max(1, ((end or today) - start).days)))
+                    if day > today:
+                        continue
+                    note_category = rng.choice([category, category, *NOTE_TEXTS.keys()])
+                    text = rng.choice(NOTE_TEXTS[note_category])
+                    events.append(Event(person=person, occurred_at=moment(day), recorded_at=moment(day),
+                                        kind=EventKind.NOTE, category=note_category, agency_id=agency.pk,
+                                        author_id=worker.user_id, title=text[:120], body=text))
+        with transaction.atomic():
+            Person.objects.bulk_create(persons, batch_size=batch_size)
+            PersonName.objects.bulk_create(names, batch_size=batch_size)
+            Identifier.objects.bulk_create(identifiers, batch_size=batch_size)
+            Episode.objects.bulk_create(episodes, batch_size=batch_size)
+            Event.objects.bulk_create(events, batch_size=batch_size)
+        totals["events"] += len(events)
+        totals["episodes"] += len(episodes)
+        done += n
+        if progress:
+            progress(n)
+    return WorldSummary(agencies=len(agencies), staff=len(staff), people=people, events=totals["events"],
+                        episodes=totals["episodes"])

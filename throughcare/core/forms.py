@@ -1,0 +1,78 @@
+"""Form helpers rendered with GOV.UK Frontend markup (templates/includes/field.html)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+
+from throughcare.core.errors import ValidationFailed
+
+
+class GovDateWidget(forms.Widget):
+    """GOV.UK date input: three boxes named NAME-day, NAME-month, NAME-year."""
+
+    template_name = "includes/date_widget.html"
+
+    def value_from_datadict(self, data, files, name):
+        return tuple((data.get(f"{name}-{part}") or "").strip() for part in ("day", "month", "year"))
+
+    def value_omitted_from_data(self, data, files, name):
+        return not any(f"{name}-{part}" in data for part in ("day", "month", "year"))
+
+    def format_value(self, value):
+        if isinstance(value, dt.date):
+            return (str(value.day), str(value.month), str(value.year))
+        return value or ("", "", "")
+
+
+class GovDateField(forms.Field):
+    widget = GovDateWidget
+
+    def __init__(self, *, noun: str, **kwargs):
+        self.noun = noun
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if not value or not any(value):
+            return None
+        day, month, year = value
+        missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
+        if missing:
+            raise forms.ValidationError(f"{self.noun.capitalize()} must include a {' and '.join(missing)}")
+        try:
+            if len(year) != 4:
+                raise ValueError
+            return dt.date(int(year), int(month), int(day))
+        except ValueError:
+            raise forms.ValidationError(f"{self.noun.capitalize()} must be a real date") from None
+
+    def validate(self, value):
+        if value is None and self.required:
+            raise forms.ValidationError(f"Enter the {self.noun}")
+
+
+class GovForm(forms.Form):
+    """A form that can take field errors from an action's ValidationFailed."""
+
+    def add_action_errors(self, failure: ValidationFailed) -> None:
+        for name, message in failure.fields.items():
+            field = name if name in self.fields else None
+            self.add_error(field, message)
+
+    def error_links(self) -> list[tuple[str, str]]:
+        """(anchor, message) for the error summary, in field order."""
+        links = []
+        for message in self.non_field_errors():
+            links.append(("", message))
+        for bound in self:
+            for message in bound.errors:
+                widget = bound.field.widget
+                if isinstance(widget, GovDateWidget):
+                    anchor = f"{bound.auto_id}-day"
+                elif isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+                    anchor = f"{bound.auto_id}_0"
+                else:
+                    anchor = bound.auto_id
+                links.append((anchor, message))
+        return links

@@ -1,0 +1,55 @@
+"""Shared view plumbing: staff-only pages, and turning domain errors into pages."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from throughcare.agencies.models import staff_of
+from throughcare.core.errors import Forbidden, NotFound
+
+
+def staff_page(view):
+    """Signed-in staff only; NotFound becomes the ordinary 404 page, Forbidden a 403 page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if staff_of(request.user) is None:
+            return render(request, "403.html", {"message": "Your account is not linked to an agency"}, status=403)
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+        except Forbidden as exc:
+            return render(request, "403.html", {"message": exc.message}, status=403)
+
+    return wrapper
+
+
+def admin_page(view):
+    """Administrators only: they set up the partnership and see no case content."""
+    from throughcare.agencies.roles import Role
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        staff = staff_of(request.user)
+        if staff is not None and staff.role != Role.ADMINISTRATOR:
+            return render(request, "403.html", {"message": "Only administrators can change agencies and staff"},
+                          status=403)
+        return view(request, *args, **kwargs)
+
+    return staff_page(wrapper)
+
+
+def home(request):
+    from throughcare.agencies.roles import Role
+
+    staff = staff_of(request.user)
+    if staff is not None and staff.role == Role.ADMINISTRATOR:
+        return redirect("agencies:list")
+    return redirect("people:search")

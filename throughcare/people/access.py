@@ -1,0 +1,54 @@
+"""The scoped look-up for a person's record. Every read of a person goes through here.
+
+It returns the person with the caller's Grant, or raises NotFound — the same NotFound,
+with the same message, whether the person does not exist or the caller may not see them.
+Allowed and denied reads alike are noted for the audit trail.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from throughcare.audit.recorder import record_access
+from throughcare.consent.policy import Grant, grant_for
+from throughcare.core.categories import IDENTITY_CATEGORY
+from throughcare.core.errors import Forbidden, NotFound
+from throughcare.people.models import Person
+
+PERSON_NOT_FOUND = "Person not found"
+
+
+def parse_person_id(person_id) -> uuid.UUID | None:
+    if isinstance(person_id, uuid.UUID):
+        return person_id
+    try:
+        return uuid.UUID(str(person_id))
+    except ValueError:
+        return None
+
+
+def get_person(user, person_id, *, action: str = "person.read", categories: Iterable[str] = (IDENTITY_CATEGORY,),
+               write: bool = False, audit: bool = True) -> tuple[Person, Grant]:
+    """The person `person_id` as `user` may see them, or NotFound.
+
+    `categories` are those the caller is about to disclose (recorded in the audit trail);
+    `write` asks for write access too (a visible person the caller may not write to is 403).
+    """
+    pid = parse_person_id(person_id)
+    person = Person.objects.filter(pk=pid).first() if pid else None
+    grant = grant_for(user, person) if person is not None else None
+    if person is None or grant is None or not grant.can_see_person:
+        if audit:
+            record_access(actor=user, action=action, person_id=pid, outcome="denied",
+                          reason="not found" if person is None else (grant.reason if grant else ""))
+        raise NotFound(PERSON_NOT_FOUND)
+    if write and not grant.can_write:
+        if audit:
+            record_access(actor=user, action=action, person_id=pid, outcome="denied",
+                          reason="role cannot write", lawful_basis=grant.basis)
+        raise Forbidden("Your role cannot add to this person's record")
+    if audit:
+        record_access(actor=user, action=action, person_id=pid, lawful_basis=grant.basis, purpose=grant.purpose,
+                      categories=[c for c in categories if grant.allows(c)])
+    return person, grant

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from throughcare.audit.recorder import disclose, record_access
+from throughcare.core.categories import IDENTITY_CATEGORY
+from throughcare.core.errors import ValidationFailed
+from throughcare.core.views import staff_page
+from throughcare.journey.forms import TimelineFilterForm
+from throughcare.journey.timeline import timeline_page, visible_categories
+from throughcare.people.access import get_person
+from throughcare.people.actions import register_person
+from throughcare.people.forms import RegisterPersonForm, SearchForm
+from throughcare.people.search import search_people
+from throughcare.people.summary import person_summary
+
+SEARCH_PAGE_SIZE = 20
+
+
+@staff_page
+def search(request):
+    form = SearchForm(request.GET or None)
+    query = form.data.get("q", "") if form.is_bound else ""
+    paginator = Paginator(search_people(request.user, query).only("id", "display_name", "date_of_birth", "postcode"),
+                          SEARCH_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    record_access(actor=request.user, action="person.search", categories=[IDENTITY_CATEGORY],
+                  subjects=[p.pk for p in page.object_list], reason=f"{paginator.count} found")
+    return render(request, "people/search.html", {"form": form, "query": query, "page": page})
+
+
+@staff_page
+def register(request):
+    form = RegisterPersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = register_person(actor=request.user, details=form.details())
+        except ValidationFailed as failure:
+            form.add_action_errors(failure)
+        else:
+            messages.success(request, f"{person.display_name} is registered")
+            return redirect("people:detail", person_id=person.pk)
+    return render(request, "people/register.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@staff_page
+def detail(request, person_id):
+    person, grant = get_person(request.user, person_id, action="person.read")
+    allowed = visible_categories(grant)
+    filters = TimelineFilterForm(request.GET or None, categories=allowed)
+    wanted = filters.cleaned_data.get("category") if filters.is_valid() else []
+    page_number = filters.cleaned_data.get("page") if filters.is_valid() else 1
+    timeline = timeline_page(person, grant, page=page_number or 1, categories=wanted or None)
+    disclose(timeline.categories)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "people/detail.html", {
+        "person": person,
+        "summary": person_summary(person, grant),
+        "grant": grant,
+        "timeline": timeline,
+        "filters": filters,
+        "filter_query": query.urlencode(),
+        "add_note_url": reverse("journey:add-note", kwargs={"person_id": person.pk}),
+    })

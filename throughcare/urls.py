@@ -1,0 +1,32 @@
+from django.http import JsonResponse
+from django.urls import include, path
+from django.views.defaults import page_not_found
+
+from throughcare.api import api
+from throughcare.core.views import home
+
+
+def healthz(request):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("", include("throughcare.accounts.urls")),
+    path("", include("throughcare.people.urls")),
+    path("", include("throughcare.journey.urls")),
+    path("", include("throughcare.episodes.urls")),
+    path("", include("throughcare.agencies.urls")),
+]
+
+
+def handler404(request, exception):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": "not_found", "message": "Not found", "fields": {}}}, status=404)
+    return page_not_found(request, exception)
