@@ -8,7 +8,14 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 app = typer.Typer(help="Throughcare: a shared recovery record for drug and alcohol partnerships.",
@@ -184,8 +191,8 @@ def audit_verify(checkpoints: Path | None = typer.Option(None, help="Checkpoints
 def audit_checkpoint(export: Path | None = typer.Option(None, help="Append the checkpoint to this file")):
     """Sign a checkpoint at the newest entry (run it on a schedule; export the file elsewhere)."""
     setup()
-    from throughcare.audit.verify import export_checkpoint
     from throughcare.audit.recorder import write_checkpoint
+    from throughcare.audit.verify import export_checkpoint
 
     checkpoint = write_checkpoint()
     if checkpoint is None:

@@ -97,11 +97,10 @@ def _insert(values: dict) -> int:
     for f in AuditEntry._meta.concrete_fields:
         if f.column in columns:
             params.append(f.get_db_prep_save(values.get(f.attname, f.get_default()), connection))
-    last = f"COALESCE((SELECT chain_hash FROM {table} ORDER BY seq DESC LIMIT 1), '{ZERO_HASH}')"
-    sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}, prev_hash, chain_hash) "
-        f"VALUES ({', '.join(['%s'] * len(columns))}, {last}, tc_chain({last}, %s))"
-    )
+    # Table and column names come from the model's own metadata, never from input.
+    last = f"COALESCE((SELECT chain_hash FROM {table} ORDER BY seq DESC LIMIT 1), '{ZERO_HASH}')"  # noqa: S608
+    placeholders = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {table} ({', '.join(columns)}, prev_hash, chain_hash) VALUES ({placeholders}, {last}, tc_chain({last}, %s))"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, values["content_hash"]])
         return cursor.lastrowid

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import ConfigDict
 
 from throughcare.episodes.actions import end_episode, start_episode
@@ -43,7 +43,7 @@ def list_episodes(request, person_id: str):
 def create_episode(request, person_id: str, payload: EpisodeStartIn):
     episode = start_episode(actor=request.user, person_id=person_id, setting=payload.setting,
                             service=payload.service, started_on=payload.started_on)
-    return 201, _out(episode)
+    return Status(201, _out(episode))
 
 
 @router.post("/episodes/{episode_id}/end", response=EpisodeOut, summary="End (discharge) an episode")

@@ -4,7 +4,7 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from throughcare.audit.recorder import disclose
@@ -71,4 +71,4 @@ def timeline(request, person_id: str, filters: Query[TimelineQuery]):
 
 @router.post("/people/{person_id}/notes", response={201: EventOut}, summary="Add a note to the journey")
 def create_note(request, person_id: str, payload: NoteIn):
-    return 201, add_note(actor=request.user, person_id=person_id, text=payload.text, category=payload.category)
+    return Status(201, add_note(actor=request.user, person_id=person_id, text=payload.text, category=payload.category))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from throughcare.audit.recorder import record_access
@@ -38,7 +38,7 @@ def create_person(request, payload: PersonIn):
     data["other_names"] = [OtherName(**n) for n in data["other_names"]]
     person = register_person(actor=request.user, details=PersonDetails(**data))
     person, grant = get_person(request.user, person.pk, audit=False)
-    return 201, person_summary(person, grant)
+    return Status(201, person_summary(person, grant))
 
 
 @router.get("/people/{person_id}", response=PersonOut, summary="A person's record, as you may see it")

@@ -1,0 +1,104 @@
+"""The journey timeline and notes, through the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from throughcare.core.categories import Category
+from throughcare.journey.models import Event, EventKind
+
+
+def test_note_appears_on_the_timeline_newest_first(api, world):
+    jo = world["jo"]
+    response = api("amara").post(f"/people/{jo.pk}/notes", {"text": "Script collected.\nDoing well.",
+                                                             "category": "substance_use"})
+    assert response.status_code == 201, response.content
+    note = response.json()
+    assert note["title"] == "Script collected." and note["category"] == "substance_use"
+    items = api("amara").get(f"/people/{jo.pk}/timeline").json()["items"]
+    assert items[0]["id"] == note["id"]
+    assert items[0]["author"] == "Amara Okafor"
+    assert {i["kind"] for i in items} == {"note", "registration", "episode_started"}
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"text": "", "category": "housing"}, "text"),
+    ({"text": "x", "category": "gossip"}, "category"),
+    ({"category": "housing"}, "text"),
+    ({"text": "x"}, "category"),
+])
+def test_bad_notes_are_422_and_not_saved(api, world, body, field):
+    before = Event.objects.count()
+    response = api("amara").post(f"/people/{world['jo'].pk}/notes", body)
+    assert response.status_code == 422
+    assert field in response.json()["error"]["fields"]
+    assert Event.objects.count() == before
+
+
+def test_notes_on_unseen_people_are_404_and_writes_by_read_only_roles_403(api, world):
+    jo = world["jo"]
+    assert api("grace").post(f"/people/{jo.pk}/notes", {"text": "x", "category": "housing"}).status_code == 404
+    # A bad body on an unseen person is still 404: nothing about the person leaks through validation.
+    assert api("grace").post(f"/people/{jo.pk}/notes", {"text": "", "category": "x"}).status_code == 404
+
+
+def test_peer_mentor_sees_only_contact_and_admin_events(api, world):
+    jo = world["jo"]
+    # Open Door (the peer mentor's agency) starts working with Jo.
+    from throughcare.episodes.models import Episode
+
+    Episode.objects.create(person=jo, agency=world["agencies"]["peer"], setting="community", service="Peer support",
+                           started_on=dt.date(2026, 2, 1), created_by=world["staff"]["xena"].user)
+    api("amara").post(f"/people/{jo.pk}/notes", {"text": "Methadone titration", "category": "substance_use"})
+    api("amara").post(f"/people/{jo.pk}/notes", {"text": "New phone number", "category": "contact_admin"})
+    una = api("una").get(f"/people/{jo.pk}/timeline").json()
+    assert una["categories"] == ["contact_admin"]
+    assert {i["category"] for i in una["items"]} == {"contact_admin"}
+    assert "Methadone titration" not in str(una)
+    assert una["total"] == 2  # registration + the contact note
+    # The peer mentor cannot write to the record.
+    assert api("una").post(f"/people/{jo.pk}/notes", {"text": "x", "category": "contact_admin"}).status_code == 403
+
+
+def test_timeline_filters_and_pagination(api, world):
+    jo = world["jo"]
+    for i in range(7):
+        api("amara").post(f"/people/{jo.pk}/notes", {"text": f"housing {i}", "category": "housing"})
+    housing = api("amara").get(f"/people/{jo.pk}/timeline", category="housing", page_size=3, page=3).json()
+    assert housing["total"] == 7 and housing["categories"] == ["housing"]
+    assert [i["title"] for i in housing["items"]] == ["housing 0"]
+    notes = api("amara").get(f"/people/{jo.pk}/timeline", kind="note").json()
+    assert notes["total"] == 7
+    assert api("amara").get(f"/people/{jo.pk}/timeline", page_size=0).status_code == 422
+    assert api("amara").get(f"/people/{jo.pk}/timeline", page_size=10_000).status_code == 422
+
+
+def _bulk_events(person, agency, count):
+    now = timezone.now()
+    categories = list(Category.values)
+    Event.objects.bulk_create([
+        Event(person=person, occurred_at=now - dt.timedelta(hours=i), recorded_at=now, kind=EventKind.NOTE,
+              category=categories[i % len(categories)], agency=agency, title=f"event {i}")
+        for i in range(count)
+    ], batch_size=1000)
+
+
+@pytest.mark.parametrize("page_size", [1, 25, 200])
+def test_timeline_of_5000_events_takes_a_fixed_number_of_queries(api, world, page_size):
+    jo = world["jo"]
+    _bulk_events(jo, world["agencies"]["riverside"], 5000)
+    client = api("amara")
+    client.get("/people")  # warm the client
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/people/{jo.pk}/timeline", page_size=page_size, page=2)
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == page_size
+    statements = [q["sql"] for q in queries.captured_queries
+                  if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT"))]
+    # token+user+staff+agency, person, relationship, count, page, audit insert
+    assert len(statements) <= 7, "\n".join(statements)
