@@ -55,6 +55,13 @@ class GovDateField(forms.Field):
 class GovForm(forms.Form):
     """A form that can take field errors from an action's ValidationFailed."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.ChoiceField):
+                field.error_messages["invalid_choice"] = f"Choose {field.label.lower()} from the list"
+                field.error_messages["invalid_list"] = f"Choose {field.label.lower()} from the list"
+
     def add_action_errors(self, failure: ValidationFailed) -> None:
         for name, message in failure.fields.items():
             field = name if name in self.fields else None

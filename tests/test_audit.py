@@ -1,0 +1,165 @@
+"""The audit trail: one entry per request, append-only, hash-chained, tamper-evident."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from throughcare.audit import recorder
+from throughcare.audit.models import AuditCheckpoint, AuditEntry
+from throughcare.audit.verify import export_checkpoint, load_checkpoints, verify
+from throughcare.core.context import request_context
+
+
+def _fill(count: int) -> None:
+    with request_context(channel="api", client_address="127.0.0.1"):
+        for i in range(count):
+            recorder.record_action(actor=None, action="test.write", resource="thing", resource_id=str(i),
+                                   categories=["housing"], reason=f"entry {i}")
+
+
+def test_chain_verifies_and_links_in_order(db):
+    _fill(30)
+    report = verify()
+    assert report.ok, report.problems
+    entries = list(AuditEntry.objects.order_by("seq"))
+    assert entries[0].prev_hash == "0" * 64
+    for before, after in zip(entries, entries[1:], strict=False):
+        assert after.prev_hash == before.chain_hash
+        assert after.seq > before.seq
+
+
+def test_application_cannot_update_or_delete_entries(db):
+    _fill(3)
+    entry = AuditEntry.objects.first()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(pk=entry.pk).update(reason="changed")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(pk=entry.pk).delete()
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("TRUNCATE audit_auditentry")
+    assert AuditEntry.objects.get(pk=entry.pk).reason == entry.reason
+
+
+class Attacker:
+    """Someone with direct database access who can switch the append-only triggers off."""
+
+    def __enter__(self):
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER USER")
+            else:
+                cursor.execute("DROP TRIGGER audit_entry_no_update")
+                cursor.execute("DROP TRIGGER audit_entry_no_delete")
+        return self
+
+    def __exit__(self, *exc):
+        return False  # the test's transaction is rolled back, restoring the triggers
+
+
+def _tamper(rng: random.Random, seqs: list[int]) -> str:
+    """One random single change to the trail; every one of them changes what is stored."""
+    kind = rng.choice(["edit", "delete", "truncate", "reorder"])
+    with connection.cursor() as cursor:
+        if kind == "edit":
+            seq = rng.choice(seqs)
+            column, value = rng.choice([("reason", "innocent"), ("username", "someone-else"), ("outcome", "denied"),
+                                        ("person_id", "5f0c3b8e-7d2a-4c55-9a1e-0b7c2d4e6f81"), ("action", "person.read"), ("categories", '["housing","offending"]')])
+            cursor.execute(f"UPDATE audit_auditentry SET {column} = %s WHERE seq = %s", [value, seq])
+        elif kind == "delete":
+            cursor.execute("DELETE FROM audit_auditentry WHERE seq = %s", [rng.choice(seqs)])
+        elif kind == "truncate":
+            cursor.execute("DELETE FROM audit_auditentry WHERE seq >= %s", [rng.choice(seqs[1:])])
+        else:
+            i = rng.randrange(len(seqs) - 1)
+            a, b = seqs[i], seqs[i + 1]
+            cursor.execute("UPDATE audit_auditentry SET seq = %s WHERE seq = %s", [-1, a])
+            cursor.execute("UPDATE audit_auditentry SET seq = %s WHERE seq = %s", [a, b])
+            cursor.execute("UPDATE audit_auditentry SET seq = %s WHERE seq = %s", [b, -1])
+    return kind
+
+
+def test_verify_catches_1000_of_1000_random_tamperings(db):
+    _fill(60)
+    recorder.write_checkpoint()
+    assert verify().ok
+    seqs = list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True))
+    rng = random.Random(20261123)
+    caught = {"edit": 0, "delete": 0, "truncate": 0, "reorder": 0}
+    tried = dict.fromkeys(caught, 0)
+    with Attacker():
+        for _ in range(1000):
+            sid = transaction.savepoint()
+            kind = _tamper(rng, seqs)
+            tried[kind] += 1
+            if not verify().ok:
+                caught[kind] += 1
+            transaction.savepoint_rollback(sid)
+    assert caught == tried, (caught, tried)
+    assert sum(tried.values()) == 1000
+    assert verify().ok
+
+
+def test_recomputing_the_whole_chain_is_caught_by_the_signed_checkpoint(db):
+    from throughcare.audit import chain
+
+    _fill(10)
+    checkpoint = recorder.write_checkpoint()
+    with Attacker(), connection.cursor() as cursor:
+        rows = list(AuditEntry.objects.order_by("seq").values("seq", *AuditEntry.CONTENT_FIELDS))
+        prev = "0" * 64
+        for row in rows:
+            if row["seq"] == rows[3]["seq"]:
+                row["reason"] = "rewritten"
+            content = chain.content_hash(row)
+            link = chain.link(prev, content)
+            cursor.execute("UPDATE audit_auditentry SET reason=%s, content_hash=%s, prev_hash=%s, chain_hash=%s "
+                           "WHERE seq=%s", [row["reason"], content, prev, link, row["seq"]])
+            prev = link
+        report = verify()
+    assert not report.ok
+    assert any(f"checkpoint at entry {checkpoint.seq}" in p for p in report.problems)
+
+
+def test_exported_checkpoints_detect_a_deleted_checkpoint_table(db, tmp_path):
+    _fill(5)
+    path = tmp_path / "checkpoints.jsonl"
+    export_checkpoint(recorder.write_checkpoint(), path)
+    _fill(2)
+    external = load_checkpoints(path)
+    assert verify(external=external).ok
+    forged = [{**external[0], "chain_hash": "f" * 64}]
+    assert not verify(external=forged).ok
+
+
+def test_checkpoints_are_written_periodically(db, monkeypatch):
+    monkeypatch.setattr(recorder, "CHECKPOINT_EVERY", 5)
+    _fill(12)
+    assert AuditCheckpoint.objects.count() == 2
+    assert verify().ok
+
+
+def test_one_entry_per_request_for_reads_and_writes(api, world):
+    amara = api("amara")
+    jo = world["jo"]
+    before = AuditEntry.objects.count()
+    amara.get(f"/people/{jo.pk}/timeline")
+    assert AuditEntry.objects.count() == before + 1
+    amara.post(f"/people/{jo.pk}/notes", {"text": "hello", "category": "housing"})
+    assert AuditEntry.objects.count() == before + 2
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert (entry.action, entry.outcome, entry.categories) == ("note.add", "allowed", ["housing"])
+    amara.get("/people", q="bloggs")
+    search = AuditEntry.objects.order_by("-seq").first()
+    assert search.action == "person.search" and search.subjects == [str(jo.pk)]
+    assert AuditEntry.objects.count() == before + 3
+    assert verify().ok
+
+
+def test_a_failed_write_leaves_no_entry_for_the_write(api, world):
+    before = AuditEntry.objects.filter(action="note.add", outcome="allowed", resource="event").count()
+    api("amara").post(f"/people/{world['jo'].pk}/notes", {"text": "", "category": "housing"})
+    assert AuditEntry.objects.filter(action="note.add", outcome="allowed", resource="event").count() == before
