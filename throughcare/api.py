@@ -97,6 +97,8 @@ def _unexpected(request, exc: Exception):
 
 
 def _mount() -> None:
+    from throughcare.audit.api import router as audit_router
+    from throughcare.consent.api import router as consent_router
     from throughcare.episodes.api import router as episodes_router
     from throughcare.journey.api import router as journey_router
     from throughcare.people.api import router as people_router
@@ -104,6 +106,8 @@ def _mount() -> None:
     api.add_router("/", people_router)
     api.add_router("/", journey_router)
     api.add_router("/", episodes_router)
+    api.add_router("/", consent_router)
+    api.add_router("/", audit_router)
 
 
 _mount()

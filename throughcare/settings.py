@@ -143,3 +143,6 @@ LOGGING = {
 # Pagination of the journey timeline.
 TIMELINE_PAGE_SIZE = 25
 TIMELINE_MAX_PAGE_SIZE = 200
+
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = "throughcare@localhost"

@@ -24,6 +24,7 @@ class Role(models.TextChoices):
     PEER_MENTOR = "peer_mentor", "Peer mentor"
     COMMISSIONER = "commissioner", "Commissioner"
     CALDICOTT_GUARDIAN = "caldicott_guardian", "Caldicott guardian"
+    AUDITOR = "auditor", "Auditor"
     ADMINISTRATOR = "administrator", "Administrator"
 
 
@@ -31,3 +32,5 @@ class Role(models.TextChoices):
 CASEWORK_ROLES = frozenset({Role.KEY_WORKER, Role.PRISON_TEAM, Role.PARTNER_WORKER, Role.PEER_MENTOR})
 #: Roles that may register people and write to their record.
 RECORDING_ROLES = frozenset({Role.KEY_WORKER, Role.PRISON_TEAM, Role.PARTNER_WORKER})
+#: Roles that review access: they read the audit trail, never case content.
+AUDIT_ROLES = frozenset({Role.CALDICOTT_GUARDIAN, Role.AUDITOR})

@@ -28,9 +28,9 @@ def add_note(*, actor, person_id, text: str, category: str) -> Event:
         person, grant = get_person(actor, person_id, action="note.add", write=True, categories=[])
         if errors:
             raise ValidationFailed(errors)
-        if not grant.allows(category):
-            raise Forbidden("You cannot add notes in a category you cannot see")
         staff = staff_of(actor)
+        if not grant.allows(category, staff.agency_id):
+            raise Forbidden("You cannot add notes in a category you cannot see")
         now = timezone.now()
         first_line = text.splitlines()[0]
         event = Event.objects.create(

@@ -12,6 +12,11 @@ class EventKind(models.TextChoices):
     EPISODE_STARTED = "episode_started", "Episode of care started"
     EPISODE_ENDED = "episode_ended", "Episode of care ended"
     NOTE = "note", "Note"
+    CONSENT_RECORDED = "consent_recorded", "Consent recorded"
+    CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn"
+    BASIS_REQUESTED = "basis_requested", "Lawful basis recorded"
+    BASIS_DECIDED = "basis_decided", "Lawful basis decided"
+    BREAK_GLASS = "break_glass", "Emergency access"
     # Later capabilities add their own kinds (assessment, referral, appointment, custody ...).
 
 

@@ -38,7 +38,9 @@ class TimelinePage:
 
 
 def visible_categories(grant: Grant, wanted: list[str] | None = None) -> list[str]:
-    allowed = [c for c in Category.values if grant.allows(c)]
+    """The categories the caller may see from at least one agency, narrowed to `wanted`."""
+    seen = grant.any_categories()
+    allowed = [c for c in Category.values if c in seen]
     if wanted:
         allowed = [c for c in allowed if c in wanted]
     return allowed
@@ -50,7 +52,7 @@ def timeline_page(person, grant: Grant, *, page: int = 1, page_size: int | None 
     page = max(1, page)
     shown = visible_categories(grant, categories)
     kinds = [k for k in (kinds or []) if k in EventKind.values]
-    queryset = Event.objects.filter(person_id=person.pk, category__in=shown)
+    queryset = Event.objects.filter(grant.event_filter(), person_id=person.pk, category__in=shown)
     if kinds:
         queryset = queryset.filter(kind__in=kinds)
     total = queryset.count() if shown else 0

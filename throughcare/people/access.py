@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterable
 
 from throughcare.audit.recorder import record_access
-from throughcare.consent.policy import Grant, grant_for
+from throughcare.consent.policy import Grant, annotate_for, grant_for
 from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.core.errors import Forbidden, NotFound
 from throughcare.people.models import Person
@@ -36,7 +36,7 @@ def get_person(user, person_id, *, action: str = "person.read", categories: Iter
     `write` asks for write access too (a visible person the caller may not write to is 403).
     """
     pid = parse_person_id(person_id)
-    person = Person.objects.filter(pk=pid).first() if pid else None
+    person = annotate_for(Person.objects.filter(pk=pid), user).first() if pid else None
     grant = grant_for(user, person) if person is not None else None
     if person is None or grant is None or not grant.can_see_person:
         if audit:

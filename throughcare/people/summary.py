@@ -17,7 +17,7 @@ def coded(name: str, entry_id: str):
 def visible_episodes(person: Person, grant: Grant) -> list[Episode]:
     """Episodes whose agency's category the caller may see (one query)."""
     episodes = Episode.objects.filter(person_id=person.pk).select_related("agency").order_by("-started_on")
-    return [e for e in episodes if grant.allows(CATEGORY_BY_AGENCY_KIND[e.agency.kind])]
+    return [e for e in episodes if grant.allows(CATEGORY_BY_AGENCY_KIND[e.agency.kind], e.agency_id)]
 
 
 def person_summary(person: Person, grant: Grant) -> dict:
