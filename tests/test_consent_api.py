@@ -1,0 +1,164 @@
+"""Consent, other lawful bases and break glass through the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from throughcare.audit.models import AuditEntry
+from throughcare.consent.models import Alert, BreakGlass, Consent, LawfulBasis
+from throughcare.episodes.models import Episode
+
+
+def _grace_works_with_jo(world):
+    """HMP Northgate receives Jo: a current custody episode there."""
+    Episode.objects.create(person=world["jo"], agency=world["agencies"]["prison"], setting="prison",
+                           service="Healthcare", started_on=dt.date(2026, 3, 1), created_by=world["staff"]["grace"].user)
+
+
+def _note(api, world, category, text):
+    response = api("amara").post(f"/people/{world['jo'].pk}/notes", {"text": text, "category": category})
+    assert response.status_code == 201
+
+
+def test_consent_opens_categories_and_withdrawal_bites_on_the_next_request(api, world):
+    jo = world["jo"]
+    _grace_works_with_jo(world)
+    _note(api, world, "substance_use", "Script: buprenorphine 8mg")
+    _note(api, world, "mental_health", "Anxiety: GP review")
+    grace = api("grace")
+    before = {i["title"] for i in grace.get(f"/people/{jo.pk}/timeline").json()["items"]}
+    assert "Script: buprenorphine 8mg" not in before and "Anxiety: GP review" not in before
+    response = api("amara").post(f"/people/{jo.pk}/consents", {
+        "recipient_agency": str(world["agencies"]["prison"].pk), "purposes": ["direct_care"],
+        "categories": ["substance_use"], "how_given": "written"})
+    assert response.status_code == 201, response.content
+    consent = response.json()
+    assert consent["active"] is True
+    assert consent["summary"].startswith("HMP Northgate can see substance use, for direct care")
+    after = {i["title"] for i in grace.get(f"/people/{jo.pk}/timeline").json()["items"]}
+    assert "Script: buprenorphine 8mg" in after and "Anxiety: GP review" not in after
+    withdrawn = api("amara").post(f"/consents/{consent['id']}/withdraw", {"reason": "Jo asked"})
+    assert withdrawn.status_code == 200 and withdrawn.json()["active"] is False
+    again = {i["title"] for i in grace.get(f"/people/{jo.pk}/timeline").json()["items"]}
+    assert "Script: buprenorphine 8mg" not in again
+    assert Consent.objects.get(pk=consent["id"]).withdrawal_reason == "Jo asked"
+
+
+def test_consent_to_every_agency_of_a_kind(api, world):
+    jo = world["jo"]
+    _grace_works_with_jo(world)
+    _note(api, world, "housing", "Hostel place confirmed")
+    api("amara").post(f"/people/{jo.pk}/consents", {"recipient_kind": "prison", "purposes": ["direct_care"],
+                                                     "categories": ["housing"], "how_given": "verbal"})
+    titles = {i["title"] for i in api("grace").get(f"/people/{jo.pk}/timeline").json()["items"]}
+    assert "Hostel place confirmed" in titles
+
+
+def test_consent_for_another_purpose_or_out_of_date_opens_nothing(api, world):
+    jo = world["jo"]
+    _grace_works_with_jo(world)
+    _note(api, world, "housing", "Hostel place confirmed")
+    prison = str(world["agencies"]["prison"].pk)
+    today = timezone.localdate()
+    for body in [
+        {"purposes": ["safeguarding"]},
+        {"purposes": ["direct_care"], "valid_from": str(today + dt.timedelta(days=3))},
+        {"purposes": ["direct_care"], "valid_from": str(today - dt.timedelta(days=30)),
+         "valid_until": str(today - dt.timedelta(days=1))},
+        {"purposes": ["direct_care"], "kind": "treatment"},
+    ]:
+        response = api("amara").post(f"/people/{jo.pk}/consents", {
+            "recipient_agency": prison, "categories": ["housing"], "how_given": "written", **body})
+        assert response.status_code == 201, response.content
+    titles = {i["title"] for i in api("grace").get(f"/people/{jo.pk}/timeline").json()["items"]}
+    assert "Hostel place confirmed" not in titles
+
+
+def test_bad_consents_are_422_naming_the_field(api, world):
+    jo = world["jo"]
+    for body, field in [
+        ({"purposes": ["direct_care"], "categories": ["housing"], "how_given": "written"}, "recipient_agency"),
+        ({"recipient_kind": "spaceport", "purposes": ["direct_care"], "categories": ["housing"],
+          "how_given": "written"}, "recipient_kind"),
+        ({"recipient_kind": "prison", "purposes": [], "categories": ["housing"], "how_given": "written"}, "purposes"),
+        ({"recipient_kind": "prison", "purposes": ["direct_care"], "categories": ["gossip"],
+          "how_given": "written"}, "categories"),
+        ({"recipient_kind": "prison", "purposes": ["direct_care"], "categories": ["housing"],
+          "how_given": "telepathy"}, "how_given"),
+        ({"recipient_kind": "prison", "purposes": ["direct_care"], "categories": ["housing"]}, "how_given"),
+        ({"recipient_kind": "prison", "purposes": ["direct_care"], "categories": ["housing"], "how_given": "verbal",
+          "valid_from": "2026-05-01", "valid_until": "2026-04-01"}, "valid_until"),
+    ]:
+        before = Consent.objects.count()
+        response = api("amara").post(f"/people/{jo.pk}/consents", body)
+        assert response.status_code == 422, (body, response.content)
+        assert field in response.json()["error"]["fields"], (field, response.json())
+        assert Consent.objects.count() == before
+
+
+def test_only_agencies_working_with_the_person_record_or_withdraw_consent(api, world):
+    jo = world["jo"]
+    body = {"recipient_kind": "prison", "purposes": ["direct_care"], "categories": ["housing"], "how_given": "written"}
+    assert api("grace").post(f"/people/{jo.pk}/consents", body).status_code == 404
+    assert api("una").post(f"/people/{jo.pk}/consents", body).status_code == 404
+    consent = api("amara").post(f"/people/{jo.pk}/consents", body).json()
+    assert api("grace").post(f"/consents/{consent['id']}/withdraw", {}).status_code == 404
+    assert api("amara").post(f"/consents/{consent['id']}/withdraw", {}).status_code == 200
+    assert api("amara").post(f"/consents/{consent['id']}/withdraw", {}).status_code == 422
+
+
+def test_break_glass_opens_for_hours_alerts_and_is_reviewed(api, world):
+    jo = world["jo"]
+    grace = api("grace")
+    assert grace.get(f"/people/{jo.pk}").status_code == 404
+    short = grace.post(f"/people/{jo.pk}/break-glass", {"reason": "x"})
+    assert short.status_code == 422 and "reason" in short.json()["error"]["fields"]
+    too_long = grace.post(f"/people/{jo.pk}/break-glass", {"reason": "Collapsed in reception, unknown drugs", "hours": 48})
+    assert too_long.status_code == 422 and "hours" in too_long.json()["error"]["fields"]
+    assert grace.post("/people/00000000-0000-4000-8000-000000000000/break-glass",
+                      {"reason": "Collapsed in reception"}).status_code == 404
+    opened = grace.post(f"/people/{jo.pk}/break-glass", {"reason": "Collapsed in reception, unknown drugs", "hours": 2})
+    assert opened.status_code == 201
+    assert grace.get(f"/people/{jo.pk}").status_code == 200
+    assert Alert.objects.filter(kind="break_glass", resolved_at__isnull=True).count() == 1
+    glass = BreakGlass.objects.get()
+    # Peer mentors, commissioners and administrators cannot break glass.
+    for persona in ["una", "yusuf", "sam"]:
+        assert api(persona).post(f"/people/{jo.pk}/break-glass", {"reason": "Because I want to"}).status_code == 403
+    # It expires.
+    BreakGlass.objects.filter(pk=glass.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert grace.get(f"/people/{jo.pk}").status_code == 404
+    entry = AuditEntry.objects.filter(action="break_glass", outcome="allowed").get()
+    assert entry.lawful_basis == "break_glass" and "Collapsed" in entry.reason
+
+
+def test_safeguarding_basis_needs_a_caldicott_guardian(api, world):
+    from throughcare.consent.actions import decide_basis, request_basis
+
+    jo = world["jo"]
+    _note(api, world, "family_safeguarding", "Children at risk: strategy meeting")
+    staff = world["staff"]
+    basis = request_basis(actor=staff["amara"].user, person_id=jo.pk, basis="safeguarding_child",
+                          recipient_agency=str(world["agencies"]["prison"].pk), categories=["family_safeguarding"],
+                          reason="Strategy meeting agreed to share with the prison")
+    assert api("grace").get(f"/people/{jo.pk}").status_code == 404  # not approved yet
+    decide_basis(actor=staff["alan"].user, basis_id=basis.pk, approve=True, note="Proportionate")
+    timeline = api("grace").get(f"/people/{jo.pk}/timeline").json()
+    assert {i["category"] for i in timeline["items"]} <= {"family_safeguarding", "contact_admin"}
+    assert "Children at risk: strategy meeting" in {i["title"] for i in timeline["items"]}
+    LawfulBasis.objects.filter(pk=basis.pk).update(revoked_at=timezone.now())
+    assert api("grace").get(f"/people/{jo.pk}").status_code == 404
+
+
+def test_audit_api_is_for_guardians_and_auditors_only(api, world):
+    jo = world["jo"]
+    api("amara").get(f"/people/{jo.pk}")
+    denied = api("amara").get("/audit", person=str(jo.pk))
+    assert denied.status_code == 403
+    allowed = api("alan").get("/audit", person=str(jo.pk))
+    assert allowed.status_code == 200
+    entries = allowed.json()["items"]
+    assert any(e["username"] == "amara" and e["action"] == "person.read" for e in entries)
+    assert all(e["person_id"] == str(jo.pk) for e in entries)
