@@ -23,6 +23,8 @@ urlpatterns = [
     path("", include("throughcare.journey.urls")),
     path("", include("throughcare.episodes.urls")),
     path("", include("throughcare.agencies.urls")),
+    path("", include("throughcare.consent.urls")),
+    path("", include("throughcare.audit.urls")),
 ]
 
 

@@ -52,4 +52,8 @@ def home(request):
     staff = staff_of(request.user)
     if staff is not None and staff.role == Role.ADMINISTRATOR:
         return redirect("agencies:list")
+    if staff is not None and staff.role == Role.CALDICOTT_GUARDIAN:
+        return redirect("consent:review-queue")
+    if staff is not None and staff.role == Role.AUDITOR:
+        return redirect("audit:list")
     return redirect("people:search")

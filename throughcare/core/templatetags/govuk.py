@@ -21,3 +21,8 @@ def category_label(value):
         return Category(value).label
     except ValueError:
         return value
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None

@@ -1,0 +1,102 @@
+"""Consent, emergency access, review and audit pages, as their users touch them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from throughcare.consent.models import BreakGlass, Consent, LawfulBasis
+from throughcare.episodes.models import Episode
+
+
+def test_record_and_withdraw_consent_pages(browser_client, world):
+    client = browser_client("amara")
+    jo = world["jo"]
+    page = client.get(f"/people/{jo.pk}/consents/")
+    assert page.status_code == 200
+    assert "Riverside Recovery" in page.content.decode()
+    bad = client.post(f"/people/{jo.pk}/consents/new", {"kind": "share", "purposes": ["direct_care"]})
+    assert bad.status_code == 422
+    html = bad.content.decode()
+    assert "Choose one agency, or one kind of agency, to share with" in html
+    assert "Choose at least one category of information" in html and "Say how the person gave" in html
+    assert not Consent.objects.exists()
+    good = client.post(f"/people/{jo.pk}/consents/new", {
+        "kind": "share", "recipient_agency": str(world["agencies"]["prison"].pk), "purposes": ["direct_care"],
+        "categories": ["substance_use", "housing"], "how_given": "written"})
+    assert good.status_code == 302
+    summary = client.get(f"/people/{jo.pk}/consents/").content.decode()
+    assert "HMP Northgate can see substance use, housing, for direct care" in summary
+    consent = Consent.objects.get()
+    assert client.get(f"/consents/{consent.pk}/withdraw").status_code == 200
+    assert client.post(f"/consents/{consent.pk}/withdraw", {"reason": "Changed mind"}).status_code == 302
+    consent.refresh_from_db()
+    assert consent.withdrawn_at is not None
+    assert "Withdrawn" in client.get(f"/people/{jo.pk}/consents/").content.decode()
+
+
+def test_consent_pages_are_404_for_people_you_cannot_see(browser_client, world):
+    jo = world["jo"]
+    grace = browser_client("grace")
+    assert grace.get(f"/people/{jo.pk}/consents/").status_code == 404
+    assert grace.get(f"/people/{jo.pk}/consents/new").status_code == 404
+    assert grace.get(f"/people/{jo.pk}/access-log").status_code == 404
+
+
+def test_emergency_access_page_and_caldicott_review(browser_client, world):
+    jo = world["jo"]
+    grace = browser_client("grace")
+    assert grace.get("/emergency-access").status_code == 200
+    missing = grace.post("/emergency-access", {"identifier": "9434765919", "reason": "Found unconscious", "hours": "2"})
+    assert missing.status_code == 422 and "No record has that identifier" in missing.content.decode()
+    short = grace.post("/emergency-access", {"identifier": "485 777 3457", "reason": "x", "hours": "2"})
+    assert short.status_code == 422 and "Explain the emergency" in short.content.decode()
+    opened = grace.post("/emergency-access", {"identifier": "485 777 3457", "reason": "Found unconscious in cell",
+                                              "hours": "2"})
+    assert opened.status_code == 302 and opened["Location"] == f"/people/{jo.pk}/"
+    assert grace.get(f"/people/{jo.pk}/").status_code == 200
+    guardian = browser_client("alan")
+    queue = guardian.get("/caldicott/").content.decode()
+    assert "Found unconscious in cell" in queue
+    glass = BreakGlass.objects.get()
+    assert guardian.post(f"/caldicott/emergency-access/{glass.pk}", {"outcome": "appropriate"}).status_code == 302
+    glass.refresh_from_db()
+    assert glass.review_outcome == "appropriate" and glass.reviewed_by.username == "alan"
+    assert "Nothing to review" in guardian.get("/caldicott/").content.decode()
+    assert browser_client("amara").get("/caldicott/").status_code == 403
+
+
+def test_safeguarding_basis_pages(browser_client, world):
+    jo = world["jo"]
+    amara = browser_client("amara")
+    bad = amara.post(f"/people/{jo.pk}/lawful-basis/new", {"basis": "safeguarding_child"})
+    assert bad.status_code == 422
+    ok = amara.post(f"/people/{jo.pk}/lawful-basis/new", {
+        "basis": "safeguarding_child", "recipient_agency": str(world["agencies"]["prison"].pk),
+        "categories": ["family_safeguarding"], "reason": "Strategy meeting decided to share"})
+    assert ok.status_code == 302
+    basis = LawfulBasis.objects.get()
+    guardian = browser_client("alan")
+    assert guardian.post(f"/caldicott/lawful-basis/{basis.pk}", {"decision": ""}).status_code == 422
+    assert guardian.post(f"/caldicott/lawful-basis/{basis.pk}", {"decision": "approve"}).status_code == 302
+    basis.refresh_from_db()
+    assert basis.approved is True
+    assert browser_client("grace").get(f"/people/{jo.pk}/").status_code == 200
+
+
+def test_who_has_looked_at_this_record(browser_client, world):
+    jo = world["jo"]
+    Episode.objects.create(person=jo, agency=world["agencies"]["peer"], setting="community", service="Peer support",
+                           started_on=dt.date(2026, 2, 1), created_by=world["staff"]["xena"].user)
+    browser_client("xena").get(f"/people/{jo.pk}/")
+    log = browser_client("amara").get(f"/people/{jo.pk}/access-log")
+    assert log.status_code == 200
+    html = log.content.decode()
+    assert "xena, Open Door" in html and "looked at the record" in html
+
+
+def test_audit_trail_page_for_guardians_only(browser_client, world):
+    jo = world["jo"]
+    browser_client("amara").get(f"/people/{jo.pk}/")
+    page = browser_client("alan").get("/audit/", {"person": str(jo.pk)})
+    assert page.status_code == 200 and "person.read" in page.content.decode()
+    assert browser_client("amara").get("/audit/").status_code == 403

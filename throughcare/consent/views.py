@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from throughcare.agencies.models import staff_of
+from throughcare.agencies.roles import Role
+from throughcare.consent import actions
+from throughcare.consent.forms import (
+    BreakGlassForm, ConsentForm, DecisionForm, LawfulBasisForm, ReviewForm, WithdrawForm,
+)
+from throughcare.consent.models import BreakGlass, Consent, LawfulBasis
+from throughcare.consent.summary import sharing_summary
+from throughcare.core.categories import IDENTITY_CATEGORY
+from throughcare.core.errors import Forbidden, NotFound, ValidationFailed
+from throughcare.core.views import staff_page
+from throughcare.people.access import get_person
+from throughcare.people.models import Identifier
+from throughcare.people.validators import guess_identifier
+
+
+def _form_page(request, form, **context):
+    return render(request, "form_page.html", {"form": form, **context}, status=422 if form.errors else 200)
+
+
+@staff_page
+def consent_page(request, person_id):
+    person, grant = get_person(request.user, person_id, action="consent.list", categories=[IDENTITY_CATEGORY])
+    return render(request, "consent/consents.html", {
+        "person": person, "grant": grant, "summary": sharing_summary(person),
+    })
+
+
+@staff_page
+def consent_new(request, person_id):
+    person, grant = get_person(request.user, person_id, action="consent.form", categories=[], write=True)
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            actions.record_consent(actor=request.user, person_id=person.pk, **data)
+        except ValidationFailed as failure:
+            form.add_action_errors(failure)
+        else:
+            messages.success(request, "Consent recorded")
+            return redirect("consent:list", person_id=person.pk)
+    return _form_page(request, form, heading="Record consent", caption=person.display_name,
+                      intro="Record what the person agreed to, in their words where you can. They can withdraw it at "
+                            "any time, and it stops at once.",
+                      cancel_url=reverse("consent:list", kwargs={"person_id": person.pk}), submit="Record consent")
+
+
+@staff_page
+def consent_withdraw(request, consent_id):
+    consent = Consent.objects.filter(pk=actions._uuid_or_none(consent_id)).select_related("recipient_agency").first()
+    if consent is None:
+        raise NotFound("Consent not found")
+    person, grant = get_person(request.user, consent.person_id, action="consent.form", categories=[], write=True)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.withdraw_consent(actor=request.user, consent_id=consent.pk, reason=form.cleaned_data["reason"])
+        except ValidationFailed as failure:
+            form.add_action_errors(failure)
+        else:
+            messages.success(request, "Consent withdrawn. It no longer opens the record.")
+            return redirect("consent:list", person_id=person.pk)
+    return _form_page(request, form, heading="Withdraw consent", caption=person.display_name,
+                      intro=actions.describe_consent(consent), danger=True, submit="Withdraw consent",
+                      warning="Withdrawal takes effect straight away.",
+                      cancel_url=reverse("consent:list", kwargs={"person_id": person.pk}))
+
+
+@staff_page
+def basis_new(request, person_id):
+    person, grant = get_person(request.user, person_id, action="basis.form", categories=[], write=True)
+    form = LawfulBasisForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.request_basis(actor=request.user, person_id=person.pk, **form.cleaned_data)
+        except ValidationFailed as failure:
+            form.add_action_errors(failure)
+        else:
+            messages.success(request, "Recorded. It takes effect when a Caldicott guardian approves it.")
+            return redirect("consent:list", person_id=person.pk)
+    return _form_page(request, form, heading="Record a safeguarding or court-order basis", caption=person.display_name,
+                      intro="Use this when information must be shared without consent. A Caldicott guardian must "
+                            "approve it before anything is shared.",
+                      cancel_url=reverse("consent:list", kwargs={"person_id": person.pk}), submit="Record")
+
+
+@staff_page
+def break_glass_page(request):
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        found = guess_identifier((form.cleaned_data["identifier"] or "").replace(" ", ""))
+        person_id = None
+        if found:
+            person_id = Identifier.objects.filter(scheme=found[0], value=found[1]).values_list("person_id", flat=True).first()
+        if not found:
+            form.add_error("identifier", "Enter an NHS number, prison number, probation reference or PNC ID")
+        else:
+            try:
+                glass = actions.break_glass(actor=request.user, person_id=person_id or "-",
+                                            reason=form.cleaned_data["reason"], hours=form.cleaned_data["hours"] or 0)
+            except NotFound:
+                form.add_error("identifier", "No record has that identifier")
+            except ValidationFailed as failure:
+                form.add_action_errors(failure)
+            except Forbidden as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Emergency access granted. The Caldicott guardian has been told.")
+                return redirect("people:detail", person_id=glass.person_id)
+    return _form_page(request, form, heading="Emergency access", submit="Get emergency access", danger=True,
+                      warning="Only in an emergency, when the person is at risk and cannot consent. Every use is "
+                              "reported to the Caldicott guardian and reviewed.")
+
+
+def _guardian(request):
+    staff = staff_of(request.user)
+    if staff is None or staff.role != Role.CALDICOTT_GUARDIAN:
+        raise Forbidden("Only a Caldicott guardian can review access")
+    return staff
+
+
+@staff_page
+def review_queue(request):
+    _guardian(request)
+    return render(request, "consent/review_queue.html", {
+        "glasses": BreakGlass.objects.filter(reviewed_at__isnull=True).select_related("user", "agency"),
+        "bases": LawfulBasis.objects.filter(approved__isnull=True).select_related("recipient_agency", "requested_by"),
+    })
+
+
+@staff_page
+def review_break_glass(request, glass_id):
+    _guardian(request)
+    glass = BreakGlass.objects.filter(pk=actions._uuid_or_none(glass_id)).select_related("user", "agency").first()
+    if glass is None:
+        raise NotFound("Not found")
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.review_break_glass(actor=request.user, break_glass_id=glass.pk, **form.cleaned_data)
+        except ValidationFailed as failure:
+            form.add_action_errors(failure)
+        else:
+            messages.success(request, "Review recorded")
+            return redirect("consent:review-queue")
+    return _form_page(request, form, heading="Review emergency access",
+                      intro=f"{glass.user.get_full_name() or glass.user.username} ({glass.agency.name}) said: "
+                            f"“{glass.reason}”", cancel_url=reverse("consent:review-queue"), submit="Record review")
+
+
+@staff_page
+def decide_basis(request, basis_id):
+    _guardian(request)
+    basis = LawfulBasis.objects.filter(pk=actions._uuid_or_none(basis_id)).select_related("recipient_agency").first()
+    if basis is None:
+        raise NotFound("Not found")
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        decision = form.cleaned_data["decision"]
+        if not decision:
+            form.add_error("decision", "Choose approve or decline")
+        else:
+            try:
+                actions.decide_basis(actor=request.user, basis_id=basis.pk, approve=decision == "approve",
+                                     note=form.cleaned_data["note"])
+            except ValidationFailed as failure:
+                form.add_action_errors(failure)
+            except Forbidden as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Decision recorded")
+                return redirect("consent:review-queue")
+    return _form_page(request, form, heading=f"{basis.get_basis_display()} for {basis.recipient_agency.name}",
+                      intro=f"Reason given: “{basis.reason}”", cancel_url=reverse("consent:review-queue"),
+                      submit="Record decision")
