@@ -16,13 +16,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from tests.conftest import Api
 from throughcare.accounts.actions import create_token
 from throughcare.agencies.models import Agency, Staff
 from throughcare.consent.models import BreakGlass, Consent, LawfulBasis
 from throughcare.episodes.models import Episode
 from throughcare.journey.models import Event
 from throughcare.people.models import Person, PersonName
-from tests.conftest import Api
 
 ALL = ["substance_use", "alcohol", "mental_health", "physical_health", "offending", "housing",
        "employment_benefits", "family_safeguarding", "contact_admin"]

@@ -11,12 +11,19 @@ from django.utils import timezone
 
 from throughcare.agencies.models import Agency, Staff, staff_of
 from throughcare.agencies.roles import AgencyKind, Role
-from throughcare.audit.recorder import record_action, record_access
+from throughcare.audit.recorder import record_access, record_action
+from throughcare.consent.models import (
+    Alert,
+    BasisKind,
+    BreakGlass,
+    Consent,
+    ConsentKind,
+    HowGiven,
+    LawfulBasis,
+    Purpose,
+)
 from throughcare.core.categories import ALL_CATEGORIES, Category
 from throughcare.core.errors import Forbidden, NotFound, ValidationFailed
-from throughcare.consent.models import (
-    Alert, BasisKind, BreakGlass, Consent, ConsentKind, HowGiven, LawfulBasis, Purpose,
-)
 from throughcare.journey.models import Event
 from throughcare.people.access import get_person
 from throughcare.people.models import Person

@@ -8,7 +8,12 @@ from throughcare.agencies.models import staff_of
 from throughcare.agencies.roles import Role
 from throughcare.consent import actions
 from throughcare.consent.forms import (
-    BreakGlassForm, ConsentForm, DecisionForm, LawfulBasisForm, ReviewForm, WithdrawForm,
+    BreakGlassForm,
+    ConsentForm,
+    DecisionForm,
+    LawfulBasisForm,
+    ReviewForm,
+    WithdrawForm,
 )
 from throughcare.consent.models import BreakGlass, Consent, LawfulBasis
 from throughcare.consent.summary import sharing_summary
