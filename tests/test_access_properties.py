@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import uuid
 
 from django.contrib.auth import get_user_model
 from django.db import transaction

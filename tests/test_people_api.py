@@ -159,3 +159,35 @@ def test_every_read_is_audited_once(api, world):
     assert allowed.lawful_basis == "relationship:registered"
     assert (denied.username, denied.outcome, denied.person_id) == ("grace", "denied", world["jo"].pk)
     assert allowed.request_id and allowed.channel == "api"
+
+
+def test_update_details_with_etag_and_no_escape_from_the_rules(api, world):
+    jo = world["jo"]
+    amara = api("amara")
+    read = amara.get(f"/people/{jo.pk}")
+    etag = read["ETag"]
+    changed = amara.client.patch(f"/api/v1/people/{jo.pk}", '{"family_name": "Smith", "postcode": "cf10 1aa"}',
+                                 content_type="application/json", headers={**amara.headers, "If-Match": etag})
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["display_name"] == "Jo Smith" and changed.json()["postcode"] == "CF10 1AA"
+    assert {"kind": "previous", "given_names": "Jo", "family_name": "Bloggs"} in changed.json()["names"]
+    assert changed["ETag"] != etag
+    stale = amara.client.patch(f"/api/v1/people/{jo.pk}", '{"phone": "07700 900000"}',
+                               content_type="application/json", headers={**amara.headers, "If-Match": etag})
+    assert stale.status_code == 412 and stale.json()["error"]["code"] == "precondition_failed"
+    # Still found by the old name.
+    assert amara.get("/people", q="bloggs").json()["total"] == 1
+    # An update cannot move the record out of the rules' reach (or into someone else's).
+    prison = world["agencies"]["prison"].pk
+    for body in [f'{{"registered_by_agency": "{prison}"}}', f'{{"id": "{jo.pk}"}}']:
+        refused = amara.client.patch(f"/api/v1/people/{jo.pk}", body, content_type="application/json",
+                                     headers=amara.headers)
+        assert refused.status_code == 422
+    assert api("grace").get(f"/people/{jo.pk}").status_code == 404
+    assert api("grace").client.patch(f"/api/v1/people/{jo.pk}", '{"phone": "1"}', content_type="application/json",
+                                     headers=api("grace").headers).status_code == 404
+    bad = amara.client.patch(f"/api/v1/people/{jo.pk}", '{"date_of_birth": "2999-01-01"}',
+                             content_type="application/json", headers=amara.headers)
+    assert bad.status_code == 422 and "date_of_birth" in bad.json()["error"]["fields"]
+    jo.refresh_from_db()
+    assert jo.date_of_birth.year == 1985 and jo.registered_by_agency == world["agencies"]["riverside"]

@@ -50,3 +50,10 @@ class Forbidden(ThroughcareError):
 class Conflict(ThroughcareError):
     code = "conflict"
     status = 409
+
+
+class PreconditionFailed(ThroughcareError):
+    """An If-Match version that is no longer current: someone else changed the record first."""
+
+    code = "precondition_failed"
+    status = 412

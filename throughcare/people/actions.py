@@ -71,3 +71,62 @@ def register_person(*, actor, details: PersonDetails) -> Person:
         # Two workers registering the same identifier at the same moment: the second is told plainly.
         raise ValidationFailed({"nhs_number": "This identifier is already on a record: search for the person instead"}) from exc
     return person
+
+
+#: The details a worker may change. Who registered the person, and their id, never change.
+UPDATABLE = ("given_names", "family_name", "date_of_birth", "sex", "gender", "ethnicity", "postcode",
+             "preferred_language", "interpreter_needed", "disabilities", "learning_disability", "phone", "email",
+             "safe_to_contact", "safe_to_contact_note")
+
+
+def update_person(*, actor, person_id, changes: dict, expected_version: int | None = None) -> Person:
+    """Change a person's details. Stale versions are refused (PreconditionFailed), nothing half-saved."""
+    from dataclasses import asdict
+
+    from throughcare.core.errors import PreconditionFailed
+    from throughcare.people.access import get_person
+
+    unknown = set(changes) - set(UPDATABLE)
+    if unknown:
+        raise ValidationFailed({name: "This field cannot be changed" for name in sorted(unknown)})
+    with transaction.atomic():
+        person, grant = get_person(actor, person_id, action="person.update", write=True, categories=[])
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        if expected_version is not None and expected_version != person.version:
+            raise PreconditionFailed(f"The record has changed since version {expected_version}: "
+                                     f"it is now version {person.version}. Reload it and try again.")
+        usual = person.names.filter(kind=NameKind.USUAL).first()
+        current = PersonDetails(
+            given_names=usual.given_names if usual else "", family_name=usual.family_name if usual else "",
+            date_of_birth=person.date_of_birth, sex=person.sex, gender=person.gender, ethnicity=person.ethnicity,
+            postcode=person.postcode, preferred_language=person.preferred_language,
+            interpreter_needed=person.interpreter_needed, disabilities=list(person.disabilities),
+            learning_disability=person.learning_disability, phone=person.phone, email=person.email,
+            safe_to_contact=dict(person.safe_to_contact), safe_to_contact_note=person.safe_to_contact_note,
+        )
+        details, errors = clean(PersonDetails(**{**asdict(current), **changes, "other_names": []}))
+        errors = {k: v for k, v in errors.items() if k in changes or k in ("given_names", "family_name")}
+        if errors:
+            raise ValidationFailed(errors)
+        for name in UPDATABLE:
+            if name not in ("given_names", "family_name"):
+                setattr(person, name, getattr(details, name))
+        if "given_names" in changes or "family_name" in changes:
+            if usual and (usual.given_names, usual.family_name) != (details.given_names, details.family_name):
+                # The old usual name becomes a previous name: search still finds the person by it.
+                usual.kind = NameKind.PREVIOUS
+                usual.save(update_fields=["kind"])
+                PersonName.objects.create(person=person, kind=NameKind.USUAL, given_names=details.given_names,
+                                          family_name=details.family_name)
+            person.display_name = f"{details.given_names} {details.family_name}"
+        person.version += 1
+        person.updated_at = timezone.now()
+        person.save()
+        staff = staff_of(actor)
+        Event.objects.create(person=person, occurred_at=person.updated_at, recorded_at=person.updated_at,
+                             kind=EventKind.DETAILS_UPDATED, category=Category.CONTACT_ADMIN, agency_id=staff.agency_id,
+                             author=actor, title="Details updated", body=", ".join(sorted(changes)).replace("_", " "))
+        record_action(actor=actor, action="person.update", person_id=person.pk, resource="person",
+                      resource_id=str(person.pk), categories=[Category.CONTACT_ADMIN], lawful_basis=grant.basis,
+                      reason=", ".join(sorted(changes)))
+    return person

@@ -107,3 +107,24 @@ class PersonPage(Schema):
     total: int
     page: int
     page_size: int
+
+
+class PersonUpdateIn(Schema):
+    """Only the fields sent are changed. Anything else (who registered the person, their id) is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+    given_names: str | None = Field(None, max_length=120)
+    family_name: str | None = Field(None, max_length=120)
+    date_of_birth: dt.date | None = None
+    sex: str | None = None
+    gender: str | None = Field(None, max_length=60)
+    ethnicity: str | None = None
+    postcode: str | None = None
+    preferred_language: str | None = Field(None, max_length=60)
+    interpreter_needed: bool | None = None
+    disabilities: list[str] | None = None
+    learning_disability: bool | None = None
+    phone: str | None = Field(None, max_length=30)
+    email: str | None = None
+    safe_to_contact: dict[str, bool] | None = None
+    safe_to_contact_note: str | None = Field(None, max_length=300)
