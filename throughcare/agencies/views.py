@@ -1,12 +1,10 @@
-from django.contrib import messages
 from django.db.models import Count
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
 from throughcare.agencies.actions import create_agency, create_staff
 from throughcare.agencies.forms import AgencyForm, StaffForm
 from throughcare.agencies.models import Agency, Staff
-from throughcare.core.errors import ValidationFailed
-from throughcare.core.views import admin_page
+from throughcare.core.views import admin_page, form_page
 
 
 @admin_page
@@ -18,29 +16,15 @@ def agency_list(request):
 
 @admin_page
 def agency_new(request):
-    form = AgencyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            agency = create_agency(actor=request.user, **form.cleaned_data)
-        except ValidationFailed as failure:
-            form.add_action_errors(failure)
-        else:
-            messages.success(request, f"{agency.name} added")
-            return redirect("agencies:list")
-    return render(request, "agencies/form.html", {"form": form, "heading": "Add an agency"},
-                  status=422 if form.errors else 200)
+    return form_page(request, AgencyForm(request.POST or None),
+                     run=lambda data: create_agency(actor=request.user, **data),
+                     success=lambda agency: f"{agency.name} added", redirect_to="agencies:list",
+                     heading="Add an agency", cancel_url="/agencies/")
 
 
 @admin_page
 def staff_new(request):
-    form = StaffForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            staff = create_staff(actor=request.user, **form.cleaned_data)
-        except ValidationFailed as failure:
-            form.add_action_errors(failure)
-        else:
-            messages.success(request, f"{staff.user.username} added")
-            return redirect("agencies:list")
-    return render(request, "agencies/form.html", {"form": form, "heading": "Add a member of staff"},
-                  status=422 if form.errors else 200)
+    return form_page(request, StaffForm(request.POST or None),
+                     run=lambda data: create_staff(actor=request.user, **data),
+                     success=lambda staff: f"{staff.user.username} added", redirect_to="agencies:list",
+                     heading="Add a member of staff", cancel_url="/agencies/")

@@ -19,7 +19,7 @@ from throughcare.consent.models import BreakGlass, Consent, LawfulBasis
 from throughcare.consent.summary import sharing_summary
 from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.core.errors import Forbidden, NotFound, ValidationFailed
-from throughcare.core.views import staff_page
+from throughcare.core.views import form_page, staff_page
 from throughcare.people.access import get_person
 from throughcare.people.models import Identifier
 from throughcare.people.validators import guess_identifier
@@ -40,20 +40,13 @@ def consent_page(request, person_id):
 @staff_page
 def consent_new(request, person_id):
     person, grant = get_person(request.user, person_id, action="consent.form", categories=[], write=True)
-    form = ConsentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            actions.record_consent(actor=request.user, person_id=person.pk, **data)
-        except ValidationFailed as failure:
-            form.add_action_errors(failure)
-        else:
-            messages.success(request, "Consent recorded")
-            return redirect("consent:list", person_id=person.pk)
-    return _form_page(request, form, heading="Record consent", caption=person.display_name,
-                      intro="Record what the person agreed to, in their words where you can. They can withdraw it at "
-                            "any time, and it stops at once.",
-                      cancel_url=reverse("consent:list", kwargs={"person_id": person.pk}), submit="Record consent")
+    back = reverse("consent:list", kwargs={"person_id": person.pk})
+    return form_page(request, ConsentForm(request.POST or None),
+                     run=lambda data: actions.record_consent(actor=request.user, person_id=person.pk, **data),
+                     success="Consent recorded", redirect_to=back, heading="Record consent",
+                     caption=person.display_name, cancel_url=back, submit="Record consent",
+                     intro="Record what the person agreed to, in their words where you can. They can withdraw it at "
+                           "any time, and it stops at once.")
 
 
 @staff_page
@@ -62,37 +55,26 @@ def consent_withdraw(request, consent_id):
     if consent is None:
         raise NotFound("Consent not found")
     person, grant = get_person(request.user, consent.person_id, action="consent.form", categories=[], write=True)
-    form = WithdrawForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.withdraw_consent(actor=request.user, consent_id=consent.pk, reason=form.cleaned_data["reason"])
-        except ValidationFailed as failure:
-            form.add_action_errors(failure)
-        else:
-            messages.success(request, "Consent withdrawn. It no longer opens the record.")
-            return redirect("consent:list", person_id=person.pk)
-    return _form_page(request, form, heading="Withdraw consent", caption=person.display_name,
-                      intro=actions.describe_consent(consent), danger=True, submit="Withdraw consent",
-                      warning="Withdrawal takes effect straight away.",
-                      cancel_url=reverse("consent:list", kwargs={"person_id": person.pk}))
+    back = reverse("consent:list", kwargs={"person_id": person.pk})
+    return form_page(request, WithdrawForm(request.POST or None),
+                     run=lambda data: actions.withdraw_consent(actor=request.user, consent_id=consent.pk, **data),
+                     success="Consent withdrawn. It no longer opens the record.", redirect_to=back,
+                     heading="Withdraw consent", caption=person.display_name, intro=actions.describe_consent(consent),
+                     danger=True, submit="Withdraw consent", warning="Withdrawal takes effect straight away.",
+                     cancel_url=back)
 
 
 @staff_page
 def basis_new(request, person_id):
     person, grant = get_person(request.user, person_id, action="basis.form", categories=[], write=True)
-    form = LawfulBasisForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.request_basis(actor=request.user, person_id=person.pk, **form.cleaned_data)
-        except ValidationFailed as failure:
-            form.add_action_errors(failure)
-        else:
-            messages.success(request, "Recorded. It takes effect when a Caldicott guardian approves it.")
-            return redirect("consent:list", person_id=person.pk)
-    return _form_page(request, form, heading="Record a safeguarding or court-order basis", caption=person.display_name,
-                      intro="Use this when information must be shared without consent. A Caldicott guardian must "
-                            "approve it before anything is shared.",
-                      cancel_url=reverse("consent:list", kwargs={"person_id": person.pk}), submit="Record")
+    back = reverse("consent:list", kwargs={"person_id": person.pk})
+    return form_page(request, LawfulBasisForm(request.POST or None),
+                     run=lambda data: actions.request_basis(actor=request.user, person_id=person.pk, **data),
+                     success="Recorded. It takes effect when a Caldicott guardian approves it.", redirect_to=back,
+                     heading="Record a safeguarding or court-order basis", caption=person.display_name,
+                     cancel_url=back, submit="Record",
+                     intro="Use this when information must be shared without consent. A Caldicott guardian must "
+                           "approve it before anything is shared.")
 
 
 @staff_page
@@ -145,18 +127,11 @@ def review_break_glass(request, glass_id):
     glass = BreakGlass.objects.filter(pk=actions._uuid_or_none(glass_id)).select_related("user", "agency").first()
     if glass is None:
         raise NotFound("Not found")
-    form = ReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.review_break_glass(actor=request.user, break_glass_id=glass.pk, **form.cleaned_data)
-        except ValidationFailed as failure:
-            form.add_action_errors(failure)
-        else:
-            messages.success(request, "Review recorded")
-            return redirect("consent:review-queue")
-    return _form_page(request, form, heading="Review emergency access",
-                      intro=f"{glass.user.get_full_name() or glass.user.username} ({glass.agency.name}) said: "
-                            f"“{glass.reason}”", cancel_url=reverse("consent:review-queue"), submit="Record review")
+    return form_page(request, ReviewForm(request.POST or None),
+                     run=lambda data: actions.review_break_glass(actor=request.user, break_glass_id=glass.pk, **data),
+                     success="Review recorded", redirect_to="consent:review-queue", heading="Review emergency access",
+                     intro=f"{glass.user.get_full_name() or glass.user.username} ({glass.agency.name}) said: "
+                           f"“{glass.reason}”", cancel_url=reverse("consent:review-queue"), submit="Record review")
 
 
 @staff_page

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
 
 from throughcare.agencies.models import staff_of
-from throughcare.core.errors import Forbidden, NotFound
+from throughcare.core.errors import Forbidden, NotFound, ValidationFailed
 
 
 def staff_page(view):
@@ -57,3 +58,20 @@ def home(request):
     if staff is not None and staff.role == Role.AUDITOR:
         return redirect("audit:list")
     return redirect("people:search")
+
+
+def form_page(request, form, *, run, success, redirect_to, template: str = "form_page.html", **context):
+    """The one shape of a form page: valid input runs the action, and its field errors land on the form.
+
+    `run(cleaned_data)` calls the action; `success` and `redirect_to` are a message and a URL (or URL
+    name), or functions of what `run` returned. Invalid input is answered 422 with the error summary.
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = run(form.cleaned_data)
+        except ValidationFailed as failure:
+            form.add_action_errors(failure)
+        else:
+            messages.success(request, success(result) if callable(success) else success)
+            return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+    return render(request, template, {"form": form, **context}, status=422 if form.errors else 200)

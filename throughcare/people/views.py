@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 
 from throughcare.audit.recorder import disclose, record_access
 from throughcare.core.categories import IDENTITY_CATEGORY
-from throughcare.core.errors import ValidationFailed
-from throughcare.core.views import staff_page
+from throughcare.core.views import form_page, staff_page
 from throughcare.journey.forms import TimelineFilterForm
 from throughcare.journey.timeline import timeline_page, visible_categories
 from throughcare.people.access import get_person
@@ -35,15 +33,10 @@ def search(request):
 @staff_page
 def register(request):
     form = RegisterPersonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = register_person(actor=request.user, details=form.details())
-        except ValidationFailed as failure:
-            form.add_action_errors(failure)
-        else:
-            messages.success(request, f"{person.display_name} is registered")
-            return redirect("people:detail", person_id=person.pk)
-    return render(request, "people/register.html", {"form": form}, status=422 if form.errors else 200)
+    return form_page(request, form, run=lambda _data: register_person(actor=request.user, details=form.details()),
+                     success=lambda person: f"{person.display_name} is registered",
+                     redirect_to=lambda person: reverse("people:detail", kwargs={"person_id": person.pk}),
+                     template="people/register.html")
 
 
 @staff_page
