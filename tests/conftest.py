@@ -47,9 +47,11 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def world(db):
-    """Agencies, staff personas and one person (Jo Bloggs) known to Riverside and Open Door."""
+def build_world() -> dict:
+    """Agencies, staff personas and one person (Jo Bloggs) known to Riverside and Open Door.
+
+    A plain function so that fixtures on other kinds of database (tests/e2e) build the same world.
+    """
     riverside = create_agency(actor=None, name="Riverside Recovery", kind="community_treatment")
     prison = create_agency(actor=None, name="HMP Northgate", kind="prison")
     peer = create_agency(actor=None, name="Open Door", kind="voluntary")
@@ -72,6 +74,12 @@ def world(db):
                   service="Key working", started_on=dt.date(2026, 1, 5))
     return {"agencies": {"riverside": riverside, "prison": prison, "peer": peer, "daat": daat},
             "staff": people, "jo": jo}
+
+
+@pytest.fixture
+def world(db):
+    """Agencies, staff personas and one person (Jo Bloggs) known to Riverside and Open Door."""
+    return build_world()
 
 
 @pytest.fixture

@@ -1,0 +1,131 @@
+"""End-to-end fixtures: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+No browser is ever downloaded: Playwright drives /usr/bin/chromium, and the module is
+skipped (with the reason) where that browser is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(f"end-to-end tests need Debian's Chromium at {CHROMIUM}", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+
+from tests.conftest import PASSWORD, build_world  # noqa: E402
+
+CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+AUDIT_TABLES = ("audit_auditentry", "audit_auditcheckpoint")
+SQLITE_INSERT_TRIGGER = re.compile(r"^\s*CREATE\s+TRIGGER\s+\S+\s+(BEFORE\s+|AFTER\s+|INSTEAD\s+OF\s+)?INSERT\b", re.I)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _django_allows_playwrights_event_loop():
+    """Playwright's sync API runs an event loop in the test thread, where Django's ORM would refuse to run
+    ("You cannot call this from an async context"). Allowed for these tests only, not the rest of the suite."""
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if before is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
+@pytest.fixture(scope="module")
+def browser(_django_allows_playwrights_event_loop) -> Browser:
+    """One Chromium per module; Playwright's event loop ends with it, before any other tests run."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Page:
+    """A fresh browser context (no cookies) per test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _audit_trail_flushable(django_db_setup, django_db_blocker):
+    """Let the live-server tests' database flush empty the append-only audit tables.
+
+    Tests on the live server need a real, committed database (transactional_db), which
+    pytest-django empties after each test. The audit tables' triggers refuse UPDATE, DELETE
+    and TRUNCATE, so for this module those refusing triggers are switched off; the INSERT
+    triggers that link the hash chain stay on, so the application behaves as it does in
+    production. The refusing triggers are back, unchanged, once the module is done.
+    """
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        restore = _switch_off_refusing_triggers(connection)
+    yield
+    with django_db_blocker.unblock():
+        restore()
+
+
+def _switch_off_refusing_triggers(connection):
+    tables = ", ".join(f"'{t}'" for t in AUDIT_TABLES)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # tgtype bit 2 (value 4) marks INSERT triggers: keep those (they link the chain).
+            cursor.execute(
+                "SELECT tgrelid::regclass::text, tgname FROM pg_trigger "
+                f"WHERE tgrelid::regclass::text IN ({tables}) AND NOT tgisinternal AND (tgtype & 4) = 0"
+            )
+            triggers = cursor.fetchall()
+            for table, name in triggers:
+                cursor.execute(f'ALTER TABLE {table} DISABLE TRIGGER "{name}"')
+
+            def restore():
+                with connection.cursor() as cursor:
+                    for table, name in triggers:
+                        cursor.execute(f'ALTER TABLE {table} ENABLE TRIGGER "{name}"')
+
+            return restore
+        cursor.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({tables})"
+        )
+        triggers = [(name, sql) for name, sql in cursor.fetchall() if not SQLITE_INSERT_TRIGGER.search(sql)]
+        for name, _sql in triggers:
+            cursor.execute(f'DROP TRIGGER "{name}"')
+
+    def restore():
+        with connection.cursor() as cursor:
+            for _name, sql in triggers:
+                cursor.execute(sql)
+
+    return restore
+
+
+@pytest.fixture
+def e2e_world(transactional_db):
+    """The same world as tests/conftest.py's `world`, committed so the live server sees it."""
+    return build_world()
+
+
+@pytest.fixture
+def sign_in(live_server, e2e_world):
+    """sign_in(page, "amara") signs that persona in through the sign-in page."""
+
+    def do(page: Page, username: str) -> None:
+        page.goto(f"{live_server.url}/sign-in")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: "/sign-in" not in url)
+
+    return do
