@@ -87,7 +87,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = ["throughcare.accounts.backends.StaffBackend"]
 LOGIN_URL = "accounts:sign-in"
-LOGIN_REDIRECT_URL = "people:search"
+LOGIN_REDIRECT_URL = "home"  # each role lands where its work is (core.views.home)
 LOGOUT_REDIRECT_URL = "accounts:sign-in"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
