@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -11,14 +9,15 @@ from throughcare.agencies.models import Agency, Staff
 from throughcare.agencies.roles import AgencyKind, Role
 from throughcare.audit.recorder import record_action
 from throughcare.core.errors import Forbidden, ValidationFailed
+from throughcare.core.ids import parse_uuid
 
 
 def find_agency(ref: str) -> Agency | None:
     """An agency by id or by name (case-insensitive)."""
-    try:
-        return Agency.objects.filter(id=uuid.UUID(str(ref))).first()
-    except ValueError:
-        return Agency.objects.filter(name__iexact=str(ref).strip()).first()
+    agency_id = parse_uuid(ref)
+    if agency_id is not None:
+        return Agency.objects.filter(id=agency_id).first()
+    return Agency.objects.filter(name__iexact=str(ref).strip()).first()
 
 
 def _require_admin(actor) -> None:

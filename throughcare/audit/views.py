@@ -8,8 +8,9 @@ from throughcare.agencies.roles import AUDIT_ROLES
 from throughcare.audit.models import AuditEntry
 from throughcare.audit.recorder import record_access
 from throughcare.core.errors import Forbidden, NotFound
+from throughcare.core.ids import parse_uuid
 from throughcare.core.views import staff_page
-from throughcare.people.access import get_person, parse_person_id
+from throughcare.people.access import get_person
 
 ACTION_WORDS = {
     "person.read": "looked at the record", "timeline.read": "read the journey", "person.search": "found them in a search",
@@ -35,7 +36,7 @@ def person_access_log(request, person_id):
 def audit_list(request):
     """The audit trail, for Caldicott guardians and auditors."""
     staff = staff_of(request.user)
-    person = parse_person_id(request.GET.get("person", "")) if request.GET.get("person") else None
+    person = parse_uuid(request.GET.get("person", "")) if request.GET.get("person") else None
     if staff.role not in AUDIT_ROLES:
         record_access(actor=request.user, action="audit.read", person_id=person, outcome="denied", resource="audit")
         raise Forbidden("Only Caldicott guardians and auditors can read the audit trail")

@@ -24,6 +24,7 @@ from throughcare.consent.models import (
 )
 from throughcare.core.categories import ALL_CATEGORIES, Category
 from throughcare.core.errors import Forbidden, NotFound, ValidationFailed
+from throughcare.core.ids import parse_uuid
 from throughcare.journey.models import Event
 from throughcare.people.access import get_person
 from throughcare.people.models import Person
@@ -64,7 +65,7 @@ def record_consent(*, actor, person_id, kind: str = ConsentKind.SHARE, recipient
             if bool(recipient_agency) == bool(recipient_kind):
                 errors["recipient_agency"] = "Choose one agency, or one kind of agency, to share with"
             elif recipient_agency:
-                agency = Agency.objects.filter(pk=_uuid_or_none(recipient_agency)).first()
+                agency = Agency.objects.filter(pk=parse_uuid(recipient_agency)).first()
                 if agency is None:
                     errors["recipient_agency"] = "Choose an agency from the list"
             elif recipient_kind not in AgencyKind.values:
@@ -99,19 +100,10 @@ def record_consent(*, actor, person_id, kind: str = ConsentKind.SHARE, recipient
     return consent
 
 
-def _uuid_or_none(value):
-    import uuid
-
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
 def withdraw_consent(*, actor, consent_id, reason: str = "") -> Consent:
     """Withdraw a consent. It stops opening the record at once."""
     with transaction.atomic():
-        consent = Consent.objects.select_for_update().filter(pk=_uuid_or_none(consent_id)).first()
+        consent = Consent.objects.select_for_update().filter(pk=parse_uuid(consent_id)).first()
         if consent is None:
             raise NotFound("Consent not found")
         person, grant = get_person(actor, consent.person_id, action="consent.withdraw", write=True, categories=[])
@@ -139,7 +131,7 @@ def request_basis(*, actor, person_id, basis: str, recipient_agency: str, catego
         person, grant = get_person(actor, person_id, action="basis.request", write=True, categories=[])
         if basis not in BasisKind.values:
             errors["basis"] = "Choose the lawful basis"
-        agency = Agency.objects.filter(pk=_uuid_or_none(recipient_agency)).first()
+        agency = Agency.objects.filter(pk=parse_uuid(recipient_agency)).first()
         if agency is None:
             errors["recipient_agency"] = "Choose the agency that needs the information"
         categories = _check_categories(categories, errors)
@@ -174,7 +166,7 @@ def _require_guardian(actor) -> Staff:
 def decide_basis(*, actor, basis_id, approve: bool, note: str = "") -> LawfulBasis:
     staff = _require_guardian(actor)
     with transaction.atomic():
-        record = LawfulBasis.objects.select_for_update().filter(pk=_uuid_or_none(basis_id)).first()
+        record = LawfulBasis.objects.select_for_update().filter(pk=parse_uuid(basis_id)).first()
         if record is None:
             raise NotFound("Lawful basis not found")
         if record.approved is not None:
@@ -207,9 +199,7 @@ def break_glass(*, actor, person_id, reason: str, hours: int = 4) -> BreakGlass:
         errors["hours"] = f"Emergency access lasts from 1 to {MAX_BREAK_GLASS_HOURS} hours"
     if staff is None or staff.role not in (Role.KEY_WORKER, Role.PRISON_TEAM, Role.PARTNER_WORKER):
         raise Forbidden("Your role cannot use emergency access")
-    from throughcare.people.access import parse_person_id
-
-    pid = parse_person_id(person_id)
+    pid = parse_uuid(person_id)
     with transaction.atomic():
         person = Person.objects.filter(pk=pid).first() if pid else None
         if person is None:
@@ -236,7 +226,7 @@ def review_break_glass(*, actor, break_glass_id, outcome: str, note: str = "") -
     if outcome not in ("appropriate", "inappropriate"):
         raise ValidationFailed({"outcome": "Say whether the access was appropriate"})
     with transaction.atomic():
-        glass = BreakGlass.objects.select_for_update().filter(pk=_uuid_or_none(break_glass_id)).first()
+        glass = BreakGlass.objects.select_for_update().filter(pk=parse_uuid(break_glass_id)).first()
         if glass is None:
             raise NotFound("Emergency access not found")
         if glass.reviewed_at is not None:

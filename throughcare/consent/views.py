@@ -19,6 +19,7 @@ from throughcare.consent.models import BreakGlass, Consent, LawfulBasis
 from throughcare.consent.summary import sharing_summary
 from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.core.errors import Forbidden, NotFound, ValidationFailed
+from throughcare.core.ids import parse_uuid
 from throughcare.core.views import form_page, staff_page
 from throughcare.people.access import get_person
 from throughcare.people.models import Identifier
@@ -51,7 +52,7 @@ def consent_new(request, person_id):
 
 @staff_page
 def consent_withdraw(request, consent_id):
-    consent = Consent.objects.filter(pk=actions._uuid_or_none(consent_id)).select_related("recipient_agency").first()
+    consent = Consent.objects.filter(pk=parse_uuid(consent_id)).select_related("recipient_agency").first()
     if consent is None:
         raise NotFound("Consent not found")
     person, grant = get_person(request.user, consent.person_id, action="consent.form", categories=[], write=True)
@@ -124,7 +125,7 @@ def review_queue(request):
 @staff_page
 def review_break_glass(request, glass_id):
     _guardian(request)
-    glass = BreakGlass.objects.filter(pk=actions._uuid_or_none(glass_id)).select_related("user", "agency").first()
+    glass = BreakGlass.objects.filter(pk=parse_uuid(glass_id)).select_related("user", "agency").first()
     if glass is None:
         raise NotFound("Not found")
     return form_page(request, ReviewForm(request.POST or None),
@@ -137,7 +138,7 @@ def review_break_glass(request, glass_id):
 @staff_page
 def decide_basis(request, basis_id):
     _guardian(request)
-    basis = LawfulBasis.objects.filter(pk=actions._uuid_or_none(basis_id)).select_related("recipient_agency").first()
+    basis = LawfulBasis.objects.filter(pk=parse_uuid(basis_id)).select_related("recipient_agency").first()
     if basis is None:
         raise NotFound("Not found")
     form = DecisionForm(request.POST or None)

@@ -7,25 +7,16 @@ Allowed and denied reads alike are noted for the audit trail.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 
 from throughcare.audit.recorder import record_access
 from throughcare.consent.policy import Grant, annotate_for, grant_for
 from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.core.errors import Forbidden, NotFound
+from throughcare.core.ids import parse_uuid
 from throughcare.people.models import Person
 
 PERSON_NOT_FOUND = "Person not found"
-
-
-def parse_person_id(person_id) -> uuid.UUID | None:
-    if isinstance(person_id, uuid.UUID):
-        return person_id
-    try:
-        return uuid.UUID(str(person_id))
-    except ValueError:
-        return None
 
 
 def get_person(user, person_id, *, action: str = "person.read", categories: Iterable[str] = (IDENTITY_CATEGORY,),
@@ -35,7 +26,7 @@ def get_person(user, person_id, *, action: str = "person.read", categories: Iter
     `categories` are those the caller is about to disclose (recorded in the audit trail);
     `write` asks for write access too (a visible person the caller may not write to is 403).
     """
-    pid = parse_person_id(person_id)
+    pid = parse_uuid(person_id)
     person = annotate_for(Person.objects.filter(pk=pid), user).first() if pid else None
     grant = grant_for(user, person) if person is not None else None
     if person is None or grant is None or not grant.can_see_person:
