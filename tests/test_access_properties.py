@@ -1,6 +1,6 @@
 """Generated access cases: random consents, bases and emergency access against an independent model.
 
-A few hundred cases in every run; set THROUGHCARE_NIGHTLY=1 (as `make bench` does) for 20,000.
+A few hundred cases in every run; `make nightly` sets THROUGHCARE_NIGHTLY=1 for 20,000.
 """
 
 from __future__ import annotations

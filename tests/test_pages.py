@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+import re
 
+import pytest
+from django import forms
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
+from pytest_django.asserts import assertInHTML
+
+from tests.conftest import PASSWORD
+from throughcare.agencies.actions import create_staff
+from throughcare.consent.actions import request_basis
+from throughcare.core.forms import GovDateField, GovForm
 from throughcare.journey.models import Event
 from throughcare.people.models import Person
 
@@ -148,3 +157,139 @@ def test_person_page_query_count_does_not_grow_with_history(browser_client, worl
     with CaptureQueriesContext(connection) as many:
         client.get(f"/people/{jo.pk}/")
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+# The person page's contact channels, the service navigation, and fields with more than one error.
+
+SAFE_TO_CONTACT_ROW = ('<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Safe to contact by</dt>'
+                       '<dd class="govuk-summary-list__value">{}</dd></div>')
+NO_CHANNELS = {"phone": False, "text": False, "voicemail": False, "letter": False, "email": False}
+
+
+@pytest.mark.parametrize("channels,note,shown", [
+    (NO_CHANNELS, "", "None recorded"),
+    ({}, "", "None recorded"),
+    ({**NO_CHANNELS, "letter": True, "text": True}, "", "Text, letter"),
+    ({**NO_CHANNELS, "email": True}, "Not the family landline", "Email<br>Not the family landline"),
+])
+def test_person_page_shows_only_the_ways_it_is_safe_to_contact(browser_client, world, channels, note, shown):
+    jo = world["jo"]
+    Person.objects.filter(pk=jo.pk).update(safe_to_contact=channels, safe_to_contact_note=note)
+    html = browser_client("amara").get(f"/people/{jo.pk}/").content.decode()
+    assertInHTML(SAFE_TO_CONTACT_ROW.format(shown), html, count=1)
+
+
+def _navigation(html: str) -> list[tuple[str, str, str | None]]:
+    """(text, href, aria-current or None) for each link of the service navigation, in order."""
+    nav = re.search(r'<ul class="govuk-service-navigation__list".*?</ul>', html, re.S).group(0)
+    return [(re.sub(r"<[^>]+>", "", text).strip(), href, current or None) for href, current, text in re.findall(
+        r'<a class="govuk-service-navigation__link" href="([^"]+)"(?: aria-current="([^"]+)")?>(.*?)</a>', nav, re.S)]
+
+
+def _nav_item(text: str, href: str, current: str | None) -> str:
+    """The GOV.UK Frontend service-navigation item (components/service-navigation/template.njk)."""
+    if current is None:
+        return (f'<li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="{href}">'
+                f"{text}</a></li>")
+    return (f'<li class="govuk-service-navigation__item govuk-service-navigation__item--active">'
+            f'<a class="govuk-service-navigation__link" href="{href}" aria-current="{current}">'
+            f'<strong class="govuk-service-navigation__active-fallback">{text}</strong></a></li>')
+
+
+FIND, REGISTER, EMERGENCY = ("Find a person", "/people/"), ("Register a person", "/people/new"), \
+    ("Emergency access", "/emergency-access")
+REVIEW, AUDIT, AGENCIES = ("Review queue", "/caldicott/"), ("Audit trail", "/audit/"), \
+    ("Agencies and staff", "/agencies/")
+
+
+@pytest.mark.parametrize("persona,path,links,current", [
+    # The page's own link is aria-current="page"; a page within a link's section makes it aria-current="true".
+    ("amara", "/people/", [FIND, REGISTER, EMERGENCY], (FIND, "page")),
+    ("amara", "/people/new", [FIND, REGISTER, EMERGENCY], (REGISTER, "page")),
+    ("amara", "/people/{jo}/", [FIND, REGISTER, EMERGENCY], (FIND, "true")),
+    ("amara", "/people/{jo}/consents/", [FIND, REGISTER, EMERGENCY], (FIND, "true")),
+    ("grace", "/emergency-access", [FIND, REGISTER, EMERGENCY], (EMERGENCY, "page")),
+    ("patrick", "/people/", [FIND, REGISTER, EMERGENCY], (FIND, "page")),
+    ("una", "/people/", [FIND, REGISTER], (FIND, "page")),
+    ("yusuf", "/people/", [FIND, REGISTER], (FIND, "page")),
+    ("alan", "/caldicott/", [REVIEW, AUDIT, FIND, REGISTER], (REVIEW, "page")),
+    ("alan", "/caldicott/lawful-basis/{basis}", [REVIEW, AUDIT, FIND, REGISTER], (REVIEW, "true")),
+    ("alan", "/audit/", [REVIEW, AUDIT, FIND, REGISTER], (AUDIT, "page")),
+    ("olive", "/audit/", [AUDIT, FIND, REGISTER], (AUDIT, "page")),
+    ("sam", "/agencies/", [AGENCIES], (AGENCIES, "page")),
+    ("sam", "/agencies/new", [AGENCIES], (AGENCIES, "true")),
+])
+def test_service_navigation_marks_the_current_section(browser_client, world, persona, path, links, current):
+    agencies = world["agencies"]
+    create_staff(actor=None, username="patrick", agency=agencies["peer"], role="partner_worker", password=PASSWORD)
+    create_staff(actor=None, username="olive", agency=agencies["daat"], role="auditor", password=PASSWORD)
+    basis = request_basis(actor=world["staff"]["amara"].user, person_id=world["jo"].pk, basis="safeguarding_child",
+                          recipient_agency=str(agencies["prison"].pk), categories=["family_safeguarding"],
+                          reason="Strategy meeting decided to share")
+    response = browser_client(persona).get(path.format(jo=world["jo"].pk, basis=basis.pk))
+    assert response.status_code == 200
+    html = response.content.decode()
+    (current_link, aria_current) = current
+    assert _navigation(html) == [(text, href, aria_current if (text, href) == current_link else None)
+                                 for text, href in links]
+    for text, href in links:
+        assertInHTML(_nav_item(text, href, aria_current if (text, href) == current_link else None), html, count=1)
+    assert html.count("govuk-service-navigation__item--active") == 1
+    # The menu button GOV.UK Frontend shows on small screens, hidden until its script needs it.
+    assertInHTML('<button type="button" class="govuk-service-navigation__toggle govuk-js-service-navigation-toggle" '
+                 'aria-controls="navigation" hidden aria-hidden="true">Menu</button>', html, count=1)
+
+
+def test_service_navigation_marks_nothing_on_a_page_outside_its_sections(browser_client, world):
+    html = browser_client("alan").get("/people/new").content.decode()  # a guardian on a key worker's page
+    assert [current for _text, _href, current in _navigation(html)] == [None, None, None, "page"]
+    html = browser_client("sam").get("/people/").content.decode()  # an administrator has no "Find a person"
+    assert _navigation(html) == [("Agencies and staff", "/agencies/", None)]
+    assert "govuk-service-navigation__item--active" not in html
+
+
+class _Reasons(GovForm):
+    reason = forms.CharField(label="Reason", required=False, help_text="Say why")
+    ended_on = GovDateField(noun="end date", label="End date", required=False)
+    outcome = forms.ChoiceField(label="Outcome", required=False, widget=forms.RadioSelect,
+                                choices=[("good", "Good"), ("bad", "Bad")])
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea)
+
+
+def _error(error_id: str, message: str) -> str:
+    """The GOV.UK Frontend error message (components/error-message/template.njk)."""
+    return (f'<p id="{error_id}" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> '
+            f"{message}</p>")
+
+
+@pytest.mark.parametrize("name,control", [
+    ("reason", "input"), ("ended_on", "fieldset"), ("outcome", "fieldset"), ("note", "textarea"),
+])
+def test_each_of_a_fields_errors_is_its_own_line(name, control):
+    form = _Reasons(data={})
+    assert form.is_valid()
+    form.add_error(name, "First problem")
+    form.add_error(name, "Second problem")
+    html = render_to_string("includes/field.html", {"field": form[name]})
+    assertInHTML(_error(f"id_{name}-error", "First problem"), html, count=1)
+    assertInHTML(_error(f"id_{name}-error-2", "Second problem"), html, count=1)
+    assert html.count('class="govuk-error-message"') == 2
+    hint = f"id_{name}-hint " if form[name].help_text else ""
+    described = re.findall(rf'<{control}\b[^>]*aria-describedby="([^"]+)"', html)
+    assert described == [f"{hint}id_{name}-error id_{name}-error-2"]
+    # The error summary links each of them to the field.
+    summary = render_to_string("includes/error_summary.html", {"form": form})
+    assert summary.count(">First problem</a>") == 1 and summary.count(">Second problem</a>") == 1
+
+
+def test_a_single_error_and_a_hint_keep_their_ids():
+    form = _Reasons(data={})
+    assert form.is_valid()
+    form.add_error("reason", "Enter the reason")
+    html = render_to_string("includes/field.html", {"field": form["reason"]})
+    assertInHTML(_error("id_reason-error", "Enter the reason"), html, count=1)
+    assert 'aria-describedby="id_reason-hint id_reason-error"' in html
+    untouched = render_to_string("includes/field.html", {"field": _Reasons()["reason"]})
+    assert 'aria-describedby="id_reason-hint"' in untouched and "govuk-error-message" not in untouched
+    plain = render_to_string("includes/field.html", {"field": _Reasons()["note"]})
+    assert "aria-describedby" not in plain

@@ -2,10 +2,14 @@
 
 No browser is ever downloaded: Playwright drives /usr/bin/chromium, and the module is
 skipped (with the reason) where that browser is not installed.
+
+Shared by every e2e module: `page` (a fresh browser context), `e2e_world` (tests/conftest.py's
+personas, committed), `sign_in` / `sign_out`, and `assert_accessible` (axe-core on the page).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -129,3 +133,74 @@ def sign_in(live_server, e2e_world):
         page.wait_for_url(lambda url: "/sign-in" not in url)
 
     return do
+
+
+@pytest.fixture
+def sign_out():
+    """sign_out(page) signs out with the service navigation's "Sign out" button, as a person would."""
+
+    def do(page: Page) -> None:
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_url(lambda url: "/sign-in" in url)
+
+    return do
+
+
+#: axe-core, from npm (package.json): `assert_accessible` runs its WCAG 2.2 AA rules on a page.
+AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_RUN = """async (tags) => {
+    const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+    return {
+        passes: result.passes.length,
+        violations: result.violations.map(v => ({
+            id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map(n => ({target: n.target, summary: n.failureSummary})),
+        })),
+    };
+}"""
+OPEN_DETAILS = """() => {
+    const closed = [...document.querySelectorAll("details:not([open])")];
+    closed.forEach(d => { d.open = true; d.dataset.e2eOpened = "yes"; });
+    return closed.length;
+}"""
+CLOSE_DETAILS = """() => document.querySelectorAll("details[data-e2e-opened]").forEach(d => {
+    d.open = false; delete d.dataset.e2eOpened;
+})"""
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE_JS.exists():
+        pytest.fail(f"axe-core is missing at {AXE_JS}: run `make bootstrap`")
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def assert_accessible(axe_source):
+    """assert_accessible(page, "what the page is") runs axe-core's WCAG 2.2 AA rules on the page."""
+
+    def run(page: Page, what: str) -> None:
+        result = page.evaluate(AXE_RUN, AXE_TAGS)
+        assert result["passes"], f"axe checked nothing on {what}"
+        violations = result["violations"]
+        assert not violations, f"axe found accessibility problems on {what} ({page.url}):\n" + "\n".join(
+            f"- {v['id']} ({v['impact']}): {v['help']}\n" + "\n".join(
+                f"    {json.dumps(n['target'])}: " + (n["summary"] or "").replace("\n", "\n      ") for n in v["nodes"])
+            for v in violations
+        )
+
+    def check(page: Page, what: str) -> None:
+        page.wait_for_load_state("load")
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.add_script_tag(content=axe_source)
+        run(page, what)
+        # axe skips what is hidden, so check the contents of closed <details> too, then close them again.
+        opened = page.evaluate(OPEN_DETAILS)
+        if opened:
+            try:
+                run(page, f"{what}, with its {opened} hidden section(s) opened")
+            finally:
+                page.evaluate(CLOSE_DETAILS)
+
+    return check

@@ -6,7 +6,6 @@ Run on both databases (see Makefile); the module takes about 20 seconds, most of
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import tempfile
 from pathlib import Path
@@ -20,65 +19,8 @@ from throughcare.people.models import Person
 
 pytestmark = pytest.mark.e2e
 
-AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 #: The person page as the key worker saw it, for a human to look at (never written into the repository).
 SCREENSHOT = Path(tempfile.gettempdir()) / "throughcare-e2e-person-page.png"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-AXE_RUN = """async (tags) => {
-    const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
-    return {
-        passes: result.passes.length,
-        violations: result.violations.map(v => ({
-            id: v.id, impact: v.impact, help: v.help,
-            nodes: v.nodes.map(n => ({target: n.target, summary: n.failureSummary})),
-        })),
-    };
-}"""
-OPEN_DETAILS = """() => {
-    const closed = [...document.querySelectorAll("details:not([open])")];
-    closed.forEach(d => { d.open = true; d.dataset.e2eOpened = "yes"; });
-    return closed.length;
-}"""
-CLOSE_DETAILS = """() => document.querySelectorAll("details[data-e2e-opened]").forEach(d => {
-    d.open = false; delete d.dataset.e2eOpened;
-})"""
-
-
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    if not AXE_JS.exists():
-        pytest.fail(f"axe-core is missing at {AXE_JS}: run `make bootstrap`")
-    return AXE_JS.read_text(encoding="utf-8")
-
-
-@pytest.fixture
-def assert_accessible(axe_source):
-    """assert_accessible(page, "what the page is") runs axe-core's WCAG 2.2 AA rules on the page."""
-
-    def run(page: Page, what: str) -> None:
-        result = page.evaluate(AXE_RUN, AXE_TAGS)
-        assert result["passes"], f"axe checked nothing on {what}"
-        violations = result["violations"]
-        assert not violations, f"axe found accessibility problems on {what} ({page.url}):\n" + "\n".join(
-            f"- {v['id']} ({v['impact']}): {v['help']}\n" + "\n".join(
-                f"    {json.dumps(n['target'])}: " + (n["summary"] or "").replace("\n", "\n      ") for n in v["nodes"])
-            for v in violations
-        )
-
-    def check(page: Page, what: str) -> None:
-        page.wait_for_load_state("load")
-        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-            page.add_script_tag(content=axe_source)
-        run(page, what)
-        # axe skips what is hidden, so check the contents of closed <details> too, then close them again.
-        opened = page.evaluate(OPEN_DETAILS)
-        if opened:
-            try:
-                run(page, f"{what}, with its {opened} hidden section(s) opened")
-            finally:
-                page.evaluate(CLOSE_DETAILS)
-
-    return check
 
 
 def test_key_worker_registers_a_person_and_adds_a_note(page: Page, live_server, e2e_world, assert_accessible):

@@ -81,29 +81,41 @@ def _merge(accesses: list[Access]) -> Access:
     return merged
 
 
+_CONTENT_COLUMNS = [f for f in AuditEntry._meta.concrete_fields if f.name not in {"seq", "prev_hash", "chain_hash"}]
+_INSERT_SQL: dict[str, str] = {}
+
+
+def _insert_sql() -> str:
+    """The one INSERT for an entry, built once per database from the model's own metadata.
+
+    PostgreSQL: the BEFORE INSERT trigger (migration 0002) takes the chain lock, assigns seq and fills
+    prev_hash and chain_hash, so concurrent writers cannot fork the chain. SQLite: writers are
+    serialised, and the statement itself reads the previous chain hash and links to it through the
+    tc_chain() function registered on every connection (throughcare.audit.apps).
+    """
+    if connection.vendor not in _INSERT_SQL:
+        table = AuditEntry._meta.db_table
+        columns = ", ".join(f.column for f in _CONTENT_COLUMNS)
+        placeholders = ", ".join(["%s"] * len(_CONTENT_COLUMNS))
+        if connection.vendor == "postgresql":
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING seq"
+        else:
+            last = f"COALESCE((SELECT chain_hash FROM {table} ORDER BY seq DESC LIMIT 1), '{ZERO_HASH}')"
+            sql = (f"INSERT INTO {table} ({columns}, prev_hash, chain_hash) "
+                   f"VALUES ({placeholders}, {last}, tc_chain({last}, %s)) RETURNING seq")
+        _INSERT_SQL[connection.vendor] = sql
+    return _INSERT_SQL[connection.vendor]
+
+
 def _insert(values: dict) -> int:
+    """One statement. Outside a transaction it is its own; inside an action's, it commits with the write."""
     values["content_hash"] = chain.content_hash(values)
-    if connection.vendor == "postgresql":
-        # The BEFORE INSERT trigger (migration 0002) takes the chain lock, assigns seq
-        # and fills prev_hash and chain_hash, so concurrent writers cannot fork the chain.
-        entry = AuditEntry.objects.create(**values)
-        return entry.seq
-    # SQLite: writers are serialised (IMMEDIATE transactions); one statement reads the
-    # previous chain hash and links to it through the tc_chain() function registered
-    # on every connection (throughcare.audit.apps).
-    table = AuditEntry._meta.db_table
-    columns = [f.column for f in AuditEntry._meta.concrete_fields if f.name not in {"seq", "prev_hash", "chain_hash"}]
-    params = []
-    for f in AuditEntry._meta.concrete_fields:
-        if f.column in columns:
-            params.append(f.get_db_prep_save(values.get(f.attname, f.get_default()), connection))
-    # Table and column names come from the model's own metadata, never from input.
-    last = f"COALESCE((SELECT chain_hash FROM {table} ORDER BY seq DESC LIMIT 1), '{ZERO_HASH}')"  # noqa: S608
-    placeholders = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({', '.join(columns)}, prev_hash, chain_hash) VALUES ({placeholders}, {last}, tc_chain({last}, %s))"  # noqa: S608
+    params = [f.get_db_prep_save(values.get(f.attname, f.get_default()), connection) for f in _CONTENT_COLUMNS]
+    if connection.vendor != "postgresql":
+        params.append(values["content_hash"])  # for tc_chain(previous, content_hash)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, values["content_hash"]])
-        return cursor.lastrowid
+        cursor.execute(_insert_sql(), params)
+        return cursor.fetchone()[0]
 
 
 def _write(actor, ctx: RequestContext | None, access: Access) -> int:
@@ -125,10 +137,14 @@ def _write(actor, ctx: RequestContext | None, access: Access) -> int:
         "reason": access.reason[:300],
         "recipient_agency": access.recipient_agency,
     }
-    with transaction.atomic():
+    if connection.vendor == "sqlite" and connection.get_autocommit():
+        # An IMMEDIATE transaction takes SQLite's write lock before the statement reads the previous hash.
+        with transaction.atomic():
+            seq = _insert(values)
+    else:
         seq = _insert(values)
-        if seq % CHECKPOINT_EVERY == 0:
-            write_checkpoint()
+    if seq % CHECKPOINT_EVERY == 0:
+        write_checkpoint()
     return seq
 
 

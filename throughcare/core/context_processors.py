@@ -1,10 +1,69 @@
-from throughcare.agencies.roles import Role
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from throughcare.agencies.roles import RECORDING_ROLES, Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One link of the service navigation (GOV.UK Frontend's service-navigation component).
+
+    `current`: this link is the page being shown (aria-current="page"); `active`: the page is in
+    this link's section (aria-current="true"). Either one marks the item as the current section.
+    """
+
+    text: str
+    href: str
+    current: bool = False
+    active: bool = False
+
+
+#: Each section: its link text, URL name, and the path prefixes of the pages within it.
+SECTIONS = {
+    "find": (_("Find a person"), "people:search", ("/people/", "/episodes/", "/consents/")),
+    "register": (_("Register a person"), "people:register", ()),
+    "emergency": (_("Emergency access"), "consent:break-glass", ()),
+    "review": (_("Review queue"), "consent:review-queue", ("/caldicott/",)),
+    "audit": (_("Audit trail"), "audit:list", ("/audit/",)),
+    "agencies": (_("Agencies and staff"), "agencies:list", ("/agencies/",)),
+}
+
+
+def _sections_for(role) -> list[str]:
+    """The sections a role works in, where sign-in lands it first (core.views.home)."""
+    if role == Role.ADMINISTRATOR:
+        return ["agencies"]
+    if role == Role.CALDICOTT_GUARDIAN:
+        return ["review", "audit", "find", "register"]
+    if role == Role.AUDITOR:
+        return ["audit", "find", "register"]
+    if role in RECORDING_ROLES:
+        return ["find", "register", "emergency"]
+    return ["find", "register"]
+
+
+def _navigation(path: str, role) -> list[NavItem]:
+    items = [(key, *SECTIONS[key]) for key in _sections_for(role)]
+    hrefs = {key: reverse(name) for key, _text, name, _prefixes in items}
+    # The page's own link, if it has one, is the current section; otherwise the section whose prefix it is under.
+    current = next((key for key, href in hrefs.items() if path == href), None)
+    active = None
+    if current is None:
+        active = next((key for key, _text, _name, prefixes in items
+                       if any(path.startswith(prefix) for prefix in prefixes)), None)
+    return [NavItem(text=str(text), href=hrefs[key], current=key == current, active=key == active)
+            for key, text, _name, _prefixes in items]
 
 
 def service(request):
     staff = getattr(getattr(request, "user", None), "staff", None) if request.user.is_authenticated else None
+    role = staff.role if staff else None
     return {
         "service_name": "Throughcare",
         "staff": staff,
+        "role": role,
         "is_admin": bool(staff and staff.role == Role.ADMINISTRATOR),
+        "service_navigation": _navigation(request.path, role) if staff else [],
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from throughcare.audit.recorder import record_access
-from throughcare.consent.policy import Grant, annotate_for, grant_for
+from throughcare.consent.policy import Grant, grant_for, with_facts
 from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.core.errors import Forbidden, NotFound
 from throughcare.core.ids import parse_uuid
@@ -27,7 +27,8 @@ def get_person(user, person_id, *, action: str = "person.read", categories: Iter
     `write` asks for write access too (a visible person the caller may not write to is 403).
     """
     pid = parse_uuid(person_id)
-    person = annotate_for(Person.objects.filter(pk=pid), user).first() if pid else None
+    person = (with_facts(Person.objects.select_related("registered_by_agency"), user, pid).filter(pk=pid).first()
+              if pid else None)
     grant = grant_for(user, person) if person is not None else None
     if person is None or grant is None or not grant.can_see_person:
         if audit:

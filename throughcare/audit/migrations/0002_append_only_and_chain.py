@@ -14,6 +14,8 @@ CREATE OR REPLACE FUNCTION audit_chain_link() RETURNS trigger AS $$
 DECLARE previous text;
 BEGIN
     PERFORM pg_advisory_xact_lock(7202607);
+    -- seq is (re)assigned under the lock so that seq order is commit order is chain order; the
+    -- identity value drawn before the trigger is discarded, so seq has gaps (verify expects them).
     NEW.seq := nextval(pg_get_serial_sequence('audit_auditentry', 'seq'));
     SELECT chain_hash INTO previous FROM audit_auditentry ORDER BY seq DESC LIMIT 1;
     NEW.prev_hash := COALESCE(previous, repeat('0', 64));
