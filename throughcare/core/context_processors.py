@@ -36,12 +36,12 @@ def _sections_for(role) -> list[str]:
     if role == Role.ADMINISTRATOR:
         return ["agencies"]
     if role == Role.CALDICOTT_GUARDIAN:
-        return ["review", "audit", "find", "register"]
+        return ["review", "audit"]  # they review access and see no case content
     if role == Role.AUDITOR:
-        return ["audit", "find", "register"]
+        return ["audit"]
     if role in RECORDING_ROLES:
         return ["find", "register", "emergency"]
-    return ["find", "register"]
+    return ["find"]  # peer mentors (contact details of their people) and commissioners cannot register anyone
 
 
 def _navigation(path: str, role) -> list[NavItem]:
