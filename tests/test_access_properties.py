@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from throughcare.agencies.models import Agency, Staff
+from throughcare.careteam.models import CareTeamMember
 from throughcare.consent.models import BreakGlass, Consent, LawfulBasis
 from throughcare.consent.policy import grant_for, visible_people
 from throughcare.episodes.models import Episode
@@ -41,7 +42,8 @@ bases = st.lists(st.fixed_dictionaries({
 }), max_size=2)
 cases = st.fixed_dictionaries({
     "role": st.sampled_from(ROLES),
-    "relationship": st.sampled_from(["none", "registered", "episode", "ended_episode", "custody"]),
+    "relationship": st.sampled_from(["none", "registered", "episode", "ended_episode", "custody", "care_team",
+                                     "left_care_team"]),
     "consents": consents, "bases": bases,
     "glass": st.sampled_from(["none", "none", "active", "expired", "someone_else"]),
 })
@@ -54,7 +56,7 @@ def expected(case) -> tuple[bool, set[str], set[str]]:
     cap = {"contact_admin"} if case["role"] == "peer_mentor" else set(CATS)
     if case["glass"] == "active":
         return True, cap, cap
-    related = case["relationship"] in ("registered", "episode", "custody")
+    related = case["relationship"] in ("registered", "episode", "custody", "care_team")
     basis_categories: set[str] = set()
     for b in case["bases"]:
         if b["to"] == "caller" and b["approved"] is True and not b["revoked"] and (b["end"] is None or b["end"] >= 0):
@@ -104,6 +106,9 @@ def test_policy_matches_the_independent_model(db, case):
                                    setting="prison" if case["relationship"] == "custody" else "community",
                                    started_on=dt.date(2025, 1, 1),
                                    ended_on=dt.date(2025, 2, 1) if case["relationship"] == "ended_episode" else None)
+        if case["relationship"] in ("care_team", "left_care_team"):
+            CareTeamMember.objects.create(person=person, agency=caller, worker=stranger, added_by=stranger,
+                                          left_at=now if case["relationship"] == "left_care_team" else None)
         for c in case["consents"]:
             target = {"caller": {"recipient_agency": caller}, "caller_kind": {"recipient_kind": "housing"},
                       "other": {"recipient_agency": other}, "other_kind": {"recipient_kind": "probation"}}[c["to"]]

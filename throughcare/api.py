@@ -98,16 +98,20 @@ def _unexpected(request, exc: Exception):
 
 def _mount() -> None:
     from throughcare.audit.api import router as audit_router
+    from throughcare.careteam.api import router as careteam_router
     from throughcare.consent.api import router as consent_router
     from throughcare.episodes.api import router as episodes_router
     from throughcare.journey.api import router as journey_router
     from throughcare.people.api import router as people_router
+    from throughcare.referrals.api import router as referrals_router
 
     api.add_router("/", people_router)
     api.add_router("/", journey_router)
     api.add_router("/", episodes_router)
     api.add_router("/", consent_router)
+    api.add_router("/", referrals_router)
     api.add_router("/", audit_router)
+    api.add_router("/", careteam_router)
 
 
 _mount()

@@ -45,7 +45,9 @@ INSTALLED_APPS = [
     "throughcare.people",
     "throughcare.episodes",
     "throughcare.journey",
+    "throughcare.careteam",
     "throughcare.consent",
+    "throughcare.referrals",
     "throughcare.audit",
 ]
 

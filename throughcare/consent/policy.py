@@ -10,7 +10,9 @@ the rule; in short:
 2. Emergency access ("break glass") by this user to this person, unexpired: everything the
    role may see.
 3. A legitimate relationship between the caller's agency and the person — the person was
-   registered there, or has a current episode of care there (in a prison: is held there) —
+   registered there, has a current episode of care there (in a prison: is held there), or one of
+   its workers is on the person's care team, or a referral between the agency and the person's
+   services is open —
    lets the agency know who the person is and see what the agency itself recorded.
 4. What other agencies recorded is seen only in the categories the person's active consent to
    share covers for the caller's agency (or every agency of its kind) and the purpose, and
@@ -99,6 +101,8 @@ class Facts:
     """What the database says about one caller's agency and one person, read in one query."""
 
     episode_setting: str | None = None
+    care_team: bool = False
+    open_referral: bool = False
     break_glass: bool = False
     consents: list[tuple[list[str], list[str]]] = field(default_factory=list)  # (purposes, categories)
     bases: list[tuple[str, list[str]]] = field(default_factory=list)  # (basis, categories)
@@ -109,17 +113,26 @@ _FACTS_SQL: dict[str, str] = {}
 
 def _facts_sql() -> str:
     """One UNION ALL over episodes, break glass, consents and bases: built once, from the models' tables."""
+    from throughcare.careteam.models import CareTeamMember
     from throughcare.consent.models import BreakGlass, Consent, LawfulBasis
     from throughcare.episodes.models import Episode
+    from throughcare.referrals.models import CLOSED_STATUSES, Referral
 
     if connection.vendor not in _FACTS_SQL:
         episode, glass = Episode._meta.db_table, BreakGlass._meta.db_table
+        team = CareTeamMember._meta.db_table
+        referral = Referral._meta.db_table
+        closed = ", ".join(f"'{status}'" for status in sorted(CLOSED_STATUSES))
         consent, basis = Consent._meta.db_table, LawfulBasis._meta.db_table
         no_json = _no_json()
         # Table names come from the models' metadata, never from input; every value is a parameter.
         _FACTS_SQL[connection.vendor] = (
             f"SELECT 'episode' AS source, setting AS name, {no_json} AS purposes, {no_json} AS categories FROM {episode} "
             "WHERE person_id = %s AND agency_id = %s AND ended_on IS NULL "
+            f"UNION ALL SELECT 'team', '', {no_json}, {no_json} FROM {team} "
+            "WHERE person_id = %s AND agency_id = %s AND left_at IS NULL "
+            f"UNION ALL SELECT 'referral', '', {no_json}, {no_json} FROM {referral} "
+            f"WHERE person_id = %s AND (to_agency_id = %s OR from_agency_id = %s) AND status NOT IN ({closed}) "
             f"UNION ALL SELECT 'glass', '', {no_json}, {no_json} FROM {glass} "
             "WHERE person_id = %s AND user_id = %s AND expires_at > %s "
             f"UNION ALL SELECT 'consent', '', purposes, categories FROM {consent} "
@@ -141,7 +154,7 @@ def _facts_params(staff: Staff, user, person_pk) -> list:
     agency_id = uuid_field.get_db_prep_value(staff.agency_id, connection)
     today = ops.adapt_datefield_value(timezone.localdate())
     now = ops.adapt_datetimefield_value(timezone.now())
-    return [person_id, agency_id, person_id, user.pk, now, person_id, today, today, agency_id, staff.agency.kind,
+    return [person_id, agency_id, person_id, agency_id, person_id, agency_id, agency_id, person_id, user.pk, now, person_id, today, today, agency_id, staff.agency.kind,
             person_id, agency_id, True, today]
 
 
@@ -168,6 +181,10 @@ def _read_facts(rows) -> Facts:
     for source, name, purposes, categories in rows:
         if source == "episode":
             facts.episode_setting = name
+        elif source == "team":
+            facts.care_team = True
+        elif source == "referral":
+            facts.open_referral = True
         elif source == "glass":
             facts.break_glass = True
         elif source == "consent":
@@ -197,9 +214,13 @@ def _relationship(staff: Staff, person, facts: Facts) -> str:
     """The legitimate relationship between the caller's agency and the person, or ''."""
     if person.registered_by_agency_id == staff.agency_id:
         return "registered"
-    if facts.episode_setting is None:
-        return ""
-    return "held_in_custody" if facts.episode_setting == "prison" else "current_episode"
+    if facts.episode_setting is not None:
+        return "held_in_custody" if facts.episode_setting == "prison" else "current_episode"
+    if facts.care_team:
+        return "care_team"
+    if facts.open_referral:
+        return "open_referral"
+    return ""
 
 
 def grant_for(user, person, *, purpose: str = "direct_care") -> Grant:
@@ -258,9 +279,11 @@ def decide(user, person, category: str, action: str = "read", *, agency_id=None)
 
 def visible_people(user, queryset: QuerySet | None = None) -> QuerySet:
     """The people `user` may know exist: the same rule as `grant_for(...).can_see_person`."""
+    from throughcare.careteam.models import CareTeamMember
     from throughcare.consent.models import BreakGlass, LawfulBasis
     from throughcare.episodes.models import Episode
     from throughcare.people.models import Person
+    from throughcare.referrals.models import CLOSED_STATUSES, Referral
 
     queryset = Person.objects.all() if queryset is None else queryset
     staff = staff_of(user)
@@ -268,9 +291,14 @@ def visible_people(user, queryset: QuerySet | None = None) -> QuerySet:
         return queryset.none()
     today = timezone.localdate()
     current_episode = Episode.objects.filter(person_id=OuterRef("pk"), agency_id=staff.agency_id, ended_on__isnull=True)
+    team = CareTeamMember.objects.filter(person_id=OuterRef("pk"), agency_id=staff.agency_id, left_at__isnull=True)
+    referral = (Referral.objects.filter(person_id=OuterRef("pk")).exclude(status__in=CLOSED_STATUSES)
+                .filter(Q(to_agency_id=staff.agency_id) | Q(from_agency_id=staff.agency_id)))
     basis = LawfulBasis.objects.filter(person_id=OuterRef("pk"), recipient_agency_id=staff.agency_id, approved=True,
                                        revoked_at__isnull=True).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
     glass = BreakGlass.objects.filter(person_id=OuterRef("pk"), user_id=user.pk, expires_at__gt=timezone.now())
     return queryset.filter(
-        Q(registered_by_agency_id=staff.agency_id) | Exists(current_episode) | Exists(basis) | Exists(glass)
+        Q(registered_by_agency_id=staff.agency_id) | Exists(current_episode) | Exists(team) | Exists(referral)
+        | Exists(basis)
+        | Exists(glass)
     )

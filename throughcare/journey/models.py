@@ -17,6 +17,9 @@ class EventKind(models.TextChoices):
     BASIS_REQUESTED = "basis_requested", "Lawful basis recorded"
     BASIS_DECIDED = "basis_decided", "Lawful basis decided"
     BREAK_GLASS = "break_glass", "Emergency access"
+    REFERRAL_SENT = "referral_sent", "Referral sent"
+    REFERRAL_UPDATED = "referral_updated", "Referral updated"
+    CARE_TEAM = "care_team", "Care team"
     # Later capabilities add their own kinds (assessment, referral, appointment, custody ...).
 
 

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from throughcare.audit.recorder import disclose, record_access
+from throughcare.careteam.models import CareTeamMember
 from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.core.views import form_page, staff_page
 from throughcare.journey.forms import TimelineFilterForm
@@ -50,7 +51,9 @@ def detail(request, person_id):
     disclose(timeline.categories)
     query = request.GET.copy()
     query.pop("page", None)
+    care_team = CareTeamMember.objects.filter(person=person, left_at__isnull=True).select_related("worker", "agency")
     return render(request, "people/detail.html", {
+        "care_team": care_team,
         "person": person,
         "summary": person_summary(person, grant),
         "grant": grant,

@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils import timezone
+from ninja import Header, Router, Schema, Status
+from pydantic import ConfigDict, Field
+
+from throughcare.agencies.models import staff_of
+from throughcare.consent.policy import ROLE_CATEGORY_CAP
+from throughcare.core.categories import Category
+from throughcare.core.errors import ValidationFailed
+from throughcare.referrals import idempotency
+from throughcare.referrals.actions import (
+    agency_referrals,
+    create_referral,
+    get_referral,
+    person_referrals,
+    transition_referral,
+)
+from throughcare.referrals.clocks import referral_clock
+
+router = Router(tags=["referrals"])
+
+
+class ReferralIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    to_agency: str = Field(description="The receiving agency's id")
+    service: str = Field(description="The service at that agency")
+    reason: str
+    shared_categories: list[str] = Field([], description="Categories you share; each one you may see yourself")
+    priority: str = Field("routine", description="routine or fast_track")
+    fast_track_reason: str = Field("", description="released_from_custody_7_days, recent_overdose, pregnancy, "
+                                                   "rough_sleeping, children_at_risk or other (needs the note)")
+    fast_track_note: str = ""
+
+
+class TransitionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    to: str = Field(description="acknowledged, accepted, declined, first_appointment_offered, "
+                                "intervention_started or withdrawn")
+    decline_reason: str | None = None
+    decline_note: str | None = None
+    first_appointment_on: dt.date | None = None
+    note: str | None = Field(None, description="When withdrawing")
+
+
+class AgencyRef(Schema):
+    id: uuid.UUID
+    name: str
+
+
+class ClockOut(Schema):
+    received_on: dt.date
+    breach_after: dt.date
+    days_waiting: int
+    days_to_first_offer: int | None
+    days_to_intervention: int | None
+    running: bool
+    breached: bool
+    due_soon: bool
+    days_left: int
+
+
+class ReferralOut(Schema):
+    id: uuid.UUID
+    person: uuid.UUID
+    from_agency: AgencyRef
+    from_user: str
+    to_agency: AgencyRef
+    service: str
+    reason: str | None
+    shared_categories: list[str]
+    priority: str
+    fast_track_reason: str | None
+    fast_track_note: str | None
+    status: str
+    received_at: dt.datetime
+    acknowledged_at: dt.datetime | None
+    decided_at: dt.datetime | None
+    first_appointment_offered_at: dt.datetime | None
+    first_appointment_on: dt.date | None
+    intervention_started_at: dt.datetime | None
+    withdrawn_at: dt.datetime | None
+    decline_reason: str | None
+    decline_note: str | None
+    version: int
+    clock: ClockOut
+
+
+class ReferralList(Schema):
+    total: int
+    items: list[ReferralOut]
+
+
+def _sees_content(user) -> bool:
+    """Peer mentors see contact and administration only: the reason and the codes are withheld."""
+    staff = staff_of(user)
+    return staff is not None and ROLE_CATEGORY_CAP.get(staff.role, frozenset()) - {Category.CONTACT_ADMIN} != set()
+
+
+def _out(referral, *, content: bool, now=None) -> dict:
+    clock = referral_clock(referral, now or timezone.now())
+    hidden = None
+    return {
+        "id": referral.id, "person": referral.person_id,
+        "from_agency": {"id": referral.from_agency_id, "name": referral.from_agency.name},
+        "from_user": referral.from_user.get_username(),
+        "to_agency": {"id": referral.to_agency_id, "name": referral.to_agency.name},
+        "service": referral.service,
+        "reason": referral.reason if content else hidden,
+        "shared_categories": referral.shared_categories, "priority": referral.priority,
+        "fast_track_reason": (referral.fast_track_reason or None) if content else hidden,
+        "fast_track_note": (referral.fast_track_note or None) if content else hidden,
+        "status": referral.status, "received_at": referral.received_at,
+        "acknowledged_at": referral.acknowledged_at, "decided_at": referral.decided_at,
+        "first_appointment_offered_at": referral.first_appointment_offered_at,
+        "first_appointment_on": referral.first_appointment_on,
+        "intervention_started_at": referral.intervention_started_at, "withdrawn_at": referral.withdrawn_at,
+        "decline_reason": (referral.decline_reason or None) if content else hidden,
+        "decline_note": (referral.decline_note or None) if content else hidden,
+        "version": referral.version, "clock": clock.__dict__,
+    }
+
+
+def _etag(response: HttpResponse, referral) -> None:
+    response["ETag"] = f'"{referral.version}"'
+
+
+def _if_match(request) -> int | None:
+    raw = request.headers.get("If-Match", "").strip().strip('"').removeprefix("W/").strip('"')
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ValidationFailed({"If-Match": "Send the ETag you were given, e.g. \"3\""})
+    return int(raw)
+
+
+@router.post("/people/{person_id}/referrals", response={200: ReferralOut, 201: ReferralOut},
+             summary="Refer the person to another agency's service; send Idempotency-Key to retry safely")
+def make_referral(request, person_id: str, payload: ReferralIn, response: HttpResponse,
+                  idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+    fields = payload.dict()
+    if idempotency_key is None:
+        referral = create_referral(actor=request.user, person_id=person_id, **fields)
+        return Status(201, _out(referral, content=True))
+    key = idempotency.check_key(idempotency_key)
+    claimed = idempotency.claim(user=request.user, key=key,
+                                request_hash=idempotency.request_hash(fields, person_id=person_id))
+    if claimed.replay:
+        referral, _grant = get_referral(request.user, claimed.resource_id, action="referral.read")
+        response["Idempotent-Replayed"] = "true"
+        _etag(response, referral)
+        return Status(200, _out(referral, content=_sees_content(request.user)))
+    try:
+        with transaction.atomic():
+            referral = create_referral(actor=request.user, person_id=person_id, **fields)
+            idempotency.complete(claimed, referral.pk)
+    except BaseException:
+        idempotency.release(claimed)
+        raise
+    _etag(response, referral)
+    return Status(201, _out(referral, content=True))
+
+
+@router.get("/people/{person_id}/referrals", response=list[ReferralOut],
+            summary="The person's referrals made or received by your agency")
+def list_person_referrals(request, person_id: str):
+    content = _sees_content(request.user)
+    return [_out(r, content=content) for r in person_referrals(request.user, person_id)]
+
+
+@router.get("/referrals", response=ReferralList,
+            summary="Your agency's referrals: direction=incoming|outgoing, status=")
+def list_referrals(request, direction: str = "", status: str = ""):
+    content = _sees_content(request.user)
+    items = [_out(r, content=content) for r in agency_referrals(request.user, direction=direction, status=status)]
+    return {"total": len(items), "items": items}
+
+
+@router.get("/referrals/{referral_id}", response=ReferralOut, summary="One referral, with its waiting-time clock")
+def read_referral(request, referral_id: str, response: HttpResponse):
+    referral, _grant = get_referral(request.user, referral_id)
+    _etag(response, referral)
+    return _out(referral, content=_sees_content(request.user))
+
+
+@router.post("/referrals/{referral_id}/transition", response=ReferralOut,
+             summary="Move a referral on: {\"to\": status, ...details}; If-Match with the ETag is checked")
+def move_referral(request, referral_id: str, payload: TransitionIn, response: HttpResponse):
+    details = payload.dict(exclude_unset=True)
+    to = details.pop("to")
+    referral = transition_referral(actor=request.user, referral_id=referral_id, to=to,
+                                   expected_version=_if_match(request), **details)
+    _etag(response, referral)
+    return _out(referral, content=True)
