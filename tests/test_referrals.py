@@ -440,6 +440,18 @@ def test_a_key_in_flight_is_409(api, world):
     assert Referral.objects.count() == 0
 
 
+def test_a_key_left_in_flight_by_a_dead_request_is_reclaimed(api, world):
+    amara, path = api("amara"), f"/people/{world['jo'].pk}/referrals"
+    hashed = request_hash(_canonical(world), person_id=str(world["jo"].pk))
+    stuck = IdempotencyKey.objects.create(user=world["staff"]["amara"].user, key="stuck", request_hash=hashed)
+    IdempotencyKey.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - dt.timedelta(minutes=6))
+    response = _post(amara, path, _body(world), **{"Idempotency-Key": "stuck"})
+    assert response.status_code == 201, response.content
+    assert Referral.objects.count() == 1
+    stuck.refresh_from_db()
+    assert stuck.state == "done" and stuck.resource_id == response.json()["id"]
+
+
 def test_a_failed_request_releases_its_key(api, world):
     amara, path = api("amara"), f"/people/{world['jo'].pk}/referrals"
     failed = _post(amara, path, _body(world, priority="fast_track"), **{"Idempotency-Key": "retry-me"})

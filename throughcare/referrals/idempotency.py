@@ -5,22 +5,28 @@ atomic, so of two racing requests exactly one claims it and the other sees Integ
 - same key, same request, done      → the same resource again (no second one is made)
 - same key, same request, in flight → 409 Conflict (try again shortly)
 - same key, different request       → 422 naming `Idempotency-Key`
-If the action fails, the key is released so the client can try again with it.
+If the action fails, the key is released so the client can try again with it. A key left in flight
+by a process that died (longer than STALE_AFTER, well past the server's request time-out) is
+reclaimed by the next request with the same body, atomically, so still only one can win.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from throughcare.core.errors import Conflict, ValidationFailed
 from throughcare.referrals.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
+#: An in-flight key older than this belongs to a request that can no longer be running.
+STALE_AFTER = dt.timedelta(minutes=5)
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
@@ -58,6 +64,12 @@ def claim(*, user, key: str, request_hash: str) -> Claim:
     existing = IdempotencyKey.objects.filter(user=user, key=key).first()
     if existing is not None and existing.request_hash != request_hash:
         raise ValidationFailed({HEADER: "This key was used for a different request: use a new key"})
+    if existing is not None and existing.state == IdempotencyKey.State.IN_FLIGHT:
+        now = timezone.now()
+        reclaimed = IdempotencyKey.objects.filter(pk=existing.pk, state=IdempotencyKey.State.IN_FLIGHT,
+                                                  created_at__lt=now - STALE_AFTER).update(created_at=now)
+        if reclaimed:
+            return Claim(existing)
     if existing is None or existing.state != IdempotencyKey.State.DONE:
         # In flight (or released by a failure a moment ago): the client should try again shortly.
         raise Conflict("A request with this Idempotency-Key is still in progress: try again shortly")
