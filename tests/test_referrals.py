@@ -7,7 +7,6 @@ person while a referral to it is open): see docs/decisions/0007-referrals-and-id
 from __future__ import annotations
 
 import datetime as dt
-import re
 import threading
 import uuid
 from zoneinfo import ZoneInfo
@@ -17,6 +16,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from tests.audit_triggers import switch_off_refusing_triggers
 from tests.conftest import Api
 from throughcare.accounts.actions import create_token
 from throughcare.audit.models import AuditEntry
@@ -474,8 +474,6 @@ def test_a_malformed_key_is_422(api, world):
 
 # --- racing the same key (real commits, real connections) --------------------------------------------
 
-AUDIT_TABLES = ("audit_auditentry", "audit_auditcheckpoint")
-SQLITE_INSERT_TRIGGER = re.compile(r"^\s*CREATE\s+TRIGGER\s+\S+\s+(BEFORE\s+|AFTER\s+|INSTEAD\s+OF\s+)?INSERT\b", re.I)
 
 
 @pytest.fixture(scope="module")
@@ -486,39 +484,10 @@ def audit_trail_flushable(django_db_setup, django_db_blocker):
     triggers that link the hash chain stay on) and are restored, unchanged, at the end of the module —
     after the flush, which is why this is module-scoped."""
     with django_db_blocker.unblock():
-        restore = _switch_off_refusing_triggers()
+        restore = switch_off_refusing_triggers(connection)
     yield
     with django_db_blocker.unblock():
         restore()
-
-
-def _switch_off_refusing_triggers():
-    tables = ", ".join(f"'{t}'" for t in AUDIT_TABLES)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT tgrelid::regclass::text, tgname FROM pg_trigger "
-                           f"WHERE tgrelid::regclass::text IN ({tables}) AND NOT tgisinternal AND (tgtype & 4) = 0")
-            triggers = cursor.fetchall()
-            for table, name in triggers:
-                cursor.execute(f'ALTER TABLE {table} DISABLE TRIGGER "{name}"')
-
-            def restore():
-                with connection.cursor() as cursor:
-                    for table, name in triggers:
-                        cursor.execute(f'ALTER TABLE {table} ENABLE TRIGGER "{name}"')
-
-            return restore
-        cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({tables})")
-        triggers = [(name, sql) for name, sql in cursor.fetchall() if not SQLITE_INSERT_TRIGGER.search(sql)]
-        for name, _sql in triggers:
-            cursor.execute(f'DROP TRIGGER "{name}"')
-
-    def restore():
-        with connection.cursor() as cursor:
-            for _name, sql in triggers:
-                cursor.execute(sql)
-
-    return restore
 
 
 @pytest.mark.skipif("sqlite" in settings.DATABASES["default"]["ENGINE"],

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -22,12 +21,11 @@ if not CHROMIUM.exists():
 
 from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
+from tests.audit_triggers import switch_off_refusing_triggers  # noqa: E402
 from tests.conftest import PASSWORD, build_world  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-AUDIT_TABLES = ("audit_auditentry", "audit_auditcheckpoint")
-SQLITE_INSERT_TRIGGER = re.compile(r"^\s*CREATE\s+TRIGGER\s+\S+\s+(BEFORE\s+|AFTER\s+|INSTEAD\s+OF\s+)?INSERT\b", re.I)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -75,44 +73,10 @@ def _audit_trail_flushable(django_db_setup, django_db_blocker):
     from django.db import connection
 
     with django_db_blocker.unblock():
-        restore = _switch_off_refusing_triggers(connection)
+        restore = switch_off_refusing_triggers(connection)
     yield
     with django_db_blocker.unblock():
         restore()
-
-
-def _switch_off_refusing_triggers(connection):
-    tables = ", ".join(f"'{t}'" for t in AUDIT_TABLES)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # tgtype bit 2 (value 4) marks INSERT triggers: keep those (they link the chain).
-            cursor.execute(
-                "SELECT tgrelid::regclass::text, tgname FROM pg_trigger "
-                f"WHERE tgrelid::regclass::text IN ({tables}) AND NOT tgisinternal AND (tgtype & 4) = 0"
-            )
-            triggers = cursor.fetchall()
-            for table, name in triggers:
-                cursor.execute(f'ALTER TABLE {table} DISABLE TRIGGER "{name}"')
-
-            def restore():
-                with connection.cursor() as cursor:
-                    for table, name in triggers:
-                        cursor.execute(f'ALTER TABLE {table} ENABLE TRIGGER "{name}"')
-
-            return restore
-        cursor.execute(
-            f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({tables})"
-        )
-        triggers = [(name, sql) for name, sql in cursor.fetchall() if not SQLITE_INSERT_TRIGGER.search(sql)]
-        for name, _sql in triggers:
-            cursor.execute(f'DROP TRIGGER "{name}"')
-
-    def restore():
-        with connection.cursor() as cursor:
-            for _name, sql in triggers:
-                cursor.execute(sql)
-
-    return restore
 
 
 @pytest.fixture
