@@ -253,11 +253,9 @@ def _notify_guardians(subject: str, body: str) -> None:
 
 def describe_consent(consent: Consent) -> str:
     """Plain English: who can see what, for what, until when."""
-    from throughcare.agencies.roles import AgencyKind as Kind
-
     if consent.kind != ConsentKind.SHARE:
         return f"{ConsentKind(consent.kind).label}, given {HowGiven(consent.how_given).label.lower()}."
-    who = consent.recipient_agency.name if consent.recipient_agency_id else f"every {Kind(consent.recipient_kind).label.lower()} agency"
+    who = consent.recipient_agency.name if consent.recipient_agency_id else f"every {AgencyKind(consent.recipient_kind).label.lower()} agency"
     what = ", ".join(Category(c).label.lower() for c in consent.categories)
     why = " and ".join(Purpose(p).label.lower() for p in consent.purposes)
     until = f" until {consent.valid_until:%-d %B %Y}" if consent.valid_until else ""

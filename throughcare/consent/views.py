@@ -20,14 +20,10 @@ from throughcare.consent.summary import sharing_summary
 from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.core.errors import Forbidden, NotFound, ValidationFailed
 from throughcare.core.ids import parse_uuid
-from throughcare.core.views import form_page, staff_page
+from throughcare.core.views import form_page, render_form, staff_page
 from throughcare.people.access import get_person
 from throughcare.people.models import Identifier
 from throughcare.people.validators import guess_identifier
-
-
-def _form_page(request, form, **context):
-    return render(request, "form_page.html", {"form": form, **context}, status=422 if form.errors else 200)
 
 
 @staff_page
@@ -101,7 +97,7 @@ def break_glass_page(request):
             else:
                 messages.success(request, "Emergency access granted. The Caldicott guardian has been told.")
                 return redirect("people:detail", person_id=glass.person_id)
-    return _form_page(request, form, heading="Emergency access", submit="Get emergency access", danger=True,
+    return render_form(request, form, heading="Emergency access", submit="Get emergency access", danger=True,
                       warning="Only in an emergency, when the person is at risk and cannot consent. Every use is "
                               "reported to the Caldicott guardian and reviewed.")
 
@@ -157,6 +153,6 @@ def decide_basis(request, basis_id):
             else:
                 messages.success(request, "Decision recorded")
                 return redirect("consent:review-queue")
-    return _form_page(request, form, heading=f"{basis.get_basis_display()} for {basis.recipient_agency.name}",
+    return render_form(request, form, heading=f"{basis.get_basis_display()} for {basis.recipient_agency.name}",
                       intro=f"Reason given: “{basis.reason}”", cancel_url=reverse("consent:review-queue"),
                       submit="Record decision")

@@ -64,6 +64,5 @@ def service(request):
         "service_name": "Throughcare",
         "staff": staff,
         "role": role,
-        "is_admin": bool(staff and staff.role == Role.ADMINISTRATOR),
         "service_navigation": _navigation(request.path, role) if staff else [],
     }

@@ -74,4 +74,9 @@ def form_page(request, form, *, run, success, redirect_to, template: str = "form
         else:
             messages.success(request, success(result) if callable(success) else success)
             return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+    return render_form(request, form, template, **context)
+
+
+def render_form(request, form, template: str = "form_page.html", **context):
+    """A form page as it stands: 422 when it carries errors, so clients and tests can tell."""
     return render(request, template, {"form": form, **context}, status=422 if form.errors else 200)
