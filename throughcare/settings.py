@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "throughcare.careteam",
     "throughcare.consent",
     "throughcare.referrals",
+    "throughcare.plans",
+    "throughcare.reviews",
+    "throughcare.appointments",
+    "throughcare.notifications",
     "throughcare.audit",
 ]
 

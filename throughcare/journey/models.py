@@ -20,6 +20,9 @@ class EventKind(models.TextChoices):
     REFERRAL_SENT = "referral_sent", "Referral sent"
     REFERRAL_UPDATED = "referral_updated", "Referral updated"
     CARE_TEAM = "care_team", "Care team"
+    RECOVERY_PLAN = "recovery_plan", "Recovery plan"
+    REVIEW = "review", "Review"
+    APPOINTMENT = "appointment", "Appointment"
     # Later capabilities add their own kinds (assessment, referral, appointment, custody ...).
 
 
