@@ -23,6 +23,7 @@ class NavItem:
 #: Each section: its link text, URL name, and the path prefixes of the pages within it.
 SECTIONS = {
     "find": (_("Find a person"), "people:search", ("/people/", "/episodes/", "/consents/")),
+    "referrals": (_("Referrals"), "referrals:list", ("/referrals/",)),
     "register": (_("Register a person"), "people:register", ()),
     "emergency": (_("Emergency access"), "consent:break-glass", ()),
     "review": (_("Review queue"), "consent:review-queue", ("/caldicott/",)),
@@ -40,7 +41,9 @@ def _sections_for(role) -> list[str]:
     if role == Role.AUDITOR:
         return ["audit"]
     if role in RECORDING_ROLES:
-        return ["find", "register", "emergency"]
+        return ["find", "referrals", "register", "emergency"]
+    if role == Role.PEER_MENTOR:
+        return ["find", "referrals"]  # contact and administration details of referrals, no reasons
     return ["find"]  # peer mentors (contact details of their people) and commissioners cannot register anyone
 
 

@@ -15,6 +15,8 @@ from throughcare.people.actions import register_person
 from throughcare.people.forms import RegisterPersonForm, SearchForm
 from throughcare.people.search import search_people
 from throughcare.people.summary import person_summary
+from throughcare.referrals.actions import referrals_of
+from throughcare.referrals.clocks import with_clocks
 
 SEARCH_PAGE_SIZE = 20
 
@@ -51,9 +53,11 @@ def detail(request, person_id):
     disclose(timeline.categories)
     query = request.GET.copy()
     query.pop("page", None)
+    referrals = with_clocks(referrals_of(person, request.user))
     care_team = CareTeamMember.objects.filter(person=person, left_at__isnull=True).select_related("worker", "agency")
     return render(request, "people/detail.html", {
         "care_team": care_team,
+        "referrals": referrals,
         "person": person,
         "summary": person_summary(person, grant),
         "grant": grant,

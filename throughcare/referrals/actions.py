@@ -17,7 +17,7 @@ from django.utils import timezone
 from throughcare.agencies.models import Agency, Staff, staff_of
 from throughcare.agencies.roles import RECORDING_ROLES
 from throughcare.audit.recorder import record_access, record_action
-from throughcare.consent.policy import visible_people
+from throughcare.consent.policy import ROLE_CATEGORY_CAP, visible_people
 from throughcare.core.categories import ALL_CATEGORIES, IDENTITY_CATEGORY, Category
 from throughcare.core.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from throughcare.core.ids import parse_uuid
@@ -240,8 +240,23 @@ def transition_referral(*, actor, referral_id, to: str, expected_version: int | 
     return referral
 
 
+def sees_referral_content(user) -> bool:
+    """Peer mentors see contact and administration only: the reason and the codes are withheld."""
+    staff = staff_of(user)
+    return staff is not None and ROLE_CATEGORY_CAP.get(staff.role, frozenset()) - {Category.CONTACT_ADMIN} != set()
+
+
+def referrals_of(person, user) -> list[Referral]:
+    """The referrals of a person already looked up with `get_person`, made or received by the caller's agency."""
+    staff = staff_of(user)
+    if staff is None:
+        return []
+    return list(_related(Referral.objects.filter(person=person))
+                .filter(Q(from_agency_id=staff.agency_id) | Q(to_agency_id=staff.agency_id)))
+
+
 def _related(queryset: QuerySet) -> QuerySet:
-    return queryset.select_related("from_agency", "to_agency", "from_user")
+    return queryset.select_related("person", "from_agency", "to_agency", "from_user")
 
 
 def get_referral(user, referral_id, *, action: str = "referral.read") -> tuple[Referral, object]:
@@ -266,9 +281,7 @@ def get_referral(user, referral_id, *, action: str = "referral.read") -> tuple[R
 def person_referrals(user, person_id) -> list[Referral]:
     """The person's referrals made or received by the caller's agency."""
     person, _grant = get_person(user, person_id, action="referral.list", categories=[IDENTITY_CATEGORY])
-    staff = staff_of(user)
-    return list(_related(Referral.objects.filter(person=person))
-                .filter(Q(from_agency_id=staff.agency_id) | Q(to_agency_id=staff.agency_id)))
+    return referrals_of(person, user)
 
 
 def agency_referrals(user, *, direction: str = "", status: str = "") -> list[Referral]:

@@ -9,9 +9,6 @@ from django.utils import timezone
 from ninja import Header, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
-from throughcare.agencies.models import staff_of
-from throughcare.consent.policy import ROLE_CATEGORY_CAP
-from throughcare.core.categories import Category
 from throughcare.core.errors import ValidationFailed
 from throughcare.referrals import idempotency
 from throughcare.referrals.actions import (
@@ -19,6 +16,7 @@ from throughcare.referrals.actions import (
     create_referral,
     get_referral,
     person_referrals,
+    sees_referral_content,
     transition_referral,
 )
 from throughcare.referrals.clocks import referral_clock
@@ -96,12 +94,6 @@ class ReferralList(Schema):
     items: list[ReferralOut]
 
 
-def _sees_content(user) -> bool:
-    """Peer mentors see contact and administration only: the reason and the codes are withheld."""
-    staff = staff_of(user)
-    return staff is not None and ROLE_CATEGORY_CAP.get(staff.role, frozenset()) - {Category.CONTACT_ADMIN} != set()
-
-
 def _out(referral, *, content: bool, now=None) -> dict:
     clock = referral_clock(referral, now or timezone.now())
     hidden = None
@@ -154,7 +146,7 @@ def make_referral(request, person_id: str, payload: ReferralIn, response: HttpRe
         referral, _grant = get_referral(request.user, claimed.resource_id, action="referral.read")
         response["Idempotent-Replayed"] = "true"
         _etag(response, referral)
-        return Status(200, _out(referral, content=_sees_content(request.user)))
+        return Status(200, _out(referral, content=sees_referral_content(request.user)))
     try:
         with transaction.atomic():
             referral = create_referral(actor=request.user, person_id=person_id, **fields)
@@ -169,14 +161,14 @@ def make_referral(request, person_id: str, payload: ReferralIn, response: HttpRe
 @router.get("/people/{person_id}/referrals", response=list[ReferralOut],
             summary="The person's referrals made or received by your agency")
 def list_person_referrals(request, person_id: str):
-    content = _sees_content(request.user)
+    content = sees_referral_content(request.user)
     return [_out(r, content=content) for r in person_referrals(request.user, person_id)]
 
 
 @router.get("/referrals", response=ReferralList,
             summary="Your agency's referrals: direction=incoming|outgoing, status=")
 def list_referrals(request, direction: str = "", status: str = ""):
-    content = _sees_content(request.user)
+    content = sees_referral_content(request.user)
     items = [_out(r, content=content) for r in agency_referrals(request.user, direction=direction, status=status)]
     return {"total": len(items), "items": items}
 
@@ -185,7 +177,7 @@ def list_referrals(request, direction: str = "", status: str = ""):
 def read_referral(request, referral_id: str, response: HttpResponse):
     referral, _grant = get_referral(request.user, referral_id)
     _etag(response, referral)
-    return _out(referral, content=_sees_content(request.user))
+    return _out(referral, content=sees_referral_content(request.user))
 
 
 @router.post("/referrals/{referral_id}/transition", response=ReferralOut,

@@ -80,3 +80,9 @@ def referral_clock(referral, now: dt.datetime, tz=None) -> Clock:
                  intervention_started_at=referral.intervention_started_at,
                  stopped_at=referral.withdrawn_at or (referral.decided_at if referral.status == "declined" else None),
                  tz=tz)
+
+
+def with_clocks(referrals, now: dt.datetime | None = None) -> list[tuple[object, Clock]]:
+    """(referral, its clock) for each referral, all at the same `now`."""
+    now = now or timezone.now()
+    return [(referral, referral_clock(referral, now)) for referral in referrals]
