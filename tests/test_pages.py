@@ -200,17 +200,21 @@ FIND, REGISTER, EMERGENCY = ("Find a person", "/people/"), ("Register a person",
     ("Emergency access", "/emergency-access")
 REVIEW, AUDIT, AGENCIES = ("Review queue", "/caldicott/"), ("Audit trail", "/audit/"), \
     ("Agencies and staff", "/agencies/")
+TODAY, REFERRALS = ("Today", "/today/"), ("Referrals", "/referrals/")
+WORKER = [TODAY, FIND, REFERRALS, REGISTER, EMERGENCY]
 
 
 @pytest.mark.parametrize("persona,path,links,current", [
     # The page's own link is aria-current="page"; a page within a link's section makes it aria-current="true".
-    ("amara", "/people/", [FIND, REGISTER, EMERGENCY], (FIND, "page")),
-    ("amara", "/people/new", [FIND, REGISTER, EMERGENCY], (REGISTER, "page")),
-    ("amara", "/people/{jo}/", [FIND, REGISTER, EMERGENCY], (FIND, "true")),
-    ("amara", "/people/{jo}/consents/", [FIND, REGISTER, EMERGENCY], (FIND, "true")),
-    ("grace", "/emergency-access", [FIND, REGISTER, EMERGENCY], (EMERGENCY, "page")),
-    ("patrick", "/people/", [FIND, REGISTER, EMERGENCY], (FIND, "page")),
-    ("una", "/people/", [FIND], (FIND, "page")),
+    ("amara", "/today/", WORKER, (TODAY, "page")),
+    ("amara", "/people/", WORKER, (FIND, "page")),
+    ("amara", "/people/new", WORKER, (REGISTER, "page")),
+    ("amara", "/people/{jo}/", WORKER, (FIND, "true")),
+    ("amara", "/people/{jo}/consents/", WORKER, (FIND, "true")),
+    ("amara", "/referrals/", WORKER, (REFERRALS, "page")),
+    ("grace", "/emergency-access", WORKER, (EMERGENCY, "page")),
+    ("patrick", "/people/", WORKER, (FIND, "page")),
+    ("una", "/people/", [FIND, REFERRALS], (FIND, "page")),
     ("yusuf", "/people/", [FIND], (FIND, "page")),
     ("alan", "/caldicott/", [REVIEW, AUDIT], (REVIEW, "page")),
     ("alan", "/caldicott/lawful-basis/{basis}", [REVIEW, AUDIT], (REVIEW, "true")),

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "throughcare.reviews",
     "throughcare.appointments",
     "throughcare.notifications",
+    "throughcare.today",
     "throughcare.audit",
 ]
 

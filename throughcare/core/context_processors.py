@@ -22,6 +22,7 @@ class NavItem:
 
 #: Each section: its link text, URL name, and the path prefixes of the pages within it.
 SECTIONS = {
+    "today": (_("Today"), "today:page", ()),
     "find": (_("Find a person"), "people:search", ("/people/", "/episodes/", "/consents/")),
     "referrals": (_("Referrals"), "referrals:list", ("/referrals/",)),
     "register": (_("Register a person"), "people:register", ()),
@@ -41,7 +42,7 @@ def _sections_for(role) -> list[str]:
     if role == Role.AUDITOR:
         return ["audit"]
     if role in RECORDING_ROLES:
-        return ["find", "referrals", "register", "emergency"]
+        return ["today", "find", "referrals", "register", "emergency"]
     if role == Role.PEER_MENTOR:
         return ["find", "referrals"]  # contact and administration details of referrals, no reasons
     return ["find"]  # peer mentors (contact details of their people) and commissioners cannot register anyone

@@ -48,7 +48,7 @@ def admin_page(view):
 
 
 def home(request):
-    from throughcare.agencies.roles import Role
+    from throughcare.agencies.roles import RECORDING_ROLES, Role
 
     staff = staff_of(request.user)
     if staff is not None and staff.role == Role.ADMINISTRATOR:
@@ -57,6 +57,8 @@ def home(request):
         return redirect("consent:review-queue")
     if staff is not None and staff.role == Role.AUDITOR:
         return redirect("audit:list")
+    if staff is not None and staff.role in RECORDING_ROLES:
+        return redirect("today:page")
     return redirect("people:search")
 
 
