@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from typer.testing import CliRunner
 
 from throughcare.accounts.actions import user_for_token
 from throughcare.agencies.models import Agency, Staff
+from throughcare.careteam.models import CareTeamMember
 from throughcare.cli import app
+from throughcare.core.demo import CASELOAD
 from throughcare.core.models import DatabaseMark
 from throughcare.episodes.models import Episode
 from throughcare.journey.models import Event
@@ -61,6 +65,14 @@ def test_demo_world_builds_a_partnership(db):
     assert Episode.objects.filter(setting="prison").exists()
     assert Event.objects.count() > 40 * 3
     assert "kw.amara" in result.output and "throughcare-demo" in result.output
+    # Care teams: every member works at an agency with a current episode, one lead each, caseloads capped.
+    members = list(CareTeamMember.objects.select_related("person"))
+    assert members
+    for member in members:
+        assert Episode.objects.filter(person=member.person, agency_id=member.agency_id, ended_on__isnull=True).exists()
+    leads = Counter(m.person_id for m in members if m.is_lead)
+    assert set(leads.values()) == {1} and len(leads) == len({m.person_id for m in members})
+    assert max(Counter(m.worker_id for m in members).values()) <= CASELOAD
     again = runner.invoke(app, ["demo-world", "--people", "40", "--if-empty"])
     assert again.exit_code == 0 and Person.objects.count() == 40
 

@@ -23,13 +23,27 @@ from faker import Faker
 
 from throughcare.agencies.models import Agency, Staff
 from throughcare.agencies.roles import AgencyKind, Role
+from throughcare.careteam.models import CareTeamMember
 from throughcare.core import refdata
 from throughcare.core.categories import CATEGORY_BY_AGENCY_KIND, Category
 from throughcare.episodes.models import Episode, Setting
 from throughcare.journey.models import Event, EventKind
 from throughcare.people.models import Identifier, NameKind, Person, PersonName, Sex, fold
 from throughcare.people.validators import nhs_check_digit, pnc_check_letter
+from throughcare.referrals.models import Referral
+from throughcare.referrals.models import Status as ReferralStatus
 
+#: A worker's caseload: the demo puts workers on care teams up to this many people each.
+CASELOAD = 60
+#: How far along the demo's open referrals are, and the timestamps each state needs.
+REFERRAL_STAGES = [
+    (ReferralStatus.SENT, ()),
+    (ReferralStatus.ACKNOWLEDGED, ("acknowledged_at",)),
+    (ReferralStatus.ACCEPTED, ("acknowledged_at", "decided_at")),
+    (ReferralStatus.FIRST_APPOINTMENT_OFFERED, ("acknowledged_at", "decided_at", "first_appointment_offered_at")),
+    (ReferralStatus.INTERVENTION_STARTED, ("acknowledged_at", "decided_at", "first_appointment_offered_at",
+                                           "intervention_started_at")),
+]
 DEMO_PASSWORD = "throughcare-demo"  # noqa: S105 - printed for the demo; demo databases only
 
 AGENCIES = [
@@ -137,6 +151,9 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
     nhs_counter = 400_000_000 + seed * 1_000_003 % 100_000_000
     serial = rng.randint(100_000, 900_000)
     totals = {"events": 0, "episodes": 0}
+    caseloads: dict = {}  # worker user id -> people on their care teams
+    on_team: set = set()  # (person id, worker user id)
+    with_lead: set = set()  # person ids that have a lead professional
     tz = timezone.get_current_timezone()
 
     def moment(day: dt.date) -> dt.datetime:
@@ -145,7 +162,7 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
     done = 0
     while done < people:
         n = min(batch_size, people - done)
-        persons, names, identifiers, episodes, events = [], [], [], [], []
+        persons, names, identifiers, episodes, events, members, referrals = [], [], [], [], [], [], []
         for _ in range(n):
             sex = rng.choice([Sex.MALE, Sex.MALE, Sex.FEMALE, Sex.NOT_STATED])
             given = fake.first_name_male() if sex == Sex.MALE else fake.first_name_female() if sex == Sex.FEMALE else fake.first_name()
@@ -209,6 +226,14 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
                                   started_on=start, ended_on=end, discharge_reason=reason.id if reason else "",
                                   created_by_id=worker.user_id)
                 episodes.append(episode)
+                if end is None and caseloads.get(worker.user_id, 0) < CASELOAD \
+                        and (person.id, worker.user_id) not in on_team:
+                    caseloads[worker.user_id] = caseloads.get(worker.user_id, 0) + 1
+                    on_team.add((person.id, worker.user_id))
+                    lead = person.id not in with_lead
+                    with_lead.add(person.id)
+                    members.append(CareTeamMember(person=person, agency_id=agency.pk, worker_id=worker.user_id,
+                                                  is_lead=lead, joined_at=moment(start), added_by_id=worker.user_id))
                 category = CATEGORY_BY_AGENCY_KIND[agency.kind]
                 events.append(Event(person=person, occurred_at=moment(start), recorded_at=moment(start),
                                     kind=EventKind.EPISODE_STARTED, category=category, agency_id=agency.pk,
@@ -229,12 +254,16 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
                     events.append(Event(person=person, occurred_at=moment(day), recorded_at=moment(day),
                                         kind=EventKind.NOTE, category=note_category, agency_id=agency.pk,
                                         author_id=worker.user_id, title=text[:120], body=text))
+            if rng.random() < 0.06 and partners and home != prison:
+                referrals.append(_demo_referral(rng, person, home, rng.choice(partners), author, today, moment))
         with transaction.atomic():
             Person.objects.bulk_create(persons, batch_size=batch_size)
             PersonName.objects.bulk_create(names, batch_size=batch_size)
             Identifier.objects.bulk_create(identifiers, batch_size=batch_size)
             Episode.objects.bulk_create(episodes, batch_size=batch_size)
             Event.objects.bulk_create(events, batch_size=batch_size)
+            CareTeamMember.objects.bulk_create(members, batch_size=batch_size)
+            Referral.objects.bulk_create(referrals, batch_size=batch_size)
         totals["events"] += len(events)
         totals["episodes"] += len(episodes)
         done += n
@@ -242,3 +271,23 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
             progress(n)
     return WorldSummary(agencies=len(agencies), staff=len(staff), people=people, events=totals["events"],
                         episodes=totals["episodes"])
+
+
+def _demo_referral(rng, person, from_agency, to_agency, author, today, moment) -> Referral:
+    """A referral received in the last six weeks, some way along: some waiting past three weeks."""
+    received = moment(today - dt.timedelta(days=rng.randint(0, 42)))
+    status, stamps = rng.choice(REFERRAL_STAGES)
+    referral = Referral(person=person, from_agency_id=from_agency.pk, from_user_id=author.user_id,
+                        to_agency_id=to_agency.pk, service=f"{to_agency.name} support",
+                        reason="Wants help alongside treatment", status=status, received_at=received,
+                        shared_categories=[Category.SUBSTANCE_USE], version=1 + len(stamps),
+                        priority="fast_track" if rng.random() < 0.1 else "routine")
+    if referral.priority == "fast_track":
+        referral.fast_track_reason = "released_from_custody_7_days"
+    at = received
+    for stamp in stamps:
+        at = min(timezone.now(), at + dt.timedelta(days=rng.randint(0, 9), hours=rng.randint(1, 8)))
+        setattr(referral, stamp, at)
+    if status in (ReferralStatus.FIRST_APPOINTMENT_OFFERED, ReferralStatus.INTERVENTION_STARTED):
+        referral.first_appointment_on = timezone.localtime(referral.first_appointment_offered_at).date()
+    return referral
