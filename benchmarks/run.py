@@ -75,7 +75,19 @@ from throughcare.people.models import Person
 user = get_user_model().objects.select_related("staff__agency").get(username=sys.argv[1])
 ids = sorted(str(pk) for pk in visible_people(user).values_list("id", flat=True))
 sample = random.Random(int(sys.argv[3])).sample(ids, min(int(sys.argv[2]), len(ids)))
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from throughcare.careteam.models import CareTeamMember
+from throughcare.referrals.models import Referral
+client = Client()
+client.force_login(user)
+client.get("/today/")
+with CaptureQueriesContext(connection) as today_queries:
+    assert client.get("/today/").status_code == 200
 print(json.dumps({"visible": len(ids), "sample": sample, "agency": user.staff.agency.name,
+                  "caseload": CareTeamMember.objects.filter(worker=user, left_at__isnull=True).count(),
+                  "today_queries": len(today_queries), "referrals": Referral.objects.count(),
                   "people": Person.objects.count(), "episodes": Episode.objects.count(),
                   "events": Event.objects.count()}))
 """
@@ -397,6 +409,7 @@ ENDPOINT_LABELS = {
     "timeline_api": "Timeline API: GET /api/v1/people/<id>/timeline (Bearer)",
     "person_api": "Person API: GET /api/v1/people/<id> (Bearer)",
     "person_api_bare": "Same read, no consent check, no audit (benchmark-only route)",
+    "today_page": "Today page: GET /today/ (HTML, session; the key worker's caseload)",
 }
 
 
@@ -428,6 +441,10 @@ def markdown(report: dict) -> str:
         lines.append(f"| {ENDPOINT_LABELS.get(name, name)} | {stats['requests']:,} | {stats['median_ms']:.1f} | "
                      f"{stats['p95_ms']:.1f} | {stats['p99_ms']:.1f} | {stats['throughput_rps']:.0f} | "
                      f"{ratio} | {stats['server_cpu_ms_per_request']:.1f} | {stats['non_200']} |")
+    data = report["dataset"]
+    if "caseload" in data:
+        lines += ["", f"Today page: {KEY_WORKER} has {data['caseload']} people on her caseload; the page ran "
+                      f"{data['today_queries']} queries (counted in-process against the same database)."]
     overhead = report.get("access_control_overhead")
     if overhead:
         lines += ["", f"Consent check + audit entry vs the same read without them: median × {overhead['median_ratio']}, "
@@ -521,7 +538,8 @@ def main(argv: list[str] | None = None) -> int:
         if dataset["people"] != people or not sample:
             raise BenchError(f"the database holds {dataset['people']} people, not {people}, or none are visible")
         log(f"{dataset['people']:,} people, {dataset['events']:,} events; {KEY_WORKER} may see "
-            f"{dataset['visible']:,}; sampled {len(sample)}")
+            f"{dataset['visible']:,}; sampled {len(sample)}; caseload {dataset['caseload']}, "
+            f"today page {dataset['today_queries']} queries")
 
         port = free_port()
         proc = start_gunicorn(code, port, args.workers, env, workdir)
@@ -536,6 +554,7 @@ def main(argv: list[str] | None = None) -> int:
             "timeline_api": request(port, "GET", f"/api/v1/people/{sample[0]}/timeline", headers=bearer)[0],
             "person_api": request(port, "GET", f"/api/v1/people/{sample[0]}", headers=bearer)[0],
             "person_api_bare": request(port, "GET", f"/bench/v1/people/{sample[0]}", headers=bearer)[0],
+            "today_page": request(port, "GET", "/today/", headers={"Cookie": cookie})[0],
         }
         if any(status != 200 for status in checks.values()):
             raise BenchError(f"a first request did not answer 200: {checks}")
@@ -555,6 +574,7 @@ def main(argv: list[str] | None = None) -> int:
                 "timeline_api": {"paths": [f"/api/v1/people/{pid}/timeline" for pid in sample], "headers": bearer},
                 "person_api": {"paths": [f"/api/v1/people/{pid}" for pid in sample], "headers": bearer},
                 "person_api_bare": {"paths": [f"/bench/v1/people/{pid}" for pid in sample], "headers": bearer},
+                "today_page": {"paths": ["/today/"], "headers": {"Cookie": cookie}},
             },
         }
         load = run_load(port, plan, timeout=profile["deadline"] + 300)
