@@ -27,8 +27,8 @@ from throughcare.people.models import Person, PersonName
 ALL = ["substance_use", "alcohol", "mental_health", "physical_health", "offending", "housing",
        "employment_benefits", "family_safeguarding", "contact_admin"]
 
-ROLES = ["key_worker", "prison_team", "partner_worker", "peer_mentor", "commissioner", "caldicott_guardian",
-         "administrator", "auditor"]
+ROLES = ["key_worker", "prison_team", "partner_worker", "service_manager", "peer_mentor", "commissioner",
+         "caldicott_guardian", "administrator", "auditor"]
 #: The caller's agency: its kind matters for consents given to "every agency of a kind".
 CALLER_AGENCIES = ["housing", "probation", "mental_health"]
 RELATIONSHIPS = ["none", "registered_here", "current_episode", "ended_episode", "held_in_custody"]
@@ -38,10 +38,12 @@ CONSENT_STATES = ["none", "granted", "granted_other_categories", "granted_to_kin
 ENDPOINTS = ["read", "timeline", "search", "episodes", "consents", "note", "audit"]
 
 # ---- The expected outcomes, as tables -------------------------------------------------------
-SEES_CASE_CONTENT = {"key_worker": True, "prison_team": True, "partner_worker": True, "peer_mentor": True,
+SEES_CASE_CONTENT = {"key_worker": True, "prison_team": True, "partner_worker": True, "service_manager": True,
+                     "peer_mentor": True,
                      "commissioner": False, "caldicott_guardian": False, "administrator": False, "auditor": False}
-WRITES = {"key_worker": True, "prison_team": True, "partner_worker": True, "peer_mentor": False}
-ROLE_CAN_SEE = {role: set(ALL) for role in ("key_worker", "prison_team", "partner_worker")}
+WRITES = {"key_worker": True, "prison_team": True, "partner_worker": True, "service_manager": True,
+          "peer_mentor": False}
+ROLE_CAN_SEE = {role: set(ALL) for role in ("key_worker", "prison_team", "partner_worker", "service_manager")}
 ROLE_CAN_SEE["peer_mentor"] = {"contact_admin"}
 READS_AUDIT = {"caldicott_guardian", "auditor"}
 IS_RELATIONSHIP = {"none": False, "registered_here": True, "current_episode": True, "ended_episode": False,

@@ -24,8 +24,8 @@ from throughcare.people.models import Person
 EXAMPLES = 20_000 if os.environ.get("THROUGHCARE_NIGHTLY") else 300
 CATS = ["substance_use", "alcohol", "mental_health", "physical_health", "offending", "housing",
         "employment_benefits", "family_safeguarding", "contact_admin"]
-ROLES = ["key_worker", "prison_team", "partner_worker", "peer_mentor", "commissioner", "caldicott_guardian",
-         "administrator", "auditor"]
+ROLES = ["key_worker", "prison_team", "partner_worker", "service_manager", "peer_mentor", "commissioner",
+         "caldicott_guardian", "administrator", "auditor"]
 
 consents = st.lists(st.fixed_dictionaries({
     "to": st.sampled_from(["caller", "caller_kind", "other", "other_kind"]),
@@ -51,7 +51,7 @@ cases = st.fixed_dictionaries({
 
 def expected(case) -> tuple[bool, set[str], set[str]]:
     """(person visible, categories seen from any agency, categories seen from the caller's own agency)."""
-    if case["role"] not in ("key_worker", "prison_team", "partner_worker", "peer_mentor"):
+    if case["role"] not in ("key_worker", "prison_team", "partner_worker", "service_manager", "peer_mentor"):
         return False, set(), set()
     cap = {"contact_admin"} if case["role"] == "peer_mentor" else set(CATS)
     if case["glass"] == "active":

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
+
+from tests.conftest import PASSWORD
+from throughcare.agencies.actions import create_staff
+from throughcare.consent.actions import request_basis
 from throughcare.consent.models import BreakGlass, Consent, LawfulBasis
 from throughcare.episodes.models import Episode
 
@@ -100,3 +105,32 @@ def test_audit_trail_page_for_guardians_only(browser_client, world):
     page = browser_client("alan").get("/audit/", {"person": str(jo.pk)})
     assert page.status_code == 200 and "person.read" in page.content.decode()
     assert browser_client("amara").get("/audit/").status_code == 403
+
+
+def test_a_service_manager_decides_their_own_agencys_bases_only(browser_client, world):
+    agencies, jo = world["agencies"], world["jo"]
+    create_staff(actor=None, username="mona", agency=agencies["riverside"], role="service_manager", password=PASSWORD)
+    create_staff(actor=None, username="pete", agency=agencies["prison"], role="service_manager", password=PASSWORD)
+    basis = request_basis(actor=world["staff"]["amara"].user, person_id=jo.pk, basis="safeguarding_adult",
+                          recipient_agency=str(agencies["prison"].pk), categories=["family_safeguarding"],
+                          reason="Adult at risk: strategy meeting agreed to share")
+    mona, pete = browser_client("mona"), browser_client("pete")
+    # Another agency's manager neither sees it in their queue nor can open it.
+    assert "Adult at risk" not in pete.get("/caldicott/").content.decode()
+    assert pete.post(f"/caldicott/lawful-basis/{basis.pk}", {"decision": "approve"}).status_code == 404
+    queue = mona.get("/caldicott/").content.decode()
+    assert "Lawful bases to decide" in queue and "Emergency access to review" not in queue
+    assert f"/caldicott/lawful-basis/{basis.pk}" in queue
+    assert mona.post(f"/caldicott/lawful-basis/{basis.pk}", {"decision": "approve"}).status_code == 302
+    basis.refresh_from_db()
+    assert basis.approved is True and basis.decided_by.username == "mona"
+    # A manager's own request needs someone else.
+    own = request_basis(actor=get_user_model().objects.get(username="mona"), person_id=jo.pk, basis="court_order",
+                        recipient_agency=str(agencies["prison"].pk), categories=["offending"],
+                        reason="Court order to share")
+    assert f"/caldicott/lawful-basis/{own.pk}" not in mona.get("/caldicott/").content.decode()
+    assert mona.post(f"/caldicott/lawful-basis/{own.pk}", {"decision": "approve"}).status_code == 404
+    # Emergency access reviews stay with the Caldicott guardian.
+    assert mona.get("/caldicott/emergency-access/00000000-0000-4000-8000-000000000000").status_code == 403
+    # Key workers decide nothing.
+    assert browser_client("amara").get("/caldicott/").status_code == 403

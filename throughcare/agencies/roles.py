@@ -21,6 +21,8 @@ class Role(models.TextChoices):
     KEY_WORKER = "key_worker", "Key worker"
     PRISON_TEAM = "prison_team", "Prison team"
     PARTNER_WORKER = "partner_worker", "Partner worker"
+    #: Works with people like a key worker, and approves lawful bases recorded by their own agency's staff.
+    SERVICE_MANAGER = "service_manager", "Service manager"
     PEER_MENTOR = "peer_mentor", "Peer mentor"
     COMMISSIONER = "commissioner", "Commissioner"
     CALDICOTT_GUARDIAN = "caldicott_guardian", "Caldicott guardian"
@@ -29,8 +31,11 @@ class Role(models.TextChoices):
 
 
 #: Roles whose holders work with individual people (and so may ever see case content).
-CASEWORK_ROLES = frozenset({Role.KEY_WORKER, Role.PRISON_TEAM, Role.PARTNER_WORKER, Role.PEER_MENTOR})
+CASEWORK_ROLES = frozenset({Role.KEY_WORKER, Role.PRISON_TEAM, Role.PARTNER_WORKER, Role.SERVICE_MANAGER,
+                            Role.PEER_MENTOR})
 #: Roles that may register people and write to their record.
-RECORDING_ROLES = frozenset({Role.KEY_WORKER, Role.PRISON_TEAM, Role.PARTNER_WORKER})
+RECORDING_ROLES = frozenset({Role.KEY_WORKER, Role.PRISON_TEAM, Role.PARTNER_WORKER, Role.SERVICE_MANAGER})
+#: Roles that decide other lawful bases (safeguarding, court order): any, or those of their own agency's staff.
+BASIS_APPROVER_ROLES = frozenset({Role.CALDICOTT_GUARDIAN, Role.SERVICE_MANAGER})
 #: Roles that review access: they read the audit trail, never case content.
 AUDIT_ROLES = frozenset({Role.CALDICOTT_GUARDIAN, Role.AUDITOR})

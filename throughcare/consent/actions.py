@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from throughcare.agencies.models import Agency, Staff, staff_of
-from throughcare.agencies.roles import AgencyKind, Role
+from throughcare.agencies.roles import BASIS_APPROVER_ROLES, RECORDING_ROLES, AgencyKind, Role
 from throughcare.audit.recorder import record_access, record_action
 from throughcare.consent.models import (
     Alert,
@@ -163,12 +163,31 @@ def _require_guardian(actor) -> Staff:
     return staff
 
 
+def bases_to_decide(user):
+    """The lawful bases waiting for `user`'s decision: any, for a Caldicott guardian; for a service manager,
+    those recorded by their own agency's staff, except their own (someone else must approve those)."""
+    staff = staff_of(user)
+    pending = LawfulBasis.objects.filter(approved__isnull=True)
+    if staff is None or staff.role not in BASIS_APPROVER_ROLES:
+        return pending.none()
+    if staff.role == Role.SERVICE_MANAGER:
+        pending = pending.filter(requested_by__staff__agency_id=staff.agency_id).exclude(requested_by=user)
+    return pending
+
+
 def decide_basis(*, actor, basis_id, approve: bool, note: str = "") -> LawfulBasis:
-    staff = _require_guardian(actor)
+    """Approve or decline another lawful basis. A Caldicott guardian decides any; a service manager
+    those of their own agency's staff. Nobody decides their own."""
+    staff = staff_of(actor)
+    if staff is None or staff.role not in BASIS_APPROVER_ROLES:
+        raise Forbidden("Only a Caldicott guardian or a service manager can decide a lawful basis")
     with transaction.atomic():
         record = LawfulBasis.objects.select_for_update().filter(pk=parse_uuid(basis_id)).first()
         if record is None:
             raise NotFound("Lawful basis not found")
+        if staff.role == Role.SERVICE_MANAGER and not LawfulBasis.objects.filter(
+                pk=record.pk, requested_by__staff__agency_id=staff.agency_id).exists():
+            raise NotFound("Lawful basis not found")  # another agency's: not this manager's to see
         if record.approved is not None:
             raise ValidationFailed({"approve": "A decision has already been made"})
         if record.requested_by_id == actor.pk:
@@ -180,7 +199,8 @@ def decide_basis(*, actor, basis_id, approve: bool, note: str = "") -> LawfulBas
         record.save(update_fields=["approved", "decided_by", "decided_at", "decision_note"])
         Alert.objects.filter(kind="basis_request", subject_id=str(record.pk)).update(resolved_at=timezone.now())
         _event(record.person, staff, actor, "basis_decided",
-               f"{record.get_basis_display()} {'approved' if approve else 'declined'} by the Caldicott guardian",
+               f"{record.get_basis_display()} {'approved' if approve else 'declined'} by the "
+               f"{staff.get_role_display().lower()}",
                record.decision_note, str(record.pk))
         record_action(actor=actor, action="basis.approve" if approve else "basis.decline", person_id=record.person_id,
                       resource="lawful_basis", resource_id=str(record.pk), lawful_basis=record.basis,
@@ -197,7 +217,7 @@ def break_glass(*, actor, person_id, reason: str, hours: int = 4) -> BreakGlass:
         errors["reason"] = "Explain the emergency, in at least 10 characters"
     if not isinstance(hours, int) or not 1 <= hours <= MAX_BREAK_GLASS_HOURS:
         errors["hours"] = f"Emergency access lasts from 1 to {MAX_BREAK_GLASS_HOURS} hours"
-    if staff is None or staff.role not in (Role.KEY_WORKER, Role.PRISON_TEAM, Role.PARTNER_WORKER):
+    if staff is None or staff.role not in RECORDING_ROLES:
         raise Forbidden("Your role cannot use emergency access")
     pid = parse_uuid(person_id)
     with transaction.atomic():

@@ -41,6 +41,7 @@ ROLE_CATEGORY_CAP: dict[str, frozenset[str]] = {
     Role.KEY_WORKER: ALL_CATEGORIES,
     Role.PRISON_TEAM: ALL_CATEGORIES,
     Role.PARTNER_WORKER: ALL_CATEGORIES,
+    Role.SERVICE_MANAGER: ALL_CATEGORIES,
     Role.PEER_MENTOR: frozenset({Category.CONTACT_ADMIN}),
 }
 

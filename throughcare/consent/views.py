@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from throughcare.agencies.models import staff_of
-from throughcare.agencies.roles import Role
+from throughcare.agencies.roles import BASIS_APPROVER_ROLES, Role
 from throughcare.consent import actions
 from throughcare.consent.forms import (
     BreakGlassForm,
@@ -15,7 +15,7 @@ from throughcare.consent.forms import (
     ReviewForm,
     WithdrawForm,
 )
-from throughcare.consent.models import BreakGlass, Consent, LawfulBasis
+from throughcare.consent.models import BreakGlass, Consent
 from throughcare.consent.summary import sharing_summary
 from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.core.errors import Forbidden, NotFound, ValidationFailed
@@ -109,12 +109,23 @@ def _guardian(request):
     return staff
 
 
+def _approver(request):
+    staff = staff_of(request.user)
+    if staff is None or staff.role not in BASIS_APPROVER_ROLES:
+        raise Forbidden("Only a Caldicott guardian or a service manager can decide a lawful basis")
+    return staff
+
+
 @staff_page
 def review_queue(request):
-    _guardian(request)
+    """Caldicott guardians: emergency access and every lawful basis. Service managers: their agency's bases."""
+    staff = _approver(request)
+    guardian = staff.role == Role.CALDICOTT_GUARDIAN
     return render(request, "consent/review_queue.html", {
-        "glasses": BreakGlass.objects.filter(reviewed_at__isnull=True).select_related("user", "agency"),
-        "bases": LawfulBasis.objects.filter(approved__isnull=True).select_related("recipient_agency", "requested_by"),
+        "guardian": guardian,
+        "glasses": BreakGlass.objects.filter(reviewed_at__isnull=True).select_related("user", "agency")
+        if guardian else [],
+        "bases": actions.bases_to_decide(request.user).select_related("recipient_agency", "requested_by"),
     })
 
 
@@ -133,8 +144,9 @@ def review_break_glass(request, glass_id):
 
 @staff_page
 def decide_basis(request, basis_id):
-    _guardian(request)
-    basis = LawfulBasis.objects.filter(pk=parse_uuid(basis_id)).select_related("recipient_agency").first()
+    _approver(request)
+    basis = actions.bases_to_decide(request.user).filter(pk=parse_uuid(basis_id)) \
+        .select_related("recipient_agency").first()
     if basis is None:
         raise NotFound("Not found")
     form = DecisionForm(request.POST or None)

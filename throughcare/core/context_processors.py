@@ -41,6 +41,8 @@ def _sections_for(role) -> list[str]:
         return ["review", "audit"]  # they review access and see no case content
     if role == Role.AUDITOR:
         return ["audit"]
+    if role == Role.SERVICE_MANAGER:
+        return ["today", "find", "referrals", "review", "register", "emergency"]
     if role in RECORDING_ROLES:
         return ["today", "find", "referrals", "register", "emergency"]
     if role == Role.PEER_MENTOR:

@@ -63,6 +63,7 @@ AGENCIES = [
 
 #: username, agency index, role, first name, last name
 STAFF = [
+    ("sm.nadia", 0, Role.SERVICE_MANAGER, "Nadia", "Rahman"),
     ("kw.amara", 0, Role.KEY_WORKER, "Amara", "Okafor"), ("kw.ben", 0, Role.KEY_WORKER, "Ben", "Hughes"),
     ("kw.carys", 0, Role.KEY_WORKER, "Carys", "Evans"), ("kw.dev", 0, Role.KEY_WORKER, "Dev", "Patel"),
     ("kw.ellen", 1, Role.KEY_WORKER, "Ellen", "Walsh"), ("kw.faisal", 1, Role.KEY_WORKER, "Faisal", "Khan"),
