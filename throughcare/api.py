@@ -103,7 +103,9 @@ def _mount() -> None:
     from throughcare.episodes.api import router as episodes_router
     from throughcare.journey.api import router as journey_router
     from throughcare.people.api import router as people_router
+    from throughcare.plans.api import router as plans_router
     from throughcare.referrals.api import router as referrals_router
+    from throughcare.reviews.api import router as reviews_router
 
     api.add_router("/", people_router)
     api.add_router("/", journey_router)
@@ -112,6 +114,8 @@ def _mount() -> None:
     api.add_router("/", referrals_router)
     api.add_router("/", audit_router)
     api.add_router("/", careteam_router)
+    api.add_router("/", plans_router)
+    api.add_router("/", reviews_router)
 
 
 _mount()

@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("throughcare.agencies.urls")),
     path("", include("throughcare.consent.urls")),
     path("", include("throughcare.audit.urls")),
+    path("", include("throughcare.plans.urls")),
+    path("", include("throughcare.reviews.urls")),
     path("", include("throughcare.referrals.urls")),
     path("", include("throughcare.careteam.urls")),
     path("", include("throughcare.today.urls")),

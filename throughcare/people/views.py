@@ -15,6 +15,7 @@ from throughcare.people.actions import register_person
 from throughcare.people.forms import RegisterPersonForm, SearchForm
 from throughcare.people.search import search_people
 from throughcare.people.summary import person_summary
+from throughcare.plans.models import RecoveryPlan
 from throughcare.referrals.actions import referrals_of
 from throughcare.referrals.clocks import with_clocks
 
@@ -55,8 +56,10 @@ def detail(request, person_id):
     query.pop("page", None)
     referrals = with_clocks(referrals_of(person, request.user))
     care_team = CareTeamMember.objects.filter(person=person, left_at__isnull=True).select_related("worker", "agency")
+    recovery_plan = RecoveryPlan.objects.filter(person=person).only("id", "next_review_due", "version").first()
     return render(request, "people/detail.html", {
         "care_team": care_team,
+        "recovery_plan": recovery_plan,
         "referrals": referrals,
         "person": person,
         "summary": person_summary(person, grant),
