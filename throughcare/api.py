@@ -60,6 +60,9 @@ _PYDANTIC_MESSAGES = {
     "string_type": "Enter text",
     "int_parsing": "Enter a whole number",
     "uuid_parsing": "Enter a valid id",
+    "datetime_parsing": "Enter a date and time with its UTC offset, e.g. 2026-03-02T14:30:00+00:00",
+    "datetime_from_date_parsing": "Enter a date and time with its UTC offset, e.g. 2026-03-02T14:30:00+00:00",
+    "datetime_type": "Enter a date and time with its UTC offset, e.g. 2026-03-02T14:30:00+00:00",
 }
 
 
@@ -97,6 +100,7 @@ def _unexpected(request, exc: Exception):
 
 
 def _mount() -> None:
+    from throughcare.appointments.api import router as appointments_router
     from throughcare.audit.api import router as audit_router
     from throughcare.careteam.api import router as careteam_router
     from throughcare.consent.api import router as consent_router
@@ -114,6 +118,7 @@ def _mount() -> None:
     api.add_router("/", referrals_router)
     api.add_router("/", audit_router)
     api.add_router("/", careteam_router)
+    api.add_router("/", appointments_router)
     api.add_router("/", plans_router)
     api.add_router("/", reviews_router)
 

@@ -24,10 +24,12 @@ agency_app = typer.Typer(help="Agencies in the partnership.", no_args_is_help=Tr
 user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+reminders_app = typer.Typer(help="Appointment reminders.", no_args_is_help=True)
 app.add_typer(agency_app, name="agency")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
+app.add_typer(reminders_app, name="reminders")
 console = Console()
 err = Console(stderr=True)
 
@@ -200,6 +202,19 @@ def audit_checkpoint(export: Path | None = typer.Option(None, help="Append the c
     if export:
         export_checkpoint(checkpoint, export)
     console.print(f"Checkpoint at entry {checkpoint.seq}: {checkpoint.chain_hash}")
+
+
+@reminders_app.command("send")
+def reminders_send():
+    """Send every appointment reminder that is due, once (safe to run twice or at the same time)."""
+    setup()
+    from throughcare.notifications.reminders import send_due_reminders
+
+    run = send_due_reminders()
+    console.print(f"Reminders due: {run.due}; sent {run.sent}, not sent {run.skipped} (no safe way to contact), "
+                  f"failed {run.failed}, already taken by another run {run.claimed_elsewhere}")
+    if run.failed:
+        fail(f"{run.failed} reminder(s) failed: see the notifications table for why")
 
 
 def main() -> None:

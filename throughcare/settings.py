@@ -153,3 +153,12 @@ TIMELINE_MAX_PAGE_SIZE = 200
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = "throughcare@localhost"
+
+# Messages to people (throughcare/notifications; docs/configuration.md).
+NOTIFY_SENDER = config.env_str("THROUGHCARE_NOTIFY_SENDER", "console")
+NOTIFY_OUTBOX = config.env_str("THROUGHCARE_NOTIFY_OUTBOX") or str(DATA_DIR / "notifications" / "outbox.jsonl")
+NOTIFY_API_KEY = config.secret("THROUGHCARE_NOTIFY_API_KEY") or ""
+NOTIFY_BASE_URL = config.env_str("THROUGHCARE_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+NOTIFY_SMS_TEMPLATE_ID = config.env_str("THROUGHCARE_NOTIFY_SMS_TEMPLATE_ID", "")
+NOTIFY_EMAIL_TEMPLATE_ID = config.env_str("THROUGHCARE_NOTIFY_EMAIL_TEMPLATE_ID", "")
+APPOINTMENT_REMINDER_HOURS = config.env_int("THROUGHCARE_REMINDER_HOURS", 24)

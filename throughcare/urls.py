@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("throughcare.audit.urls")),
     path("", include("throughcare.plans.urls")),
     path("", include("throughcare.reviews.urls")),
+    path("", include("throughcare.appointments.urls")),
     path("", include("throughcare.referrals.urls")),
     path("", include("throughcare.careteam.urls")),
     path("", include("throughcare.today.urls")),
