@@ -240,6 +240,7 @@ def test_access_matrix(db):
             person, surname = people[(kind, relationship, state)]
             requests += _check(api, role, kind, callers[kind], relationship, state, person, surname, not_found,
                                failures)
+    print(f"access matrix: {requests} requests")
     assert requests >= 7000, requests
     assert not failures, f"{len(failures)} of {requests} requests wrong:\n" + "\n".join(failures[:60])
     os.environ.setdefault("THROUGHCARE_MATRIX_REQUESTS", str(requests))

@@ -17,6 +17,7 @@ from throughcare.careteam.models import CareTeamMember, Handover
 from throughcare.consent.policy import visible_people
 from throughcare.referrals.clocks import Clock, referral_clock
 from throughcare.referrals.models import CLOSED_STATUSES, Referral, Status
+from throughcare.reviews.due import reviews_due
 
 #: Incoming referrals still waiting on the receiving agency to act.
 WAITING_ON_US = (Status.SENT, Status.ACKNOWLEDGED, Status.ACCEPTED, Status.FIRST_APPOINTMENT_OFFERED)
@@ -68,6 +69,7 @@ def my_day(user, *, now: dt.datetime | None = None) -> Day:
     day = Day(today=timezone.localtime(now).date())
     day.caseload = caseload(user)
     day.waiting_on_us, day.breaches = agency_referral_clocks(user, now)
+    day.reviews = reviews_due(user, today=day.today, audit=False)  # the page's one audit entry names them
     day.handovers = list(Handover.objects.filter(to_worker=user, acknowledged_at__isnull=True,
                                                  declined_at__isnull=True).select_related("from_worker", "to_agency"))
     return day
