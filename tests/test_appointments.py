@@ -493,3 +493,24 @@ def test_change_pages(api, browser_client, world):
     assert other.status_code == 403 and b"Only Riverside Recovery" in other.content
     assert browser_client("grace").get(f"/appointments/{booked['id']}").status_code == 404
     assert browser_client("grace").get(f"/people/{world['jo'].pk}/appointments").status_code == 404
+
+
+def test_the_person_page_links_to_appointments(browser_client, world):
+    page = browser_client("amara").get(f"/people/{world['jo'].pk}/")
+    assert page.status_code == 200
+    assert f'href="/people/{world["jo"].pk}/appointments"'.encode() in page.content
+    assert f'href="/people/{world["jo"].pk}/appointments/new"'.encode() in page.content
+
+
+def test_the_demo_world_has_appointments_with_lead_professionals(db):
+    from throughcare.careteam.models import CareTeamMember
+    from throughcare.core.demo import build_world as build_demo
+
+    build_demo(people=60, seed=3)
+    appointments = list(Appointment.objects.all())
+    assert appointments and {a.status for a in appointments} <= {"booked", "attended", "did_not_attend"}
+    leads = set(CareTeamMember.objects.filter(is_lead=True).values_list("person_id", "worker_id"))
+    assert all((a.person_id, a.worker_id) in leads for a in appointments)
+    now = timezone.now()
+    assert all(a.starts_at > now for a in appointments if a.status == "booked")
+    assert all(a.starts_at < now for a in appointments if a.status != "booked")

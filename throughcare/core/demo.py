@@ -270,8 +270,45 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
         done += n
         if progress:
             progress(n)
+    _demo_appointments(rng, batch_size)
     return WorldSummary(agencies=len(agencies), staff=len(staff), people=people, events=totals["events"],
                         episodes=totals["episodes"])
+
+
+def _demo_appointments(rng, batch_size: int) -> None:
+    """Appointments with the lead professional: most people have one in the next fortnight (some today),
+    some had one recently (attended or did not attend)."""
+    from throughcare.appointments.models import Appointment, Mode
+    from throughcare.appointments.models import Status as AppointmentStatus
+    from throughcare.notifications.reminders import reminder_due_at
+
+    now = timezone.now()
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate()
+
+    def at(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(rng.randint(9, 16), rng.choice([0, 15, 30, 45])), tzinfo=tz)
+
+    batch = []
+    leads = CareTeamMember.objects.filter(is_lead=True, left_at__isnull=True).values_list(
+        "person_id", "agency_id", "worker_id")
+    for person_id, agency_id, worker_id in leads.iterator(chunk_size=batch_size):
+        common = {"person_id": person_id, "agency_id": agency_id, "worker_id": worker_id, "booked_by_id": worker_id,
+                  "duration_minutes": rng.choice([30, 45, 60]), "created_at": now, "updated_at": now}
+        if rng.random() < 0.7:
+            starts = at(today + dt.timedelta(days=rng.randint(0, 13)))
+            if starts > now:
+                mode = rng.choice([Mode.IN_PERSON, Mode.IN_PERSON, Mode.PHONE])
+                batch.append(Appointment(**common, starts_at=starts, mode=mode,
+                                         location="Key working room 2" if mode == Mode.IN_PERSON else "",
+                                         purpose="Key working session", reminder_due_at=reminder_due_at(starts, now)))
+        if rng.random() < 0.4:
+            starts = at(today - dt.timedelta(days=rng.randint(1, 20)))
+            outcome = AppointmentStatus.ATTENDED if rng.random() < 0.75 else AppointmentStatus.DID_NOT_ATTEND
+            batch.append(Appointment(**common, starts_at=starts, mode=Mode.IN_PERSON, location="Key working room 2",
+                                     purpose="Key working session", status=outcome, outcome_recorded_at=starts,
+                                     outcome_recorded_by_id=worker_id))
+    Appointment.objects.bulk_create(batch, batch_size=batch_size)
 
 
 def _demo_referral(rng, person, from_agency, to_agency, author, today, moment) -> Referral:
