@@ -9,9 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from throughcare.appointments.actions import book_appointment
+from throughcare.appointments.models import Appointment
 from throughcare.audit.models import AuditEntry
 from throughcare.careteam.actions import add_member, propose_handover
 from throughcare.people.actions import register_person
+from throughcare.plans.actions import change_stage
+from throughcare.plans.models import RecoveryPlan
 from throughcare.people.inputs import PersonDetails
 from throughcare.referrals.actions import create_referral
 from throughcare.referrals.models import Referral
@@ -34,6 +38,36 @@ def _refer(world, person, *, days_ago=0):
     if days_ago:
         Referral.objects.filter(pk=referral.pk).update(received_at=timezone.now() - dt.timedelta(days=days_ago))
     return referral
+
+
+def _busy_day(world, person, *, overdue: bool):
+    """A plan whose review is due (or overdue) and an appointment at noon today with amara."""
+    amara = world["staff"]["amara"].user
+    change_stage(actor=amara, person_id=person.pk, expected_version=0, stage="stability", review_every_weeks=12)
+    today = timezone.localdate()
+    RecoveryPlan.objects.filter(person=person).update(
+        next_review_due=today - dt.timedelta(days=3) if overdue else today + dt.timedelta(days=5))
+    appointment = book_appointment(actor=amara, person_id=person.pk, starts_at=timezone.now() + dt.timedelta(days=2),
+                                   mode="phone", worker="amara", purpose="Key work session")
+    noon = dt.datetime.combine(today, dt.time(12, 0), tzinfo=timezone.get_current_timezone())
+    Appointment.objects.filter(pk=appointment.pk).update(starts_at=noon)
+
+
+def test_today_shows_appointments_today_and_reviews_due(browser_client, world):
+    people = _people(world, 2)
+    _busy_day(world, people[0], overdue=True)
+    _busy_day(world, people[1], overdue=False)
+    page = browser_client("amara").get("/today/").content.decode()
+    assert "2</strong> appointments today" in page
+    assert "2</strong> reviews due or overdue" in page
+    reviews = page.split('id="reviews"')[1].split('id="waiting"')[0]
+    assert reviews.count("Overdue") == 1
+    assert people[0].display_name in reviews and people[1].display_name in reviews
+    appointments = page.split('id="appointments"')[1].split('id="reviews"')[0]
+    assert "12:00" in appointments and people[0].display_name in appointments
+    # Ben, at the same agency, is on neither care team and has no appointments: his day is empty.
+    ben = browser_client("ben").get("/today/").content.decode()
+    assert "0</strong> appointments today" in ben and "0</strong> reviews due or overdue" in ben
 
 
 def test_signing_in_as_a_key_worker_lands_on_today(browser_client, world):
@@ -87,15 +121,19 @@ def test_today_is_one_audit_entry_naming_everyone_shown(browser_client, world):
 def test_today_runs_the_same_number_of_queries_for_any_caseload(browser_client, world, small, large):
     client = browser_client("amara")
     people = _people(world, small)
-    for person in people:
+    for n, person in enumerate(people):
         _refer(world, person, days_ago=20)
+        _busy_day(world, person, overdue=n % 2 == 0)
     client.get("/today/")
     with CaptureQueriesContext(connection) as few:
         assert client.get("/today/").status_code == 200
     more = _people(world, large - small)
-    for person in more:
+    for n, person in enumerate(more):
         _refer(world, person, days_ago=25)
+        _busy_day(world, person, overdue=n % 2 == 0)
     with CaptureQueriesContext(connection) as many:
         page = client.get("/today/")
-    assert f"{large}</strong> people on your caseload" in page.content.decode()
+    html = page.content.decode()
+    assert f"{large}</strong> people on your caseload" in html
+    assert f"{large}</strong> appointments today" in html and f"{large}</strong> reviews due or overdue" in html
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]

@@ -78,7 +78,7 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-def appointments_on(user, day: dt.date, *, include_cancelled: bool = False) -> list[Appointment]:
+def appointments_on(user, day: dt.date, *, include_cancelled: bool = False, audit: bool = True) -> list[Appointment]:
     """The user's own appointments (as the worker) on a local day, for people they may still see.
 
     One query, whatever the number of appointments: person and agency come joined.
@@ -91,6 +91,7 @@ def appointments_on(user, day: dt.date, *, include_cancelled: bool = False) -> l
     if not include_cancelled:
         queryset = queryset.exclude(status="cancelled")
     appointments = list(queryset)
-    record_access(actor=user, action="appointment.list", resource="appointment", categories=[IDENTITY_CATEGORY],
-                  subjects=list(dict.fromkeys(str(a.person_id) for a in appointments)), reason=f"day {day}")
+    if audit:  # a page that shows them with other things names them in its own entry instead
+        record_access(actor=user, action="appointment.list", resource="appointment", categories=[IDENTITY_CATEGORY],
+                      subjects=list(dict.fromkeys(str(a.person_id) for a in appointments)), reason=f"day {day}")
     return appointments

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from throughcare.agencies.models import staff_of
+from throughcare.appointments.reads import appointments_on
 from throughcare.careteam.models import CareTeamMember, Handover
 from throughcare.consent.policy import visible_people
 from throughcare.referrals.clocks import Clock, referral_clock
@@ -69,6 +70,7 @@ def my_day(user, *, now: dt.datetime | None = None) -> Day:
     day = Day(today=timezone.localtime(now).date())
     day.caseload = caseload(user)
     day.waiting_on_us, day.breaches = agency_referral_clocks(user, now)
+    day.appointments = appointments_on(user, day.today, audit=False)
     day.reviews = reviews_due(user, today=day.today, audit=False)  # the page's one audit entry names them
     day.handovers = list(Handover.objects.filter(to_worker=user, acknowledged_at__isnull=True,
                                                  declined_at__isnull=True).select_related("from_worker", "to_agency"))
