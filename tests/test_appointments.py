@@ -514,3 +514,23 @@ def test_the_demo_world_has_appointments_with_lead_professionals(db):
     now = timezone.now()
     assert all(a.starts_at > now for a in appointments if a.status == "booked")
     assert all(a.starts_at < now for a in appointments if a.status != "booked")
+
+
+def test_a_change_page_refuses_a_version_someone_else_has_moved_on(browser_client, world):
+    client = browser_client("amara")
+    client.post(f"/people/{world['jo'].pk}/appointments/new", _form(_soon(3).date()))
+    appointment = Appointment.objects.get()
+    page = client.get(f"/appointments/{appointment.pk}/cancel").content.decode()
+    assert f'name="version" value="{appointment.version}"' in page
+    # Meanwhile a colleague moves it.
+    client.post(f"/appointments/{appointment.pk}/reschedule",
+                {**_form(_soon(4).date()), "requested_by": "service", "reason": "Room",
+                 "version": str(appointment.version)})
+    appointment.refresh_from_db()
+    assert appointment.version == 2
+    stale = client.post(f"/appointments/{appointment.pk}/cancel",
+                        {"cancelled_by": "person", "reason": "Unwell", "version": "1"})
+    assert stale.status_code == 422
+    assert "Someone else changed this while you had the page open" in stale.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"

@@ -195,3 +195,13 @@ def test_care_team_pages_are_not_found_for_strangers(browser_client, world):
     assert browser_client("grace").get(f"/people/{jo}/care-team/").status_code == 404
     assert browser_client("grace").post(f"/people/{jo}/care-team/add", {"worker": "grace"}).status_code == 404
     assert CareTeamMember.objects.count() == 0
+
+
+def test_the_list_shows_open_referrals_unless_all_are_asked_for(amara, xena, world):
+    _refer(amara, world)
+    referral = Referral.objects.get()
+    xena.post(f"/referrals/{referral.pk}/acknowledge/now", {"version": "1"})
+    xena.post(f"/referrals/{referral.pk}/decline", {"version": "2", "decline_reason": "no_capacity"})
+    assert "No referrals to show" in amara.get("/referrals/?direction=outgoing").content.decode()
+    everything = amara.get("/referrals/?direction=outgoing&status=all").content.decode()
+    assert "Declined" in everything and "Stopped after 0 days" in everything

@@ -238,10 +238,21 @@ def test_the_whole_journey_and_its_clock(api, world):
     assert started["version"] == 5 and started["clock"]["running"] is False
     assert started["clock"]["days_to_intervention"] == 0 and started["clock"]["breached"] is False
     assert Event.objects.filter(kind="referral_updated", subject_id=referral_id).count() == 4
-    # Closed: the referral no longer opens Jo's record to Open Door (it has no relationship of its own).
-    assert api("xena").get(f"/people/{world['jo'].pk}").status_code == 404
-    assert api("xena").get(f"/referrals/{referral_id}").status_code == 404
+    # The referral is closed, but the intervention is an episode of care at Open Door, which keeps Jo's record
+    # open to the agency now working with Jo, until that episode ends.
+    episode = Episode.objects.get(person=world["jo"], agency=world["agencies"]["peer"])
+    assert episode.service == "Peer support group" and episode.ended_on is None
+    assert episode.started_on == timezone.localdate() and episode.setting == "community"
+    assert api("xena").get(f"/people/{world['jo'].pk}").status_code == 200
+    assert api("xena").get(f"/referrals/{referral_id}").json()["status"] == "intervention_started"
     assert api("amara").get(f"/referrals/{referral_id}").json()["status"] == "intervention_started"
+
+
+def test_starting_the_intervention_keeps_an_existing_episode(api, world):
+    _open_door_works_with_jo(world)
+    referral_id = _referral_in(api, world, Status.INTERVENTION_STARTED)
+    assert Episode.objects.filter(person=world["jo"], agency=world["agencies"]["peer"]).count() == 1
+    assert api("xena").get(f"/referrals/{referral_id}").status_code == 200
 
 
 def test_decline_needs_a_coded_reason_and_other_needs_a_note(api, world):

@@ -14,9 +14,9 @@ from throughcare.appointments.models import Appointment
 from throughcare.audit.models import AuditEntry
 from throughcare.careteam.actions import add_member, propose_handover
 from throughcare.people.actions import register_person
+from throughcare.people.inputs import PersonDetails
 from throughcare.plans.actions import change_stage
 from throughcare.plans.models import RecoveryPlan
-from throughcare.people.inputs import PersonDetails
 from throughcare.referrals.actions import create_referral
 from throughcare.referrals.models import Referral
 

@@ -115,7 +115,13 @@ class BookForm(_WhenForm):
         return data
 
 
-class RescheduleForm(BookForm):
+class Versioned(forms.Form):
+    """The appointment's version when the page was shown: a change made since then is refused (412)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class RescheduleForm(Versioned, BookForm):
     requested_by = forms.ChoiceField(label="Who asked to move it", choices=CancelledBy.choices, required=False,
                                      widget=forms.RadioSelect)
     reason = forms.CharField(label="Why is it moving", required=False, max_length=500, widget=forms.Textarea)
@@ -132,12 +138,12 @@ class RescheduleForm(BookForm):
                 "reason": self.cleaned_data.get("reason", "")}
 
 
-class CancelForm(GovForm):
+class CancelForm(Versioned, GovForm):
     cancelled_by = forms.ChoiceField(label="Who cancelled it", choices=CancelledBy.choices, required=False,
                                      widget=forms.RadioSelect)
     reason = forms.CharField(label="Why is it cancelled", required=False, max_length=500, widget=forms.Textarea)
 
 
-class OutcomeForm(GovForm):
+class OutcomeForm(Versioned, GovForm):
     outcome = forms.ChoiceField(label="Did the person attend", required=False, widget=forms.RadioSelect,
                                 choices=[(s.value, s.label) for s in OUTCOMES])

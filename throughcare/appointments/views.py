@@ -90,16 +90,22 @@ def _changeable(request, appointment_id):
     return appointment
 
 
+def _seen(form, appointment) -> int:
+    """The version the worker saw (the hidden field), so a change made meanwhile is refused."""
+    seen = form.cleaned_data.get("version")
+    return appointment.version if seen is None else seen
+
+
 @staff_page
 def reschedule(request, appointment_id):
     appointment = _changeable(request, appointment_id)
     local = timezone.localtime(appointment.starts_at)
     form = RescheduleForm(request.POST or None, initial={
         "date": local.date(), "time": f"{local:%H:%M}", "duration_minutes": appointment.duration_minutes,
-        "mode": appointment.mode, "location": appointment.location})
+        "mode": appointment.mode, "location": appointment.location, "version": appointment.version})
     return form_page(request, form,
                      run=lambda _data: actions.reschedule_appointment(
-                         actor=request.user, appointment_id=appointment.pk, expected_version=appointment.version,
+                         actor=request.user, appointment_id=appointment.pk, expected_version=_seen(form, appointment),
                          **form.action_fields()),
                      success=lambda a: f"Appointment moved to {describe_time(a)}", redirect_to=_detail_url,
                      heading="Move the appointment", caption=f"Now {describe_time(appointment)}",
@@ -109,11 +115,11 @@ def reschedule(request, appointment_id):
 @staff_page
 def cancel(request, appointment_id):
     appointment = _changeable(request, appointment_id)
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST or None, initial={"version": appointment.version})
     return form_page(request, form,
                      run=lambda data: actions.cancel_appointment(
                          actor=request.user, appointment_id=appointment.pk, cancelled_by=data.get("cancelled_by", ""),
-                         reason=data.get("reason", ""), expected_version=appointment.version),
+                         reason=data.get("reason", ""), expected_version=_seen(form, appointment)),
                      success="Appointment cancelled", redirect_to=_detail_url,
                      heading="Cancel the appointment", caption=describe_time(appointment), submit="Cancel appointment",
                      danger=True, cancel_url=_detail_url(appointment))
@@ -122,11 +128,11 @@ def cancel(request, appointment_id):
 @staff_page
 def outcome(request, appointment_id):
     appointment = _changeable(request, appointment_id)
-    form = OutcomeForm(request.POST or None)
+    form = OutcomeForm(request.POST or None, initial={"version": appointment.version})
     return form_page(request, form,
                      run=lambda data: actions.record_outcome(
                          actor=request.user, appointment_id=appointment.pk, outcome=data.get("outcome", ""),
-                         expected_version=appointment.version),
+                         expected_version=_seen(form, appointment)),
                      success=lambda a: f"Recorded: {a.get_status_display().lower()}", redirect_to=_detail_url,
                      heading="Record the outcome", caption=describe_time(appointment), submit="Save outcome",
                      cancel_url=_detail_url(appointment))

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from throughcare.agencies.models import staff_of
-from throughcare.core.errors import Forbidden, NotFound, ValidationFailed
+from throughcare.core.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
 
 
 def staff_page(view):
@@ -73,6 +73,9 @@ def form_page(request, form, *, run, success, redirect_to, template: str = "form
             result = run(form.cleaned_data)
         except ValidationFailed as failure:
             form.add_action_errors(failure)
+        except PreconditionFailed:
+            form.add_error(None, "Someone else changed this while you had the page open. Go back to see it as it "
+                                 "is now, then try again.")
         else:
             messages.success(request, success(result) if callable(success) else success)
             return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)

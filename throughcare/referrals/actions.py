@@ -217,6 +217,8 @@ def transition_referral(*, actor, referral_id, to: str, expected_version: int | 
             raise PreconditionFailed(f"The referral has changed since version {expected_version}: "
                                      f"it is now version {referral.version}. Reload it and try again.")
         previous = referral.status
+        if to == Status.INTERVENTION_STARTED:
+            _start_episode_for(actor, staff, referral)
         referral.status = to
         setattr(referral, move.stamp, timezone.now())
         fields = ["status", move.stamp, "version"]
@@ -253,6 +255,20 @@ def referrals_of(person, user) -> list[Referral]:
         return []
     return list(_related(Referral.objects.filter(person=person))
                 .filter(Q(from_agency_id=staff.agency_id) | Q(to_agency_id=staff.agency_id)))
+
+
+def _start_episode_for(actor, staff: Staff, referral: Referral) -> None:
+    """The intervention is an episode of care at the receiving agency. Starting it (unless the agency already
+    has a current episode) keeps the person's record open to the agency that now works with them, once the
+    referral itself closes. Called while the referral is still open, so the agency may still write."""
+    from throughcare.episodes.actions import start_episode
+    from throughcare.episodes.models import Episode, Setting
+
+    if Episode.objects.filter(person_id=referral.person_id, agency_id=staff.agency_id, ended_on__isnull=True).exists():
+        return
+    setting = Setting.PRISON if staff.agency.kind == "prison" else Setting.COMMUNITY
+    start_episode(actor=actor, person_id=referral.person_id, setting=setting, service=referral.service,
+                  started_on=timezone.localdate())
 
 
 def _related(queryset: QuerySet) -> QuerySet:

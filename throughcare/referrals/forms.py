@@ -67,4 +67,4 @@ class WithdrawForm(MoveForm):
 
 class ListFilterForm(forms.Form):
     direction = forms.ChoiceField(choices=[("incoming", "Received"), ("outgoing", "Sent")], required=False)
-    status = forms.ChoiceField(choices=[("", "Any status"), ("open", "Open")], required=False)
+    status = forms.ChoiceField(choices=[("", "Open"), ("all", "All, including closed")], required=False)

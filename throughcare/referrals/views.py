@@ -119,9 +119,13 @@ def available_moves(referral, staff) -> list:
 def referral_detail(request, referral_id):
     referral, _grant = get_referral(request.user, referral_id)
     staff = staff_of(request.user)
+    moves = available_moves(referral, staff)
+    book_url = (reverse("appointments:book", kwargs={"person_id": referral.person_id}) + f"?referral={referral.pk}"
+                if any(m["word"] == "offer" for m in moves) else "")
     return render(request, "referrals/detail.html", {
+        "appointments_url": book_url,
         "referral": referral, "person": referral.person, "clock": referral_clock(referral, timezone.now()),
-        "content": sees_referral_content(request.user), "moves": available_moves(referral, staff),
+        "content": sees_referral_content(request.user), "moves": moves,
         "receiving": staff.agency_id == referral.to_agency_id,
     })
 
