@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "throughcare.appointments",
     "throughcare.notifications",
     "throughcare.today",
+    "throughcare.assessments",
+    "throughcare.outcomes",
+    "throughcare.directory",
     "throughcare.audit",
 ]
 

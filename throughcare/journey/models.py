@@ -23,6 +23,8 @@ class EventKind(models.TextChoices):
     RECOVERY_PLAN = "recovery_plan", "Recovery plan"
     REVIEW = "review", "Review"
     APPOINTMENT = "appointment", "Appointment"
+    ASSESSMENT = "assessment", "Assessment"
+    OUTCOME_REVIEW = "outcome_review", "Outcome review"
     # Later capabilities add their own kinds (assessment, referral, appointment, custody ...).
 
 
