@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "throughcare.assessments",
     "throughcare.outcomes",
     "throughcare.directory",
+    "throughcare.custody",
+    "throughcare.releases",
     "throughcare.audit",
 ]
 

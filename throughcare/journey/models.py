@@ -25,6 +25,8 @@ class EventKind(models.TextChoices):
     APPOINTMENT = "appointment", "Appointment"
     ASSESSMENT = "assessment", "Assessment"
     OUTCOME_REVIEW = "outcome_review", "Outcome review"
+    CUSTODY = "custody", "Custody"
+    RELEASE_PLAN = "release_plan", "Release plan"
     # Later capabilities add their own kinds (assessment, referral, appointment, custody ...).
 
 
