@@ -18,6 +18,7 @@ from throughcare.people.inputs import PersonDetails
 from throughcare.plans.actions import change_stage
 from throughcare.plans.models import RecoveryPlan
 from throughcare.referrals.actions import create_referral
+from throughcare.referrals.clocks import referral_clock
 from throughcare.referrals.models import Referral
 
 
@@ -137,3 +138,23 @@ def test_today_runs_the_same_number_of_queries_for_any_caseload(browser_client, 
     assert f"{large}</strong> people on your caseload" in html
     assert f"{large}</strong> appointments today" in html and f"{large}</strong> reviews due or overdue" in html
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def test_the_database_filter_for_near_breach_agrees_with_the_clock(world):
+    from throughcare.today.caseload import agency_referral_clocks
+
+    jo, amara = world["jo"], world["staff"]["amara"].user
+    now = timezone.now()
+    made = {}
+    for hours in range(0, 30 * 24, 7):  # received every 7 hours over the last 30 days
+        referral = _refer(world, jo)
+        Referral.objects.filter(pk=referral.pk).update(received_at=now - dt.timedelta(hours=hours))
+        referral.refresh_from_db()
+        made[referral.pk] = referral_clock(referral, now)
+    (_waiting, waiting_total), (near, near_total) = agency_referral_clocks(amara, now, limit=1000)
+    expected = {pk for pk, clock in made.items() if clock.due_soon or clock.breached}
+    assert {r.pk for r, _clock in near} == expected and near_total == len(expected)
+    assert 0 < len(expected) < len(made)
+    (_w, _wt), (shown, total) = agency_referral_clocks(amara, now, limit=5)
+    assert len(shown) == 5 and total == len(expected)
+    assert [r.received_at for r, _c in shown] == sorted(r.received_at for r, _c in shown)  # oldest first

@@ -16,10 +16,12 @@ from throughcare.agencies.models import staff_of
 from throughcare.appointments.reads import appointments_on
 from throughcare.careteam.models import CareTeamMember, Handover
 from throughcare.consent.policy import visible_people
-from throughcare.referrals.clocks import Clock, referral_clock
+from throughcare.referrals.clocks import DUE_SOON_DAYS, TARGET_DAYS, referral_clock
 from throughcare.referrals.models import CLOSED_STATUSES, Referral, Status
 from throughcare.reviews.due import reviews_due
 
+#: Longer lists show the oldest this many, with the total and a link to the full list.
+SHOW_AT_MOST = 50
 #: Incoming referrals still waiting on the receiving agency to act.
 WAITING_ON_US = (Status.SENT, Status.ACKNOWLEDGED, Status.ACCEPTED, Status.FIRST_APPOINTMENT_OFFERED)
 
@@ -30,6 +32,8 @@ class Day:
     caseload: list = field(default_factory=list)  # CareTeamMember rows, person selected
     waiting_on_us: list = field(default_factory=list)  # (referral, clock)
     breaches: list = field(default_factory=list)  # (referral, clock): running and breached or due soon, either side
+    waiting_total: int = 0  # the lists above show the oldest SHOW_AT_MOST; these count them all
+    breaches_total: int = 0
     handovers: list = field(default_factory=list)
     reviews: list = field(default_factory=list)
     appointments: list = field(default_factory=list)
@@ -48,28 +52,43 @@ def caseload(user) -> list[CareTeamMember]:
                 .select_related("person").order_by("-is_lead", "person__display_name", "person_id"))
 
 
-def agency_referral_clocks(user, now: dt.datetime) -> tuple[list, list]:
-    """(incoming referrals waiting on the agency, referrals either way breached or about to be)."""
+def near_breach_before(today: dt.date) -> dt.datetime:
+    """Referrals received before this moment have waited long enough to be due soon or breached today.
+
+    The clock (referrals.clocks) is due soon when `days_left <= DUE_SOON_DAYS`, where days_left is
+    `received_on + TARGET_DAYS - today`: so when received_on <= today - (TARGET_DAYS - DUE_SOON_DAYS),
+    that is, received before the local midnight that starts the day after.
+    """
+    last_day = today - dt.timedelta(days=TARGET_DAYS - DUE_SOON_DAYS)
+    return dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def agency_referral_clocks(user, now: dt.datetime, *, limit: int = SHOW_AT_MOST):
+    """The agency's referrals a worker should see today, as (rows, total) pairs, oldest first:
+    incoming ones waiting on the agency, and ones either way due soon or breached (still running).
+
+    Filtered and counted in the database, and at most `limit` rows each, so an agency with thousands of
+    open referrals costs the page the same four queries as one with a handful.
+    """
     staff = staff_of(user)
     open_referrals = (Referral.objects.exclude(status__in=CLOSED_STATUSES)
                       .filter(Q(to_agency_id=staff.agency_id) | Q(from_agency_id=staff.agency_id),
-                              person__in=visible_people(user).values("pk"))
-                      .select_related("person", "from_agency", "to_agency").order_by("received_at", "id"))
-    waiting, breaches = [], []
-    for referral in open_referrals:
-        clock: Clock = referral_clock(referral, now)
-        if referral.to_agency_id == staff.agency_id and referral.status in WAITING_ON_US:
-            waiting.append((referral, clock))
-        if clock.running and (clock.breached or clock.due_soon):
-            breaches.append((referral, clock))
-    return waiting, breaches
+                              person__in=visible_people(user).values("pk")))
+    waiting = open_referrals.filter(to_agency_id=staff.agency_id, status__in=WAITING_ON_US)
+    near = open_referrals.filter(received_at__lt=near_breach_before(timezone.localtime(now).date()))
+
+    def rows(queryset):
+        page = queryset.select_related("person", "from_agency", "to_agency").order_by("received_at", "id")[:limit]
+        return [(referral, referral_clock(referral, now)) for referral in page]
+
+    return (rows(waiting), waiting.count()), (rows(near), near.count())
 
 
 def my_day(user, *, now: dt.datetime | None = None) -> Day:
     now = now or timezone.now()
     day = Day(today=timezone.localtime(now).date())
     day.caseload = caseload(user)
-    day.waiting_on_us, day.breaches = agency_referral_clocks(user, now)
+    (day.waiting_on_us, day.waiting_total), (day.breaches, day.breaches_total) = agency_referral_clocks(user, now)
     day.appointments = appointments_on(user, day.today, audit=False)
     day.reviews = reviews_due(user, today=day.today, audit=False)  # the page's one audit entry names them
     day.handovers = list(Handover.objects.filter(to_worker=user, acknowledged_at__isnull=True,

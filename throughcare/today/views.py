@@ -7,13 +7,10 @@ from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.core.views import staff_page
 from throughcare.today.caseload import my_day
 
-#: Longer lists end with a link to the full list.
-SHOW_AT_MOST = 50
-
 
 @staff_page
 def today(request):
     day = my_day(request.user)
     record_access(actor=request.user, action="today.read", categories=[IDENTITY_CATEGORY],
                   subjects=day.people_shown(), reason=f"{len(day.caseload)} on caseload")
-    return render(request, "today/today.html", {"day": day, "limit": SHOW_AT_MOST})
+    return render(request, "today/today.html", {"day": day})
