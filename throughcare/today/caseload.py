@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from throughcare.agencies.models import staff_of
@@ -67,21 +67,25 @@ def agency_referral_clocks(user, now: dt.datetime, *, limit: int = SHOW_AT_MOST)
     """The agency's referrals a worker should see today, as (rows, total) pairs, oldest first:
     incoming ones waiting on the agency, and ones either way due soon or breached (still running).
 
-    Filtered and counted in the database, and at most `limit` rows each, so an agency with thousands of
-    open referrals costs the page the same four queries as one with a handful.
+    Filtered and counted in the database (both totals in one query), and at most `limit` rows each, so an
+    agency with thousands of open referrals costs the page the same three queries as one with a handful.
     """
     staff = staff_of(user)
     open_referrals = (Referral.objects.exclude(status__in=CLOSED_STATUSES)
                       .filter(Q(to_agency_id=staff.agency_id) | Q(from_agency_id=staff.agency_id),
                               person__in=visible_people(user).values("pk")))
     waiting = open_referrals.filter(to_agency_id=staff.agency_id, status__in=WAITING_ON_US)
-    near = open_referrals.filter(received_at__lt=near_breach_before(timezone.localtime(now).date()))
+    boundary = near_breach_before(timezone.localtime(now).date())
+    near = open_referrals.filter(received_at__lt=boundary)
 
     def rows(queryset):
         page = queryset.select_related("person", "from_agency", "to_agency").order_by("received_at", "id")[:limit]
         return [(referral, referral_clock(referral, now)) for referral in page]
 
-    return (rows(waiting), waiting.count()), (rows(near), near.count())
+    totals = open_referrals.aggregate(
+        waiting=Count("pk", filter=Q(to_agency_id=staff.agency_id, status__in=WAITING_ON_US)),
+        near=Count("pk", filter=Q(received_at__lt=boundary)))
+    return (rows(waiting), totals["waiting"]), (rows(near), totals["near"])
 
 
 def my_day(user, *, now: dt.datetime | None = None) -> Day:
