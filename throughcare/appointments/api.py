@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field
 from throughcare.appointments import actions, icalendar
 from throughcare.appointments.models import Appointment
 from throughcare.appointments.reads import get_appointment, person_appointments, sees_details
-from throughcare.core.errors import ValidationFailed
+from throughcare.core.etags import if_match, set_etag
 
 router = Router(tags=["appointments"])
 
@@ -109,25 +109,16 @@ def _out(appointment, grant=None) -> dict:
     }
 
 
-def _if_match(request) -> int | None:
-    raw = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise ValidationFailed({"If-Match": "Send the ETag you were given, e.g. \"3\""})
-    return int(raw)
-
-
 def _respond(request, response: HttpResponse, appointment_id):
     appointment, grant = get_appointment(request.user, appointment_id)
-    response["ETag"] = f'"{appointment.version}"'
+    set_etag(response, appointment.version)
     return _out(appointment, grant)
 
 
 def _written(response: HttpResponse, appointment):
     """The answer to a write: the action already audited it, so no second read is recorded."""
     appointment = Appointment.objects.select_related("agency", "worker").get(pk=appointment.pk)
-    response["ETag"] = f'"{appointment.version}"'
+    set_etag(response, appointment.version)
     return _out(appointment)
 
 
@@ -155,7 +146,7 @@ def read(request, appointment_id: str, response: HttpResponse):
              summary="Move a booked appointment; If-Match with the ETag is checked")
 def reschedule(request, appointment_id: str, payload: RescheduleIn, response: HttpResponse):
     appointment = actions.reschedule_appointment(actor=request.user, appointment_id=appointment_id,
-                                   expected_version=_if_match(request), **payload.dict())
+                                   expected_version=if_match(request), **payload.dict())
     return _written(response, appointment)
 
 
@@ -163,7 +154,7 @@ def reschedule(request, appointment_id: str, payload: RescheduleIn, response: Ht
              summary="Cancel a booked appointment: by the person or the service, with a reason")
 def cancel(request, appointment_id: str, payload: CancelIn, response: HttpResponse):
     appointment = actions.cancel_appointment(actor=request.user, appointment_id=appointment_id,
-                               expected_version=_if_match(request), **payload.dict())
+                               expected_version=if_match(request), **payload.dict())
     return _written(response, appointment)
 
 
@@ -171,7 +162,7 @@ def cancel(request, appointment_id: str, payload: CancelIn, response: HttpRespon
              summary="Attended or did not attend, once the start time has passed")
 def outcome(request, appointment_id: str, payload: OutcomeIn, response: HttpResponse):
     appointment = actions.record_outcome(actor=request.user, appointment_id=appointment_id, outcome=payload.outcome,
-                           expected_version=_if_match(request))
+                           expected_version=if_match(request))
     return _written(response, appointment)
 
 

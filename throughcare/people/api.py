@@ -6,7 +6,7 @@ from pydantic import Field
 
 from throughcare.audit.recorder import record_access
 from throughcare.core.categories import IDENTITY_CATEGORY
-from throughcare.core.errors import ValidationFailed
+from throughcare.core.etags import if_match, set_etag
 from throughcare.people.access import get_person
 from throughcare.people.actions import register_person, update_person
 from throughcare.people.inputs import OtherName, PersonDetails
@@ -43,23 +43,11 @@ def create_person(request, payload: PersonIn):
     return Status(201, person_summary(person, grant))
 
 
-def _etag(response, person) -> None:
-    response["ETag"] = f'"{person.version}"'
-
-
-def _if_match(request) -> int | None:
-    raw = request.headers.get("If-Match", "").strip().strip('"').removeprefix("W/").strip('"')
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise ValidationFailed({"If-Match": "Send the ETag you were given, e.g. \"3\""})
-    return int(raw)
-
 
 @router.get("/people/{person_id}", response=PersonOut, summary="A person's record, as you may see it")
 def read_person(request, person_id: str, response: HttpResponse):
     person, grant = get_person(request.user, person_id, categories=[IDENTITY_CATEGORY])
-    _etag(response, person)
+    set_etag(response, person.version)
     return person_summary(person, grant)
 
 
@@ -68,9 +56,9 @@ def read_person(request, person_id: str, response: HttpResponse):
 def patch_person(request, person_id: str, payload: PersonUpdateIn, response: HttpResponse):
     changes = payload.dict(exclude_unset=True)
     person = update_person(actor=request.user, person_id=person_id, changes=changes,
-                           expected_version=_if_match(request))
+                           expected_version=if_match(request))
     person, grant = get_person(request.user, person.pk, audit=False)
-    _etag(response, person)
+    set_etag(response, person.version)
     return person_summary(person, grant)
 
 

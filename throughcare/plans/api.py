@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field
 
-from throughcare.core.errors import ValidationFailed
+from throughcare.core.etags import if_match, set_etag
 from throughcare.plans.actions import save_plan
 from throughcare.plans.reads import plan_version, plan_versions, read_plan
 
@@ -116,18 +116,6 @@ def inline_schema(model) -> dict:
     return resolve(schema)
 
 
-def _etag(response: HttpResponse, version: int) -> None:
-    response["ETag"] = f'"{version}"'
-
-
-def if_match(request) -> int | None:
-    raw = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"').strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise ValidationFailed({"If-Match": "Send the ETag you were given, e.g. \"3\""})
-    return int(raw)
-
 
 def _plan_out(person_id, view: dict) -> dict:
     return {**view, "person": person_id, "stage_moves": view.get("stage_moves", []),
@@ -143,7 +131,7 @@ def _summary(version) -> dict:
             summary="The person's recovery plan as you may see it; the ETag header is its version")
 def get_plan(request, person_id: str, response: HttpResponse):
     read = read_plan(request.user, person_id)
-    _etag(response, read.version)
+    set_etag(response, read.version)
     return _plan_out(read.person.pk, read.view)
 
 
@@ -164,7 +152,7 @@ def put_plan(request, person_id: str, response: HttpResponse):
     save_plan(actor=request.user, person_id=person_id, expected_version=if_match(request),
               body=body if body is not _BAD_JSON else None)
     read = read_plan(request.user, person_id, audit=False)  # the write's own entry covers this request
-    _etag(response, read.version)
+    set_etag(response, read.version)
     return _plan_out(read.person.pk, read.view)
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from ninja import Header, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
-from throughcare.core.errors import ValidationFailed
+from throughcare.core.etags import if_match, set_etag
 from throughcare.referrals import idempotency
 from throughcare.referrals.actions import (
     agency_referrals,
@@ -118,18 +118,6 @@ def _out(referral, *, content: bool, now=None) -> dict:
     }
 
 
-def _etag(response: HttpResponse, referral) -> None:
-    response["ETag"] = f'"{referral.version}"'
-
-
-def _if_match(request) -> int | None:
-    raw = request.headers.get("If-Match", "").strip().strip('"').removeprefix("W/").strip('"')
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise ValidationFailed({"If-Match": "Send the ETag you were given, e.g. \"3\""})
-    return int(raw)
-
 
 @router.post("/people/{person_id}/referrals", response={200: ReferralOut, 201: ReferralOut},
              summary="Refer the person to another agency's service; send Idempotency-Key to retry safely")
@@ -145,7 +133,7 @@ def make_referral(request, person_id: str, payload: ReferralIn, response: HttpRe
     if claimed.replay:
         referral, _grant = get_referral(request.user, claimed.resource_id, action="referral.read")
         response["Idempotent-Replayed"] = "true"
-        _etag(response, referral)
+        set_etag(response, referral.version)
         return Status(200, _out(referral, content=sees_referral_content(request.user)))
     try:
         with transaction.atomic():
@@ -154,7 +142,7 @@ def make_referral(request, person_id: str, payload: ReferralIn, response: HttpRe
     except BaseException:
         idempotency.release(claimed)
         raise
-    _etag(response, referral)
+    set_etag(response, referral.version)
     return Status(201, _out(referral, content=True))
 
 
@@ -176,7 +164,7 @@ def list_referrals(request, direction: str = "", status: str = ""):
 @router.get("/referrals/{referral_id}", response=ReferralOut, summary="One referral, with its waiting-time clock")
 def read_referral(request, referral_id: str, response: HttpResponse):
     referral, _grant = get_referral(request.user, referral_id)
-    _etag(response, referral)
+    set_etag(response, referral.version)
     return _out(referral, content=sees_referral_content(request.user))
 
 
@@ -186,6 +174,6 @@ def move_referral(request, referral_id: str, payload: TransitionIn, response: Ht
     details = payload.dict(exclude_unset=True)
     to = details.pop("to")
     referral = transition_referral(actor=request.user, referral_id=referral_id, to=to,
-                                   expected_version=_if_match(request), **details)
-    _etag(response, referral)
+                                   expected_version=if_match(request), **details)
+    set_etag(response, referral.version)
     return _out(referral, content=True)

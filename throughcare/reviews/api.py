@@ -10,7 +10,8 @@ from django.http import HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
-from throughcare.plans.api import if_match, inline_schema
+from throughcare.core.etags import if_match
+from throughcare.plans.api import inline_schema
 from throughcare.reviews.actions import person_reviews, record_review
 from throughcare.reviews.due import DEFAULT_WITHIN_DAYS, reviews_due
 

@@ -1,0 +1,25 @@
+"""ETag and If-Match for versioned records: the API's guard against two people overwriting each other.
+
+Every versioned record carries an integer `version`. Reads send it as the ETag ("3"); writes that must
+not overwrite someone else's change send it back as If-Match, and a stale one is answered 412.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+
+from throughcare.core.errors import ValidationFailed
+
+
+def set_etag(response: HttpResponse, version: int) -> None:
+    response["ETag"] = f'"{version}"'
+
+
+def if_match(request) -> int | None:
+    """The version in the If-Match header (a strong or weak ETag), or None when none was sent."""
+    raw = request.headers.get("If-Match", "").strip().removeprefix("W/").strip().strip('"').strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ValidationFailed({"If-Match": "Send the ETag you were given, e.g. \"3\""})
+    return int(raw)
