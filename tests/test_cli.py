@@ -16,6 +16,7 @@ from throughcare.core.models import DatabaseMark
 from throughcare.episodes.models import Episode
 from throughcare.journey.models import Event
 from throughcare.people.models import Person
+from throughcare.plans.models import PlanVersion, RecoveryPlan
 
 runner = CliRunner()
 
@@ -66,13 +67,18 @@ def test_demo_world_builds_a_partnership(db):
     assert Event.objects.count() > 40 * 3
     assert "kw.amara" in result.output and "throughcare-demo" in result.output
     # Care teams: every member works at an agency with a current episode, one lead each, caseloads capped.
-    members = list(CareTeamMember.objects.select_related("person"))
+    members = list(CareTeamMember.objects.select_related("person", "worker"))
     assert members
     for member in members:
         assert Episode.objects.filter(person=member.person, agency_id=member.agency_id, ended_on__isnull=True).exists()
     leads = Counter(m.person_id for m in members if m.is_lead)
     assert set(leads.values()) == {1} and len(leads) == len({m.person_id for m in members})
     assert max(Counter(m.worker_id for m in members).values()) <= CASELOAD
+    # kw.amara's people have recovery plans (made through the action: each has its first version).
+    amara_leads = {m.person_id for m in members if m.is_lead and m.worker.username == "kw.amara"}
+    assert amara_leads
+    assert set(RecoveryPlan.objects.values_list("person_id", flat=True)) == amara_leads
+    assert PlanVersion.objects.filter(plan__person_id__in=amara_leads).count() == len(amara_leads)
     again = runner.invoke(app, ["demo-world", "--people", "40", "--if-empty"])
     assert again.exit_code == 0 and Person.objects.count() == 40
 

@@ -271,6 +271,7 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
         if progress:
             progress(n)
     _demo_appointments(rng, batch_size)
+    _demo_plans(rng, today)
     return WorldSummary(agencies=len(agencies), staff=len(staff), people=people, events=totals["events"],
                         episodes=totals["episodes"])
 
@@ -329,3 +330,37 @@ def _demo_referral(rng, person, from_agency, to_agency, author, today, moment) -
     if status in (ReferralStatus.FIRST_APPOINTMENT_OFFERED, ReferralStatus.INTERVENTION_STARTED):
         referral.first_appointment_on = timezone.localtime(referral.first_appointment_offered_at).date()
     return referral
+
+
+#: Goals in the person's own words, by life domain, for the demo's recovery plans.
+DEMO_GOALS = {
+    "substance_use": ["Stay on my script and stop using on top", "Cut down to weekends, then stop"],
+    "alcohol": ["Have three dry days a week", "Get through the detox and stay off it"],
+    "housing": ["Keep my tenancy: pay the arrears off", "Get out of the hostel into my own flat"],
+    "employment_benefits": ["Sort my Universal Credit claim", "Start the volunteering at the food bank"],
+    "physical_health": ["Get my hep C treatment started", "Register with a GP and get my teeth seen to"],
+    "wellbeing": ["Go to the Tuesday mutual aid group", "See my sister more often"],
+}
+
+
+def _demo_plans(rng, today: dt.date) -> None:
+    """Recovery plans, through the real action, for the people kw.amara leads on: her "today" page then
+    has reviews due and overdue. Written as her, so every plan has its versions, events and audit rows."""
+    from throughcare.plans.actions import save_plan
+    from throughcare.plans.models import RecoveryPlan
+
+    lead = CareTeamMember.objects.filter(worker__username="kw.amara", is_lead=True, left_at__isnull=True) \
+        .select_related("worker", "agency")
+    for member in lead:
+        domains = rng.sample(sorted(DEMO_GOALS), k=rng.randint(2, 4))
+        goals = [{"domain": domain, "in_their_words": rng.choice(DEMO_GOALS[domain]),
+                  "owner_agency": str(member.agency_id), "status": rng.choice(["not_started", "in_progress"]),
+                  "target_date": str(today + dt.timedelta(weeks=rng.randint(4, 26))),
+                  "actions": [{"text": "Talk it through at the next key work session", "who": "Key worker"}]}
+                 for domain in domains]
+        save_plan(actor=member.worker, person_id=member.person_id, expected_version=0,
+                  body={"stage": rng.choice(["harm_reduction", "stability", "reduced_use", "abstinence"]),
+                        "review_every_weeks": 12, "goals": goals})
+        # Plans made over the last few months: some reviews are due soon, some are overdue.
+        RecoveryPlan.objects.filter(person_id=member.person_id).update(
+            next_review_due=today + dt.timedelta(days=rng.randint(-20, 80)))
