@@ -256,7 +256,12 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
                                         kind=EventKind.NOTE, category=note_category, agency_id=agency.pk,
                                         author_id=worker.user_id, title=text[:120], body=text))
             if rng.random() < 0.06 and partners and home != prison:
-                referrals.append(_demo_referral(rng, person, home, rng.choice(partners), author, today, moment))
+                partner = rng.choice(partners)
+                if rng.random() < 0.5:  # the treatment service refers on
+                    referrals.append(_demo_referral(rng, person, home, partner, author, today, moment))
+                else:  # a partner (housing, probation, mental health...) refers to treatment
+                    referrer = rng.choice(_staff_for(by_agency, partner.pk) or casework)
+                    referrals.append(_demo_referral(rng, person, partner, home, referrer, today, moment))
         with transaction.atomic():
             Person.objects.bulk_create(persons, batch_size=batch_size)
             PersonName.objects.bulk_create(names, batch_size=batch_size)
