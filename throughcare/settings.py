@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "throughcare.directory",
     "throughcare.custody",
     "throughcare.releases",
+    "throughcare.matching",
+    "throughcare.myrecord",
     "throughcare.audit",
 ]
 
@@ -167,3 +169,8 @@ NOTIFY_BASE_URL = config.env_str("THROUGHCARE_NOTIFY_BASE_URL", "https://api.not
 NOTIFY_SMS_TEMPLATE_ID = config.env_str("THROUGHCARE_NOTIFY_SMS_TEMPLATE_ID", "")
 NOTIFY_EMAIL_TEMPLATE_ID = config.env_str("THROUGHCARE_NOTIFY_EMAIL_TEMPLATE_ID", "")
 APPOINTMENT_REMINDER_HOURS = config.env_int("THROUGHCARE_REMINDER_HOURS", 24)
+
+# Through the gate (throughcare/releases; docs/configuration.md).
+RELEASE_PLAN_WEEKS = config.env_int("THROUGHCARE_RELEASE_PLAN_WEEKS", 12)
+RELEASE_REVIEW_DAYS = config.env_int("THROUGHCARE_RELEASE_REVIEW_DAYS", 28)
+CONTINUITY_SUPPRESS_BELOW = config.env_int("THROUGHCARE_CONTINUITY_SUPPRESS_BELOW", 5)

@@ -27,6 +27,9 @@ class EventKind(models.TextChoices):
     OUTCOME_REVIEW = "outcome_review", "Outcome review"
     CUSTODY = "custody", "Custody"
     RELEASE_PLAN = "release_plan", "Release plan"
+    RECORDS_MERGED = "records_merged", "Records merged"
+    RECORDS_UNMERGED = "records_unmerged", "Records separated"
+    CORRECTION_REQUESTED = "correction_requested", "Correction requested"
     # Later capabilities add their own kinds (assessment, referral, appointment, custody ...).
 
 
