@@ -101,6 +101,7 @@ def _unexpected(request, exc: Exception):
 
 def _mount() -> None:
     from throughcare.appointments.api import router as appointments_router
+    from throughcare.assessments.api import router as assessments_router
     from throughcare.audit.api import router as audit_router
     from throughcare.careteam.api import router as careteam_router
     from throughcare.consent.api import router as consent_router
@@ -121,6 +122,7 @@ def _mount() -> None:
     api.add_router("/", appointments_router)
     api.add_router("/", plans_router)
     api.add_router("/", reviews_router)
+    api.add_router("/", assessments_router)
 
 
 _mount()

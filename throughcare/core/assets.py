@@ -39,6 +39,11 @@ def build() -> None:
     shutil.copy(moj / "moj-frontend.min.js", OUT / "moj" / "moj-frontend.min.js")
     if (moj / "assets").exists():
         shutil.copytree(moj / "assets", OUT / "moj" / "assets")
+    # Vega-Lite charts (outcomes): the browser builds of vega, vega-lite and vega-embed, served as they are.
+    (OUT / "vega").mkdir()
+    for package, script in (("vega", "vega.min.js"), ("vega-lite", "vega-lite.min.js"),
+                            ("vega-embed", "vega-embed.min.js")):
+        shutil.copy(NODE / package / "build" / script, OUT / "vega" / script)
     print(f"assets copied to {OUT.relative_to(ROOT)}")
 
 
