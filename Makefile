@@ -35,6 +35,7 @@ demo: bootstrap
 
 lint: bootstrap
 	$(BIN)/ruff check throughcare tests benchmarks
+	$(BIN)/bandit -q -r throughcare -x throughcare/static
 	$(TEST_ENV) DJANGO_SETTINGS_MODULE=throughcare.settings $(BIN)/django-admin makemigrations --check --dry-run
 
 test-sqlite: bootstrap

@@ -118,7 +118,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     """Serve Throughcare over HTTP."""
     setup()
     if workers:
-        os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "throughcare.wsgi:application",  # noqa: S606
+        # nosec B606 - runs this interpreter's own gunicorn with fixed arguments; nothing from a shell
+        os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "throughcare.wsgi:application",  # noqa: S606  # nosec B606
                                    "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-"])
     from django.core.management import call_command
 

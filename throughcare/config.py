@@ -39,11 +39,15 @@ KNOWN_SETTINGS = (
     "THROUGHCARE_NOTIFY_SMS_TEMPLATE_ID",
     "THROUGHCARE_NOTIFY_EMAIL_TEMPLATE_ID",
     "THROUGHCARE_REMINDER_HOURS",
+    "THROUGHCARE_RELEASE_PLAN_WEEKS",
+    "THROUGHCARE_RELEASE_REVIEW_DAYS",
+    "THROUGHCARE_CONTINUITY_SUPPRESS_BELOW",
 )
 
 
 def env_str(name: str, default: str | None = None) -> str | None:
-    assert name in KNOWN_SETTINGS, f"{name} is not a documented setting"
+    if name not in KNOWN_SETTINGS:  # a programming error: every setting is documented in KNOWN_SETTINGS
+        raise KeyError(f"{name} is not a documented setting")
     value = os.environ.get(name)
     return default if value in (None, "") else value
 

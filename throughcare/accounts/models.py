@@ -6,7 +6,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 
-TOKEN_PREFIX = "tc_"  # noqa: S105 - a public prefix, not a secret
+TOKEN_PREFIX = "tc_"  # noqa: S105  # nosec B105 - a public prefix, not a secret
 
 
 def hash_token(token: str) -> str:

@@ -44,7 +44,7 @@ REFERRAL_STAGES = [
     (ReferralStatus.INTERVENTION_STARTED, ("acknowledged_at", "decided_at", "first_appointment_offered_at",
                                            "intervention_started_at")),
 ]
-DEMO_PASSWORD = "throughcare-demo"  # noqa: S105 - printed for the demo; demo databases only
+DEMO_PASSWORD = "throughcare-demo"  # noqa: S105  # nosec B105 - printed for the demo; demo databases only
 
 AGENCIES = [
     ("Riverside Recovery Service", AgencyKind.COMMUNITY_TREATMENT),
@@ -133,7 +133,7 @@ def build_agencies_and_staff() -> tuple[list[Agency], list[Staff]]:
 
 def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
                 progress: Callable[[int], None] | None = None, today: dt.date | None = None) -> WorldSummary:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 - repeatable synthetic data, not security
     fake = Faker("en_GB")
     fake.seed_instance(seed)
     today = today or timezone.localdate()
