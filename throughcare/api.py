@@ -105,6 +105,7 @@ def _mount() -> None:
     from throughcare.audit.api import router as audit_router
     from throughcare.careteam.api import router as careteam_router
     from throughcare.consent.api import router as consent_router
+    from throughcare.directory.api import router as directory_router
     from throughcare.episodes.api import router as episodes_router
     from throughcare.journey.api import router as journey_router
     from throughcare.people.api import router as people_router
@@ -122,6 +123,7 @@ def _mount() -> None:
     api.add_router("/", appointments_router)
     api.add_router("/", plans_router)
     api.add_router("/", reviews_router)
+    api.add_router("/", directory_router)
     api.add_router("/", assessments_router)
 
 

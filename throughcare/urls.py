@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("throughcare.referrals.urls")),
     path("", include("throughcare.careteam.urls")),
     path("", include("throughcare.today.urls")),
+    path("", include("throughcare.directory.urls")),
     path("", include("throughcare.assessments.urls")),
 ]
 

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from throughcare.directory import views
+
+app_name = "directory"
+urlpatterns = [
+    # Public: no sign-in, no case data.
+    path("find-support/", views.public_search, name="public-search"),
+    path("find-support/<str:service_id>", views.public_service, name="public-service"),
+    # Staff.
+    path("directory/", views.search, name="search"),
+    path("directory/services/new", views.service_new, name="service-new"),
+    path("directory/services/<str:service_id>", views.service_detail, name="service"),
+    path("directory/services/<str:service_id>/edit", views.service_edit, name="service-edit"),
+    path("directory/organisations/new", views.organisation_new, name="organisation-new"),
+    path("directory/organisations/<str:organisation_id>/locations/new", views.location_new, name="location-new"),
+    path("directory/people/<str:person_id>", views.person_services, name="person"),
+]
