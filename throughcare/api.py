@@ -105,12 +105,14 @@ def _mount() -> None:
     from throughcare.audit.api import router as audit_router
     from throughcare.careteam.api import router as careteam_router
     from throughcare.consent.api import router as consent_router
+    from throughcare.custody.api import router as custody_router
     from throughcare.directory.api import router as directory_router
     from throughcare.episodes.api import router as episodes_router
     from throughcare.journey.api import router as journey_router
     from throughcare.people.api import router as people_router
     from throughcare.plans.api import router as plans_router
     from throughcare.referrals.api import router as referrals_router
+    from throughcare.releases.api import router as releases_router
     from throughcare.reviews.api import router as reviews_router
 
     api.add_router("/", people_router)
@@ -123,6 +125,8 @@ def _mount() -> None:
     api.add_router("/", appointments_router)
     api.add_router("/", plans_router)
     api.add_router("/", reviews_router)
+    api.add_router("/", custody_router)
+    api.add_router("/", releases_router)
     api.add_router("/", directory_router)
     api.add_router("/", assessments_router)
 

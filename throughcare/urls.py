@@ -31,6 +31,8 @@ urlpatterns = [
     path("", include("throughcare.referrals.urls")),
     path("", include("throughcare.careteam.urls")),
     path("", include("throughcare.today.urls")),
+    path("", include("throughcare.custody.urls")),
+    path("", include("throughcare.releases.urls")),
     path("", include("throughcare.directory.urls")),
     path("", include("throughcare.assessments.urls")),
 ]

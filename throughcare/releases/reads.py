@@ -1,0 +1,185 @@
+"""Scoped reads of release plans, shaped by the caller's Grant.
+
+Anyone who may see the person sees the plan's skeleton: the release date, every item's kind, owner,
+status, due date and blocker, and the when / where / who of each (contact and administration; blockers
+are seen by every agency involved). An item's details are seen only by those who may see its category
+from its owning agency (`checklist.sees_details`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from throughcare.audit.recorder import disclose, record_access
+from throughcare.consent.policy import visible_people
+from throughcare.core.categories import Category
+from throughcare.core.errors import NotFound
+from throughcare.core.ids import parse_uuid
+from throughcare.people.access import get_person
+from throughcare.releases import checklist, clocks, rules
+from throughcare.releases.actions import HANDOVER_NOT_FOUND, PLAN_NOT_FOUND
+from throughcare.releases.models import (
+    FINISHED,
+    ChecklistItem,
+    CommunityHandover,
+    ItemKind,
+    PlanStatus,
+    ReleasePlan,
+)
+
+
+@dataclass
+class ItemView:
+    item: ChecklistItem
+    label: str
+    category: str
+    details_seen: bool
+    details: list[tuple[str, str]]
+    missing: list[str]
+    flagged: bool
+    overdue: bool
+    when: dt.datetime | None
+    where: str
+
+
+@dataclass
+class PlanView:
+    plan: ReleasePlan
+    items: list[ItemView]
+    flags: list[rules.DayFlag]
+    review_reasons: list[str]
+    handover: CommunityHandover | None
+    clock: clocks.EngagementClock | None
+    outstanding: int
+    blocked: int
+    categories: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.outstanding == 0
+
+
+def _related(queryset):
+    return queryset.select_related("prison", "person", "custody")
+
+
+def _items(plan: ReleasePlan) -> list[ChecklistItem]:
+    items = list(ChecklistItem.objects.filter(plan=plan).select_related("owner_agency", "worker",
+                                                                        "appointment__agency"))
+    order = {kind: index for index, kind in enumerate(checklist.ORDER)}
+    return sorted(items, key=lambda item: order[item.kind])
+
+
+def plan_view(plan: ReleasePlan, grant, today: dt.date | None = None) -> PlanView:
+    today = today or timezone.localdate()
+    items = _items(plan)
+    views, shown = [], {Category.CONTACT_ADMIN}
+    for item in items:
+        seen = checklist.sees_details(grant, item)
+        if seen:
+            shown.add(checklist.SPECS[item.kind].category)
+        appointment = item.appointment
+        views.append(ItemView(
+            item=item, label=checklist.label(item.kind), category=checklist.SPECS[item.kind].category,
+            details_seen=seen, details=checklist.detail_rows(item) if seen else [],
+            missing=checklist.missing_for_done(item) if not item.finished else [],
+            flagged=seen and checklist.flagged_accommodation(item),
+            overdue=not item.finished and item.due_on is not None and item.due_on < today,
+            when=appointment.starts_at if appointment else item.at,
+            where=(appointment.place if appointment else item.place)))
+    handover = CommunityHandover.objects.select_related("receiving_agency").filter(plan=plan).first()
+    clock = (clocks.engagement_clock(handover.released_on, today, handover.first_intervention_on)
+             if handover is not None and handover.released_on else None)
+    return PlanView(plan=plan, items=views,
+                    flags=rules.release_day_flags(plan.release_on, items) if plan.status == PlanStatus.OPEN else [],
+                    review_reasons=rules.review_reasons(plan, today), handover=handover, clock=clock,
+                    outstanding=sum(1 for item in items if not item.finished),
+                    blocked=sum(1 for item in items if item.blocker), categories=sorted(shown))
+
+
+def get_plan(user, plan_id, *, action: str = "release_plan.read") -> tuple[ReleasePlan, object]:
+    pid = parse_uuid(plan_id)
+    plan = _related(ReleasePlan.objects.filter(pk=pid)).first() if pid else None
+    if plan is None:
+        record_access(actor=user, action=action, outcome="denied", reason="not found", resource="release_plan",
+                      resource_id=str(pid or ""))
+        raise NotFound(PLAN_NOT_FOUND)
+    try:
+        _person, grant = get_person(user, plan.person_id, action=action, categories=[Category.CONTACT_ADMIN])
+    except NotFound:
+        raise NotFound(PLAN_NOT_FOUND) from None
+    return plan, grant
+
+
+def person_plans(user, person_id) -> tuple[object, object, list[ReleasePlan]]:
+    """(person, grant, the person's release plans, the open one first)."""
+    person, grant = get_person(user, person_id, action="release_plan.list", categories=[Category.CONTACT_ADMIN])
+    plans = sorted(_related(ReleasePlan.objects.filter(person=person)),
+                   key=lambda p: (p.status != PlanStatus.OPEN, -p.opened_at.timestamp()))
+    return person, grant, plans
+
+
+def get_handover(user, handover_id, *, action: str = "release_handover.read"):
+    hid = parse_uuid(handover_id)
+    handover = (CommunityHandover.objects.select_related("plan__prison", "plan__person", "receiving_agency")
+                .filter(pk=hid).first() if hid else None)
+    if handover is None:
+        record_access(actor=user, action=action, outcome="denied", reason="not found", resource="release_handover",
+                      resource_id=str(hid or ""))
+        raise NotFound(HANDOVER_NOT_FOUND)
+    try:
+        _person, grant = get_person(user, handover.person_id, action=action, categories=[Category.CONTACT_ADMIN])
+    except NotFound:
+        raise NotFound(HANDOVER_NOT_FOUND) from None
+    return handover, grant
+
+
+def agency_plans(user, staff) -> dict:
+    """The caller's agency's release work, for people the caller may see: open plans of its prison, and
+    handovers it receives (with their engagement clocks). One list query each, audited as one entry."""
+    visible = visible_people(user).values("pk")
+    today = timezone.localdate()
+    own = list(_related(ReleasePlan.objects.filter(prison_id=staff.agency_id, status=PlanStatus.OPEN,
+                                                   person__in=visible))
+               .annotate(outstanding=Count("items", filter=~Q(items__status__in=FINISHED)),
+                         blocked=Count("items", filter=~Q(items__blocker="")))
+               .order_by("release_on", "id"))
+    for plan in own:
+        plan.day_flags = rules.release_day_flags(plan.release_on)
+    incoming = list(CommunityHandover.objects.select_related("plan__prison", "plan__person", "receiving_agency")
+                    .filter(receiving_agency_id=staff.agency_id, person__in=visible)
+                    .order_by("outcome", "plan__release_on", "id"))
+    rows = [(h, clocks.engagement_clock(h.released_on, today, h.first_intervention_on) if h.released_on else None)
+            for h in incoming]
+    record_access(actor=user, action="release_plan.list", resource="release_plan",
+                  categories=[Category.CONTACT_ADMIN],
+                  subjects=list(dict.fromkeys([str(p.person_id) for p in own] + [str(h.person_id) for h in incoming])))
+    return {"own": own, "incoming": rows}
+
+
+def gate_meetings(user, *, since: dt.datetime | None = None) -> list[dict]:
+    """The peer mentor's (or worker's) people to meet at the gate, soonest first: when and where, the
+    person's contact details and their appointments. Contact and administration only, for people the caller
+    may see; one audit entry names them all."""
+    from throughcare.appointments.models import Appointment
+
+    since = since or timezone.now() - dt.timedelta(days=1)
+    items = list(ChecklistItem.objects.select_related("plan__person", "plan__prison")
+                 .filter(kind=ItemKind.MET_AT_GATE, worker=user, plan__status=PlanStatus.OPEN,
+                         plan__person__in=visible_people(user).values("pk"))
+                 .exclude(at__lt=since).order_by("at", "id"))
+    people = [item.plan.person_id for item in items]
+    appointments: dict = {}
+    for appointment in (Appointment.objects.select_related("agency").filter(person_id__in=people, status="booked",
+                                                                            starts_at__gte=since)
+                        .order_by("starts_at")):
+        appointments.setdefault(appointment.person_id, []).append(appointment)
+    record_access(actor=user, action="release_plan.gate", resource="release_item",
+                  categories=[Category.CONTACT_ADMIN], subjects=[str(p) for p in dict.fromkeys(people)])
+    disclose([Category.CONTACT_ADMIN])
+    return [{"item": item, "person": item.plan.person, "appointments": appointments.get(item.plan.person_id, [])}
+            for item in items]
