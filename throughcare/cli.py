@@ -30,6 +30,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(reminders_app, name="reminders")
+directory_app = typer.Typer(help="The service directory (Open Referral UK).", no_args_is_help=True)
+app.add_typer(directory_app, name="directory")
 console = Console()
 err = Console(stderr=True)
 
@@ -216,6 +218,47 @@ def reminders_send():
                   f"failed {run.failed}, already taken by another run {run.claimed_elsewhere}")
     if run.failed:
         fail(f"{run.failed} reminder(s) failed: see the notifications table for why")
+
+
+@directory_app.command("import")
+def directory_import(file: Path = typer.Argument(..., help="An Open Referral UK (HSDS 3.0) services page, JSON")):
+    """Import services, organisations and places from an ORUK file: all of it, or nothing."""
+    setup()
+    from throughcare.core.errors import ValidationFailed
+    from throughcare.directory.oruk import import_directory, load
+
+    if not file.is_file():
+        fail(f"No such file: {file}", 2)
+    try:
+        summary = import_directory(actor=None, data=load(file.read_bytes()))
+    except ValidationFailed as exc:
+        err.print(f"[red]{exc.message}. Nothing was imported.[/red]")
+        _validation(exc)
+    for warning in summary["warnings"]:
+        err.print(f"[yellow]{warning}[/yellow]")
+    console.print(f"Imported {summary['services']} services, {summary['organisations']} organisations and "
+                  f"{summary['locations']} places from {file}")
+
+
+@directory_app.command("export")
+def directory_export(file: Path = typer.Argument(..., help="Where to write the JSON"),
+                     format: str = typer.Option("oruk", "--format", help="oruk (Open Referral UK) or fhir (a FHIR R4 "
+                                                                          "Bundle of HealthcareService)")):
+    """Export the directory as Open Referral UK JSON (validated against its schema), or as FHIR."""
+    setup()
+    import json
+
+    from throughcare.directory.fhir import export_bundle
+    from throughcare.directory.oruk import export_directory, validate
+
+    if format not in ("oruk", "fhir"):
+        fail("--format: choose oruk or fhir", 2)
+    data = export_bundle() if format == "fhir" else export_directory()
+    if format == "oruk":
+        validate(data)
+    file.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    count = len(data["entry"]) if format == "fhir" else data["total_items"]
+    console.print(f"Exported {count} services to {file} ({'FHIR R4 Bundle' if format == 'fhir' else 'Open Referral UK 3.0'})")
 
 
 def main() -> None:

@@ -378,3 +378,36 @@ def person_eligibility(request, person_id: str, need: str = "", area: str = "", 
         "eligible": [{"service": outs[v.service.pk], "checks": list(v.checks)} for v in shown],
         "not_shown": [{"service": outs[v.service.pk], "reasons": [r.__dict__ for r in v.reasons]} for v in hidden],
     }
+
+
+class ImportOut(Schema):
+    organisations: int
+    locations: int
+    services: int
+    warnings: list[str]
+
+
+@router.get("/directory/oruk", summary="The whole directory as one Open Referral UK (HSDS 3.0) services page, "
+                                       "valid against both schemas")
+def export_oruk(request):
+    from throughcare.directory.oruk import export_directory, validate
+
+    data = export_directory()
+    validate(data)
+    return data
+
+
+@router.post("/directory/oruk", response=ImportOut,
+             summary="Import an Open Referral UK services page (administrators): all or nothing; errors name the "
+                     "JSON path of each bad field")
+def import_oruk(request):
+    from throughcare.directory.oruk import import_directory, load
+
+    return import_directory(actor=request.user, data=load(request.body))
+
+
+@router.get("/directory/fhir", summary="Active services as a FHIR R4 Bundle of HealthcareService resources")
+def export_fhir(request):
+    from throughcare.directory.fhir import export_bundle
+
+    return export_bundle()
