@@ -109,6 +109,7 @@ def _mount() -> None:
     from throughcare.directory.api import router as directory_router
     from throughcare.episodes.api import router as episodes_router
     from throughcare.journey.api import router as journey_router
+    from throughcare.outcomes.api import router as outcomes_router
     from throughcare.people.api import router as people_router
     from throughcare.plans.api import router as plans_router
     from throughcare.referrals.api import router as referrals_router
@@ -129,6 +130,7 @@ def _mount() -> None:
     api.add_router("/", releases_router)
     api.add_router("/", directory_router)
     api.add_router("/", assessments_router)
+    api.add_router("/", outcomes_router)
 
 
 _mount()

@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("throughcare.releases.urls")),
     path("", include("throughcare.directory.urls")),
     path("", include("throughcare.assessments.urls")),
+    path("", include("throughcare.outcomes.urls")),
 ]
 
 

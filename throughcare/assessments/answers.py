@@ -167,13 +167,15 @@ def clean_answers(instrument: Instrument, raw, prefix: str = "answers") -> tuple
 
 
 def missing_required(instrument: Instrument, answers: dict, sections: list[Section] | None = None,
-                     prefix: str = "answers") -> dict[str, str]:
-    """Questions that must be answered (and are asked) but are not."""
+                     prefix: str = "answers", *, every_question: bool = False) -> dict[str, str]:
+    """Questions that must be answered (and are asked) but are not. `every_question`: all but free text
+    (an outcome measure is scored from every item)."""
     errors = {}
     for section in sections if sections is not None else instrument.sections:
         given = answers.get(section.id, {})
         for q in shown(section, given):
-            if q.required and given.get(q.id) is None:
+            needed = q.required or (every_question and q.type != "text")
+            if needed and given.get(q.id) is None:
                 verb = "Enter" if q.type in {"number", "text", "date"} else "Choose"
                 errors[field_path(section.id, q.id, prefix)] = f"{verb} {_lower_first(q.label)}"
     return errors

@@ -68,12 +68,14 @@ def initial_value(q: Question, value):
 class SectionForm(GovForm):
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args, section: Section, answers: dict, **kwargs):
+    def __init__(self, *args, section: Section, answers: dict, versioned: bool = True, **kwargs):
         given = answers.get(section.id, {})
         initial = {q.id: initial_value(q, given.get(q.id)) for q in section.questions}
         initial.update(kwargs.pop("initial", {}))
         super().__init__(*args, initial=initial, **kwargs)
         self.section = section
+        if not versioned:  # one of several sections on a page (an outcome review): no draft revision
+            del self.fields["revision"]
         # Choice fields take any value: the action names a bad one in the question's own words.
         for q in section.questions:
             self.fields[q.id] = field_for(q)
@@ -92,9 +94,9 @@ class SectionForm(GovForm):
                 value = self.cleaned_data.get(q.id)
                 out[q.id] = value.isoformat() if value else None
             elif q.type == "multi_choice":
-                out[q.id] = self.data.getlist(q.id)
+                out[q.id] = self.data.getlist(self.add_prefix(q.id))
             else:
-                out[q.id] = (self.data.get(q.id) or "").strip()
+                out[q.id] = (self.data.get(self.add_prefix(q.id)) or "").strip()
         return out
 
     def rows(self):

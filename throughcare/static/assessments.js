@@ -1,10 +1,11 @@
-// Branching on an assessment section page: a question with data-show-if is shown only while the earlier
-// question it depends on has the answer it needs. Without JavaScript every question shows, and the server
-// drops answers to questions whose branch is closed.
+// Branching on an assessment section page (and an outcome review page, whose fields are prefixed with their
+// section): a question with data-show-if is shown only while the earlier question it depends on has the
+// answer it needs. Without JavaScript every question shows, and the server drops answers to questions whose
+// branch is closed.
 const form = document.querySelector('[data-assessment-section]')
 
 function answer (name) {
-  const inputs = [...form.querySelectorAll(`[name="${name}"]`)]
+  const inputs = [...document.querySelectorAll(`[name="${name}"]`)]
   if (inputs.length === 0) return null
   if (inputs[0].type === 'checkbox') return inputs.filter(i => i.checked).map(i => i.value)
   if (inputs[0].type === 'radio') return (inputs.find(i => i.checked) || {}).value ?? null
@@ -21,9 +22,10 @@ function holds (rule, value) {
 
 function update () {
   const hidden = new Set()
-  for (const box of form.querySelectorAll('[data-show-if]')) {
+  for (const box of document.querySelectorAll('[data-show-if]')) {
     const rule = JSON.parse(box.dataset.showIf)
-    const show = !hidden.has(rule.question) && holds(rule, answer(rule.question))
+    const name = box.dataset.prefix ? `${box.dataset.prefix}-${rule.question}` : rule.question
+    const show = !hidden.has(name) && holds(rule, answer(name))
     box.hidden = !show
     if (!show) {
       const input = box.querySelector('[name]')
@@ -33,7 +35,7 @@ function update () {
 }
 
 if (form) {
-  form.addEventListener('input', update)
-  form.addEventListener('change', update)
+  document.addEventListener('input', update)
+  document.addEventListener('change', update)
   update()
 }

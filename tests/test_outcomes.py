@@ -1,0 +1,310 @@
+"""Outcome reviews (TOP, BARC-10): scoring against hand-worked examples, distance travelled and reliable
+change, validation naming the question, nothing half-saved, immutability and corrections, who sees which
+scores, query counts pinned for the chart data, FHIR Observations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from fhir.resources.R4B.bundle import Bundle
+
+from tests.assessment_helpers import harbour_housing_works_with_jo
+from throughcare.assessments import instruments
+from throughcare.audit.models import AuditEntry
+from throughcare.journey.models import Event
+from throughcare.outcomes import scoring
+from throughcare.outcomes.actions import record_outcome_review
+from throughcare.outcomes.models import ImmutableError, OutcomeReview
+
+BARC = [4, 5, 3, 2, 6, 4, 3, 5, 4, 2]  # total 38
+
+
+def barc(values=BARC) -> dict:
+    return {"recovery_capital": {f"q{i}": v for i, v in enumerate(values, start=1)}}
+
+
+def top_start() -> dict:
+    return {
+        "substance_use": {"opiates_days": 20, "opiates_amount": 0.5, "crack_days": 8, "crack_amount": 0.2,
+                          "cocaine_days": 0, "amphetamines_days": 0, "cannabis_days": 10, "cannabis_amount": 3,
+                          "other_days": 0},
+        "alcohol": {"alcohol_days": 12, "alcohol_units": 8},
+        "injecting": {"injecting_days": 15, "shared_needles": False, "shared_paraphernalia": True},
+        "crime": {"shoplifting_days": 6, "selling_drugs_days": 0, "vehicle_theft": False, "other_theft": True,
+                  "fraud": False, "violence": True},
+        "psychological_health": {"rating": 6}, "physical_health": {"rating": 8}, "quality_of_life": {"rating": 5},
+        "housing": {"acute_problem": True, "eviction_risk": False},
+        "work": {"paid_work_days": 0, "education_days": 0},
+    }
+
+
+def top_six_months() -> dict:
+    return {
+        "substance_use": {"opiates_days": 2, "opiates_amount": 0.1, "crack_days": 0, "cocaine_days": 0,
+                          "amphetamines_days": 0, "cannabis_days": 10, "cannabis_amount": 2, "other_days": 0},
+        "alcohol": {"alcohol_days": 4, "alcohol_units": 4},
+        "injecting": {"injecting_days": 0},
+        "crime": {"shoplifting_days": 0, "selling_drugs_days": 0, "vehicle_theft": False, "other_theft": False,
+                  "fraud": False, "violence": False},
+        "psychological_health": {"rating": 13}, "physical_health": {"rating": 12}, "quality_of_life": {"rating": 11},
+        "housing": {"acute_problem": False, "eviction_risk": False},
+        "work": {"paid_work_days": 6, "education_days": 2},
+    }
+
+
+def _record(client, person_id, instrument, stage, completed_on, answers):
+    return client.post(f"/people/{person_id}/outcome-reviews", {
+        "instrument": instrument, "stage": stage, "completed_on": completed_on, "answers": answers})
+
+
+# --- scoring, worked by hand ---------------------------------------------------------------------------
+
+
+def test_barc10_total_against_hand_worked_examples():
+    instrument = instruments.get("barc10")
+    assert scoring.compute(instrument, barc())["total"] == 38  # 4+5+3+2+6+4+3+5+4+2
+    assert scoring.compute(instrument, barc([1] * 10))["total"] == 10
+    assert scoring.compute(instrument, barc([6] * 10))["total"] == 60
+    unfinished = barc()
+    del unfinished["recovery_capital"]["q7"]
+    assert scoring.compute(instrument, unfinished)["total"] is None  # a sum needs every item
+    total = instrument.score("total")
+    # 1.96 x sqrt(2) x 9 x sqrt(1 - 0.9) = 7.89: a rise of 8 is reliable, of 7 is not.
+    assert math.isclose(total.reliable_change.threshold, 7.8888, abs_tol=0.001)
+    assert scoring.distance(total, 38, 46).label == "Reliable improvement"
+    assert scoring.distance(total, 38, 45).label == "Better, but within what could be noise"
+    assert scoring.distance(total, 46, 38).label == "Reliable deterioration"
+    assert scoring.distance(total, 38, 38).label == "No change"
+
+
+def test_top_scores_against_a_hand_worked_example():
+    instrument = instruments.get("top")
+    scores = scoring.compute(instrument, top_start())
+    assert scores["opiates_days"] == 20 and scores["crack_days"] == 8 and scores["alcohol_days"] == 12
+    assert scores["injecting_days"] == 15 and scores["shoplifting_days"] == 6
+    assert scores["other_offences"] == 2  # other theft and violence: 2 of the 4
+    assert scores["housing_problems"] == 1  # acute housing problem, not at risk of eviction
+    assert (scores["psychological_health"], scores["physical_health"], scores["quality_of_life"]) == (6, 8, 5)
+    assert scores["paid_work_days"] == 0
+    rating, days = instrument.score("psychological_health"), instrument.score("opiates_days")
+    # Ratings: 1.96 x sqrt(2) x 4 x sqrt(0.3) = 6.07; days: 1.96 x sqrt(2) x 10 x sqrt(0.3) = 15.18.
+    assert math.isclose(rating.reliable_change.threshold, 6.0728, abs_tol=0.001)
+    assert math.isclose(days.reliable_change.threshold, 15.1821, abs_tol=0.001)
+    assert scoring.distance(rating, 6, 13).label == "Reliable improvement"  # +7
+    assert scoring.distance(rating, 5, 11).label == "Better, but within what could be noise"  # +6
+    assert scoring.distance(days, 20, 2).label == "Reliable improvement"  # -18 days, fewer is better
+    assert scoring.distance(days, 15, 0).label == "Better, but within what could be noise"  # -15
+    offences = instrument.score("other_offences")
+    assert offences.reliable_change is None and scoring.distance(offences, 2, 0).label == "Better"
+
+
+# --- recording ----------------------------------------------------------------------------------------
+
+
+def test_record_a_review_with_scores_event_and_audit(api, world):
+    jo = world["jo"]
+    response = _record(api("amara"), jo.pk, "barc10", "start", "2026-01-05", barc())
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["stage_label"] == "Start of treatment" and body["title"].startswith("Brief Assessment")
+    assert body["scores"] == [{"id": "total", "label": "Recovery capital (BARC-10 total)", "value": 38.0,
+                               "better": "higher", "min": 10.0, "max": 60.0, "unit": ""}]
+    review = OutcomeReview.objects.get()
+    assert review.scores == {"total": 38} and review.instrument_version == 1
+    event = Event.objects.get(kind="outcome_review")
+    assert event.title == "Outcome review recorded (start of treatment)" and event.category == "contact_admin"
+    entry = AuditEntry.objects.get(action="outcome.record", resource="outcome_review")
+    assert "substance_use" in entry.categories and entry.resource_id == str(review.pk)
+    with pytest.raises(ImmutableError):
+        review.save()
+    with pytest.raises(ImmutableError):
+        review.delete()
+
+
+@pytest.mark.parametrize("change, field, message", [
+    (lambda b: b["answers"]["recovery_capital"].update(q3=7), "answers.recovery_capital.q3",
+     "Enough energy must be between 1 and 6"),
+    (lambda b: b["answers"]["recovery_capital"].update(q3="x"), "answers.recovery_capital.q3",
+     "Enough energy must be a number"),
+    (lambda b: b["answers"]["recovery_capital"].pop("q9"), "answers.recovery_capital.q9",
+     "Choose dealing with professionals"),
+    (lambda b: b.update(stage="halfway"), "stage", "Choose when it was completed"),
+    (lambda b: b.update(completed_on="2099-01-01"), "completed_on", "must be today or in the past"),
+    (lambda b: b.update(completed_on="5th Jan"), "completed_on", "must be a real date"),
+    (lambda b: b.update(instrument="phq9"), "instrument", "Choose an outcome measure"),
+    (lambda b: b.update(mood="good"), "mood", "This field is not recognised"),
+])
+def test_validation_names_the_question_and_nothing_is_saved(api, world, change, field, message):
+    body = {"instrument": "barc10", "stage": "start", "completed_on": "2026-01-05", "answers": barc()}
+    change(body)
+    response = api("amara").post(f"/people/{world['jo'].pk}/outcome-reviews", body)
+    assert response.status_code == 422, response.content
+    assert message in response.json()["error"]["fields"][field]
+    assert not OutcomeReview.objects.exists()
+
+
+def test_top_needs_every_item_but_amounts_only_when_used(api, world):
+    answers = top_start()
+    del answers["substance_use"]["opiates_amount"]
+    answers["work"] = {"paid_work_days": 0}
+    response = _record(api("amara"), world["jo"].pk, "top", "start", "2026-01-05", answers)
+    fields = response.json()["error"]["fields"]
+    assert fields == {"answers.substance_use.opiates_amount": "Enter opiates on a using day",
+                      "answers.work.education_days": "Enter days of education or training"}
+    answers = top_start()
+    answers["substance_use"]["cocaine_amount"] = 99  # cocaine_days is 0: the amount is not asked, and dropped
+    assert _record(api("amara"), world["jo"].pk, "top", "start", "2026-01-05", answers).status_code == 201
+    assert "cocaine_amount" not in OutcomeReview.objects.get().answers["substance_use"]
+
+
+def test_distance_travelled_and_reliable_change_from_the_first_review(api, world):
+    jo = world["jo"]
+    _record(api("amara"), jo.pk, "top", "start", "2026-01-05", top_start())
+    _record(api("amara"), jo.pk, "top", "review", "2026-07-06", top_six_months())
+    _record(api("amara"), jo.pk, "barc10", "start", "2026-01-05", barc())
+    _record(api("amara"), jo.pk, "barc10", "review", "2026-07-06", barc([5, 5, 4, 3, 6, 5, 4, 5, 5, 4]))  # 46
+    body = api("amara").get(f"/people/{jo.pk}/outcomes").json()
+    measures = {m["score"]: m for m in body["measures"]}
+    assert measures["total"]["distance"] == {"first": 38.0, "latest": 46.0, "change": 8.0, "change_display": "+8",
+                                             "direction": "better", "reliable": True,
+                                             "label": "Reliable improvement", "since": "2026-01-05"}
+    assert measures["psychological_health"]["distance"]["label"] == "Reliable improvement"
+    assert measures["quality_of_life"]["distance"]["label"] == "Better, but within what could be noise"
+    assert measures["opiates_days"]["distance"]["change"] == -18 and measures["opiates_days"]["distance"]["reliable"]
+    assert measures["injecting_days"]["distance"]["reliable"] is False
+    assert measures["other_offences"]["distance"]["reliable"] is None
+    assert [p["stage"] for p in measures["total"]["points"]] == ["start", "review"]
+    spec = body["spec"]
+    assert spec["$schema"].endswith("vega-lite/v6.json") and spec["facet"]["field"] == "measure"
+    assert {"measure": "Recovery capital (BARC-10 total)", "date": "2026-07-06", "value": 46,
+            "stage": "Review (every six months)"} in spec["data"]["values"]
+
+
+def test_a_correction_replaces_the_review_in_the_chart(api, world):
+    jo = world["jo"]
+    first = _record(api("amara"), jo.pk, "barc10", "start", "2026-01-05", barc()).json()["id"]
+    corrected = api("ben").post(f"/outcome-reviews/{first}/correct", {
+        "instrument": "barc10", "stage": "start", "completed_on": "2026-01-06", "answers": barc([3] * 10)})
+    assert corrected.status_code == 201 and corrected.json()["replaces"] == first
+    points = api("amara").get(f"/people/{jo.pk}/outcomes").json()["measures"][0]["points"]
+    assert points == [{"date": "2026-01-06", "stage": "start", "stage_label": "Start of treatment", "value": 30.0}]
+    again = api("amara").post(f"/outcome-reviews/{first}/correct", {
+        "instrument": "barc10", "stage": "start", "completed_on": "2026-01-06", "answers": barc()})
+    assert again.status_code == 422 and "already been corrected" in again.json()["error"]["fields"]["replaces"]
+    assert Event.objects.filter(title="Outcome review corrected (start of treatment)").exists()
+    assert OutcomeReview.objects.count() == 2
+
+
+def test_a_housing_worker_sees_only_the_housing_items_and_scores(api, world):
+    jo = world["jo"]
+    harbour_housing_works_with_jo(world, consent=["housing"])
+    _record(api("amara"), jo.pk, "top", "start", "2026-01-05", top_start())
+    _record(api("amara"), jo.pk, "barc10", "start", "2026-01-05", barc())
+    listed = api("hana").get(f"/people/{jo.pk}/outcome-reviews").json()
+    top = next(r for r in listed if r["instrument"] == "top")
+    assert [s["id"] for s in top["sections"]] == ["housing"] and [s["id"] for s in top["scores"]] == [
+        "housing_problems"]
+    barc_review = next(r for r in listed if r["instrument"] == "barc10")
+    assert barc_review["sections"] == [] and barc_review["scores"] == []
+    measures = api("hana").get(f"/people/{jo.pk}/outcomes").json()["measures"]
+    assert [m["score"] for m in measures] == ["housing_problems"]
+    assert "opiates" not in json.dumps(api("hana").get(f"/people/{jo.pk}/outcomes").json())
+    for persona in ("grace", "yusuf", "alan", "sam"):
+        assert api(persona).get(f"/people/{jo.pk}/outcomes").status_code == 404
+        assert _record(api(persona), jo.pk, "barc10", "start", "2099-01-01", {}).status_code == 404
+        assert api(persona).get(f"/outcome-reviews/{top['id']}").status_code == 404
+
+
+def _chart_queries(api, world, reviews: int) -> int:
+    user = world["staff"]["amara"].user
+    for i in range(reviews):
+        record_outcome_review(actor=user, person_id=world["jo"].pk, instrument="top" if i % 2 else "barc10",
+                              stage="review", completed_on=dt.date(2026, 1, 5) + dt.timedelta(days=20 * i),
+                              answers=top_start() if i % 2 else barc())
+    client = api("amara")
+    client.get(f"/people/{world['jo'].pk}/outcomes")  # warm the token's user and the instruments
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/people/{world['jo'].pk}/outcomes")
+    assert response.status_code == 200 and len(response.json()["measures"]) > 0
+    return len(queries)
+
+
+def test_the_chart_data_is_a_fixed_number_of_queries_whatever_the_number_of_reviews(api, world):
+    assert _chart_queries(api, world, 2) == 4  # token and staff, person with the policy facts, reviews, audit entry
+
+
+def test_the_chart_data_query_count_does_not_grow_with_reviews(api, world):
+    assert _chart_queries(api, world, 12) == 4
+
+
+def test_fhir_observations_validate(api, world):
+    jo = world["jo"]
+    rid = _record(api("amara"), jo.pk, "top", "start", "2026-01-05", top_start()).json()["id"]
+    response = api("amara").get(f"/outcome-reviews/{rid}/fhir")
+    assert response.status_code == 200 and response["Content-Type"] == "application/fhir+json"
+    bundle = response.json()
+    Bundle.model_validate(bundle)
+    observations = {e["resource"]["code"]["coding"][0]["code"]: e["resource"] for e in bundle["entry"]}
+    assert len(observations) == 17
+    assert observations["opiates_days"]["valueQuantity"] == {"value": 20, "unit": "days",
+                                                             "system": "http://unitsofmeasure.org", "code": "d"}
+    assert observations["psychological_health"]["valueInteger"] == 6
+    assert observations["psychological_health"]["effectiveDateTime"] == "2026-01-05"
+    assert observations["psychological_health"]["category"][0]["coding"][0]["code"] == "survey"
+    assert AuditEntry.objects.filter(action="outcome.export", person_id=jo.pk).exists()
+
+
+# --- pages --------------------------------------------------------------------------------------------
+
+
+def _barc_form(values=BARC, **overrides) -> dict:
+    data = {"stage": "start", "completed_on-day": "5", "completed_on-month": "1", "completed_on-year": "2026",
+            "step": "check"}
+    data.update({f"recovery_capital-q{i}": str(v) for i, v in enumerate(values, start=1)})
+    return {**data, **overrides}
+
+
+def test_record_a_review_on_one_page_then_check_your_answers(browser_client, world):
+    jo, amara = world["jo"], browser_client("amara")
+    page = amara.get(f"/people/{jo.pk}/outcomes")
+    assert page.status_code == 200 and "No outcome reviews that you can see yet" in page.content.decode()
+    assert f"/people/{jo.pk}/outcomes/record/barc10" in page.content.decode()
+    form = amara.get(f"/people/{jo.pk}/outcomes/record/barc10").content.decode()
+    assert "I am making good progress on my recovery journey." in form and 'name="recovery_capital-q10"' in form
+    errors = amara.post(f"/people/{jo.pk}/outcomes/record/barc10",
+                        _barc_form(**{"recovery_capital-q3": "9", "recovery_capital-q4": "", "stage": ""}))
+    assert errors.status_code == 422
+    text = errors.content.decode()
+    assert "Enough energy must be between 1 and 6" in text and "Choose part of the community" in text
+    assert "Choose when it was completed" in text and 'href="#id_recovery_capital-q3_0"' in text
+    check = amara.post(f"/people/{jo.pk}/outcomes/record/barc10", _barc_form())
+    assert check.status_code == 200 and not OutcomeReview.objects.exists()
+    text = check.content.decode()
+    assert "Check your answers before recording" in text and "Recovery capital (BARC-10 total)" in text
+    assert ">38<" in text and 'name="recovery_capital-q1" value="4"' in text
+    back = amara.post(f"/people/{jo.pk}/outcomes/record/barc10", _barc_form(step="edit"))
+    assert back.status_code == 200 and "Continue" in back.content.decode() and not OutcomeReview.objects.exists()
+    done = amara.post(f"/people/{jo.pk}/outcomes/record/barc10", _barc_form(step="confirm"))
+    assert done.status_code == 302 and done["Location"] == f"/people/{jo.pk}/outcomes"
+    assert OutcomeReview.objects.get().scores == {"total": 38}
+
+
+def test_the_progress_page_has_the_chart_spec_and_the_same_figures_in_tables(browser_client, api, world):
+    jo = world["jo"]
+    _record(api("amara"), jo.pk, "barc10", "start", "2026-01-05", barc())
+    _record(api("amara"), jo.pk, "barc10", "review", "2026-07-06", barc([5, 5, 4, 3, 6, 5, 4, 5, 5, 4]))
+    text = browser_client("amara").get(f"/people/{jo.pk}/outcomes").content.decode()
+    assert 'id="outcome-chart-spec"' in text and "vendor/vega/vega-embed.min.js" in text
+    assert "Reliable improvement" in text and "+8" in text
+    assert "5 January 2026" in text and "6 July 2026" in text
+    review = OutcomeReview.objects.order_by("completed_on").first()
+    one = browser_client("amara").get(f"/outcome-reviews/{review.pk}").content.decode()
+    assert "Start of treatment" in one and "Happy with life" in one
+    assert browser_client("grace").get(f"/people/{jo.pk}/outcomes").status_code == 404
+    assert browser_client("grace").get(f"/outcome-reviews/{review.pk}").status_code == 404
+    assert browser_client("amara").get(f"/people/{jo.pk}/outcomes/record/phq9").status_code == 404
