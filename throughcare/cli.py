@@ -30,6 +30,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(reminders_app, name="reminders")
+releases_app = typer.Typer(help="Release planning and continuity of care after release.", no_args_is_help=True)
+app.add_typer(releases_app, name="releases")
 directory_app = typer.Typer(help="The service directory (Open Referral UK).", no_args_is_help=True)
 app.add_typer(directory_app, name="directory")
 console = Console()
@@ -259,6 +261,29 @@ def directory_export(file: Path = typer.Argument(..., help="Where to write the J
     file.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     count = len(data["entry"]) if format == "fhir" else data["total_items"]
     console.print(f"Exported {count} services to {file} ({'FHIR R4 Bundle' if format == 'fhir' else 'Open Referral UK 3.0'})")
+
+
+@releases_app.command("open-due")
+def releases_open_due():
+    """Open a release plan for everyone whose release date has come into the window (run daily)."""
+    setup()
+    from django.conf import settings
+
+    from throughcare.releases.opening import open_due_plans
+
+    opened = open_due_plans()
+    console.print(f"Release plans opened: {len(opened)} (releases within {settings.RELEASE_PLAN_WEEKS} weeks)")
+
+
+@releases_app.command("engagement")
+def releases_engagement():
+    """The 21-day engagement clock (run daily): first interventions, day 7 and 14 alerts, day 21 outcomes."""
+    setup()
+    from throughcare.releases.engagement import run
+
+    summary = run()
+    console.print(f"Engaged: {len(summary.engaged)}; alerts raised: {len(summary.alerts)}; "
+                  f"not engaged within 21 days: {len(summary.not_engaged)}")
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from throughcare.people.summary import person_summary
 from throughcare.plans.models import RecoveryPlan
 from throughcare.referrals.actions import referrals_of
 from throughcare.referrals.clocks import with_clocks
+from throughcare.releases.models import ReleasePlan
 
 SEARCH_PAGE_SIZE = 20
 
@@ -57,9 +58,11 @@ def detail(request, person_id):
     referrals = with_clocks(referrals_of(person, request.user))
     care_team = CareTeamMember.objects.filter(person=person, left_at__isnull=True).select_related("worker", "agency")
     recovery_plan = RecoveryPlan.objects.filter(person=person).only("id", "next_review_due", "version").first()
+    release_plan = ReleasePlan.objects.filter(person=person).order_by("-opened_at").first()
     return render(request, "people/detail.html", {
         "care_team": care_team,
         "recovery_plan": recovery_plan,
+        "release_plan": release_plan,
         "referrals": referrals,
         "person": person,
         "summary": person_summary(person, grant),

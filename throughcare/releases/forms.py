@@ -95,7 +95,9 @@ class ItemForm(GovForm):
         data = self.cleaned_data
         changes = {"status": data.get("status") or self.item.status, "due_on": data.get("due_on"),
                    "blocker": data.get("blocker", "")}
-        for name in ("owner_agency", "appointment", "worker", "place", "contact_name", "phone"):
+        if data.get("owner_agency"):
+            changes["owner_agency"] = data["owner_agency"]
+        for name in ("appointment", "worker", "place", "contact_name", "phone"):
             if name in self.fields:
                 changes[name] = data.get(name) or ""
         if "at_date" in self.fields:

@@ -9,6 +9,7 @@ where to be and when, the addresses, their medication, who to call, and what to 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.http import HttpResponse
@@ -88,7 +89,10 @@ def build(plan, grant) -> dict:
                  if e.where and e.item.kind in (ItemKind.ACCOMMODATION, ItemKind.GP_REGISTRATION)
                  and e.item.status != "not_needed"]
     prescribing = by_kind.get(ItemKind.PRESCRIBING)
-    medication = dict(prescribing.details) if prescribing is not None and prescribing.details_seen else None
+    medication = dict(prescribing.item.details) if prescribing is not None and prescribing.details_seen else None
+    for name in ("bridging_until", "first_community_dose_on"):
+        if medication and medication.get(name):
+            medication[name] = long_date(dt.date.fromisoformat(medication[name]))
     return {"plan": plan, "view": view, "person": plan.person, "stops": stops, "contacts": contacts,
             "addresses": addresses, "medication": medication, "release_day": long_date(plan.release_on),
             "made_on": long_date(timezone.localdate())}

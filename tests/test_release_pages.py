@@ -1,0 +1,232 @@
+"""Custody and release planning pages (through the Django test client), the peer mentor's gate list, the
+continuity dashboard and the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from typer.testing import CliRunner
+
+from tests.gate_world import days, received, share
+from throughcare.audit.models import AuditEntry
+from throughcare.cli import app
+from throughcare.custody.models import Custody
+from throughcare.releases.models import ChecklistItem, CommunityHandover, ReleasePlan
+
+
+def _date(prefix: str, day: dt.date) -> dict:
+    return {f"{prefix}-day": str(day.day), f"{prefix}-month": str(day.month), f"{prefix}-year": str(day.year)}
+
+
+def _next_friday(after: int = 10) -> dt.date:
+    day = days(after)
+    while day.weekday() != 4:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def test_reception_page_finds_by_prison_number_and_names_bad_fields(browser_client, world):
+    grace = browser_client("grace")
+    page = grace.get("/custody/reception")
+    assert page.status_code == 200 and "Receive someone into custody" in page.content.decode()
+    bad = grace.post("/custody/reception", {"prison_number": "nope", **_date("received_on", days(-1)),
+                                            "reception_type": "sentenced"})
+    assert bad.status_code == 422 and "Prison number must look like A1234BC" in bad.content.decode()
+    missing = grace.post("/custody/reception", {"prison_number": "A1234BC", **_date("date_of_birth", dt.date(1985, 3, 27)),
+                                                "reception_type": "sentenced"})
+    assert missing.status_code == 422 and "Enter the reception date" in missing.content.decode()
+    done = grace.post("/custody/reception", {"prison_number": "A1234BC", **_date("date_of_birth", dt.date(1985, 3, 27)),
+                                             **_date("received_on", days(-1)), "reception_type": "sentenced"})
+    custody = Custody.objects.get()
+    assert done.status_code == 302 and done["Location"] == f"/custody/{custody.pk}"
+    detail = grace.get(done["Location"]).content.decode()
+    assert "Custody at HMP Northgate" in detail and "Record the first-night screen" in detail
+    assert browser_client("amara").get("/custody/reception").status_code == 403
+
+
+def test_a_prison_worker_builds_a_plan_on_the_pages(browser_client, world, api):
+    custody = received(api, world)
+    grace = browser_client("grace")
+    friday = _next_friday()
+    set_date = grace.post(f"/custody/{custody['id']}/release-date", {**_date("release_on", friday), "version": "1"})
+    assert set_date.status_code == 302
+    plan = ReleasePlan.objects.get()
+    page = grace.get(f"/release-plans/{plan.pk}").content.decode()
+    assert "Release on a Friday" in page and "Not in place" in page
+    assert "Accommodation for the night of release" in page and "9 outstanding" in page
+    item = ChecklistItem.objects.get(plan=plan, kind="accommodation")
+    refused = grace.post(f"/release-plan-items/{item.pk}", {"status": "done", "version": "1"})
+    assert refused.status_code == 422
+    assert "To mark it done, enter: type of accommodation, address for the night of release" in refused.content.decode()
+    saved = grace.post(f"/release-plan-items/{item.pk}", {"status": "done", "version": "1", "d_accommodation_type": "hostel",
+                                                          "place": "3 Dock Road, Swansea"})
+    assert saved.status_code == 302, saved.content.decode()[:3000]
+    gate = ChecklistItem.objects.get(plan=plan, kind="met_at_gate")
+    meet = grace.post(f"/release-plan-items/{gate.pk}", {
+        "status": "done", "version": "1", "worker": "una", **_date("at_date", friday), "at_time": "08:30",
+        "place": "Gate lodge, HMP Northgate"})
+    assert meet.status_code == 302
+    page = grace.get(f"/release-plans/{plan.pk}").content.decode()
+    assert "Hostel-type accommodation" in page and "7 outstanding" in page and "Gate lodge, HMP Northgate" in page
+    stale = grace.post(f"/release-plan-items/{item.pk}", {"status": "in_progress", "version": "1"})
+    assert stale.status_code == 422 and "Someone else changed this" in stale.content.decode()
+    handover = grace.post(f"/release-plans/{plan.pk}/handover", {"receiving_agency": str(world["agencies"]["riverside"].pk)})
+    assert handover.status_code == 302 and CommunityHandover.objects.exists()
+    listing = grace.get("/releases/").content.decode()
+    assert "Jo Bloggs" in listing and "Friday release" in listing
+
+
+def test_the_community_service_acknowledges_on_the_plan_page(browser_client, world, api):
+    received(api, world, release_on=days(20).isoformat())
+    plan = ReleasePlan.objects.get()
+    api("grace").post(f"/release-plans/{plan.pk}/handover", {"receiving_agency": str(world["agencies"]["riverside"].pk)})
+    amara = browser_client("amara")
+    listing = amara.get("/releases/").content.decode()
+    assert "To acknowledge" in listing
+    page = amara.get(f"/release-plans/{plan.pk}").content.decode()
+    assert "Acknowledge the handover" in page
+    handover = CommunityHandover.objects.get()
+    done = amara.post(f"/release-handovers/{handover.pk}/acknowledge", {"version": "1"})
+    assert done.status_code == 302
+    handover.refresh_from_db()
+    assert handover.acknowledged_by.username == "amara"
+    assert "Yes, on" in amara.get(f"/release-plans/{plan.pk}").content.decode()
+    other_side = browser_client("grace").post(f"/release-handovers/{handover.pk}/acknowledge")
+    assert other_side.status_code == 403 and "Only Riverside Recovery, which receives the handover" in (
+        other_side.content.decode())
+    assert browser_client("yusuf").get(f"/release-plans/{plan.pk}").status_code == 404
+
+
+def test_review_page_confirms_every_item(browser_client, world, api):
+    received(api, world, release_on=days(20).isoformat())
+    plan = ReleasePlan.objects.get()
+    grace = browser_client("grace")
+    form = grace.get(f"/release-plans/{plan.pk}/review")
+    assert form.status_code == 200 and "Accommodation for the night of release: does it still hold?" in form.content.decode()
+    kinds = list(ChecklistItem.objects.filter(plan=plan).values_list("kind", flat=True))
+    answers = {f"holds_{k}": "yes" for k in kinds if k != "naloxone"}
+    missing = grace.post(f"/release-plans/{plan.pk}/review", {**_date("held_on", days(0)), **answers, "version": "1"})
+    assert missing.status_code == 422 and "Say whether it still holds" in missing.content.decode()
+    answers["holds_naloxone"] = "yes"
+    done = grace.post(f"/release-plans/{plan.pk}/review", {**_date("held_on", days(0)), **answers, "version": "1"})
+    assert done.status_code == 302
+    assert ReleasePlan.objects.get().last_reviewed_on == days(0)
+
+
+def test_the_peer_mentor_sees_only_their_part(browser_client, world, api):
+    received(api, world, release_on=days(20).isoformat())
+    plan = ReleasePlan.objects.get()
+    at = (timezone.localtime() + dt.timedelta(days=20)).replace(hour=8, minute=30, second=0, microsecond=0)
+    gate_item = ChecklistItem.objects.get(plan=plan, kind="met_at_gate")
+    prescribing = ChecklistItem.objects.get(plan=plan, kind="prescribing")
+    for item, body in ((gate_item, {"worker": "una", "at": at.isoformat(), "place": "Gate lodge, HMP Northgate"}),
+                       (prescribing, {"details": {"current_script": "Methadone 60ml daily"}})):
+        client = api("grace")
+        response = client.client.patch(f"/api/v1/release-plan-items/{item.pk}", __import__("json").dumps(body),
+                                       content_type="application/json", headers=client.headers)
+        assert response.status_code == 200
+    una = browser_client("una")
+    page = una.get("/gate/").content.decode()
+    assert "Jo Bloggs" in page and "Gate lodge, HMP Northgate" in page and "08:30" in page
+    assert "Methadone" not in page
+    plan_page = una.get(f"/release-plans/{plan.pk}").content.decode()
+    assert "Methadone" not in plan_page and "Details not shared with you" in plan_page
+    assert una.get(f"/release-plan-items/{prescribing.pk}").status_code == 403
+    assert una.get(f"/release-plans/{plan.pk}/pack.pdf").status_code == 403
+    entry = AuditEntry.objects.filter(action="release_plan.gate", username="una").latest("seq")
+    assert str(world["jo"].pk) in (entry.subjects or [str(entry.person_id)])
+    assert "Jo Bloggs" not in browser_client("xena").get("/gate/").content.decode()  # not meeting anyone
+    api_list = api("una").get("/gate").json()
+    assert [row["display_name"] for row in api_list] == ["Jo Bloggs"] and "details" not in api_list[0]
+
+
+def test_the_continuity_dashboard_is_aggregate_and_suppresses_small_numbers(browser_client, world, api):
+    received(api, world, release_on=days(10).isoformat())
+    custody = Custody.objects.get()
+    client = api("grace")
+    client.client.post(f"/api/v1/custody/{custody.pk}/release", __import__("json").dumps(
+        {"released_on": days(-1).isoformat(), "release_type": "parole", "destination_area": "Swansea"}),
+        content_type="application/json", headers=client.headers)
+    yusuf = browser_client("yusuf")
+    page = yusuf.get("/continuity/")
+    text = page.content.decode()
+    assert page.status_code == 200 and "Continuity of care after release" in text
+    assert "fewer than 5" in text and "Jo Bloggs" not in text
+    report = api("yusuf").get("/continuity", weeks=4).json()
+    assert report["total"]["releases"] is None and report["total"]["releases_text"] == "fewer than 5"
+    assert AuditEntry.objects.filter(action="continuity.read", username="yusuf").exists()
+    by_area = api("yusuf").get("/continuity", area="Cardiff").json()
+    assert by_area["total"]["releases"] == 0 and by_area["scope"] == "area Cardiff"
+    assert api("yusuf").get("/continuity", prison="x", area="y").status_code == 422
+    assert browser_client("una").get("/continuity/").status_code == 403
+    assert browser_client("sam").get("/continuity/").status_code == 403
+
+
+def test_continuity_counts_when_numbers_are_large_enough(world, api, settings):
+    from throughcare.releases.continuity import continuity_report
+
+    settings.CONTINUITY_SUPPRESS_BELOW = 1  # no suppression: the arithmetic is checked
+    received(api, world, release_on=days(10).isoformat())
+    custody = Custody.objects.get()
+    ChecklistItem.objects.filter(plan__custody=custody).update(status="not_needed")
+    client = api("grace")
+    client.client.post(f"/api/v1/custody/{custody.pk}/release", __import__("json").dumps(
+        {"released_on": days(-1).isoformat(), "release_type": "parole", "destination_area": "Swansea"}),
+        content_type="application/json", headers=client.headers)
+    report = continuity_report(world["staff"]["yusuf"].user, prison=str(world["agencies"]["prison"].pk), weeks=2)
+    assert report["total"]["releases"] == 1 and report["total"]["complete_at_release"] == 1
+    assert report["total"]["complete_rate"] == "100%" and report["total"]["engaged_within_21_days"] == 0
+
+
+def test_the_command_line_opens_due_plans_and_runs_the_clock(world, api, settings):
+    settings.RELEASE_PLAN_WEEKS = 1
+    received(api, world, release_on=days(5).isoformat())
+    ReleasePlan.objects.all().delete()  # as if the date had been set before it came into the window
+    runner = CliRunner()
+    result = runner.invoke(app, ["releases", "open-due"])
+    assert result.exit_code == 0, result.output
+    assert "Release plans opened: 1" in result.output and ReleasePlan.objects.count() == 1
+    result = runner.invoke(app, ["releases", "engagement"])
+    assert result.exit_code == 0 and "alerts raised: 0" in result.output
+
+
+def test_the_person_page_links_to_custody_and_the_release_plan(browser_client, world, api):
+    received(api, world, release_on=days(20).isoformat())
+    share(world, ["offending"])
+    page = browser_client("amara").get(f"/people/{world['jo'].pk}/").content.decode()
+    assert f"/people/{world['jo'].pk}/custody" in page and "Release plan for" in page
+    custody_page = browser_client("amara").get(f"/people/{world['jo'].pk}/custody").content.decode()
+    assert "HMP Northgate" in custody_page
+
+
+def test_custody_pages_screen_transfer_and_release(browser_client, world, api):
+    from tests.gate_world import second_prison
+
+    second_prison(world)
+    custody = received(api, world, release_on=days(20).isoformat())
+    grace = browser_client("grace")
+    first = grace.post(f"/custody/{custody['id']}/screen/first_night", {
+        **_date("held_on", days(-30)), "on_script": "on", "script": "", "withdrawal_risk": "high"})
+    assert first.status_code == 422 and "Enter the medicine and dose of their script" in first.content.decode()
+    first = grace.post(f"/custody/{custody['id']}/screen/first_night", {
+        **_date("held_on", days(-30)), "on_script": "on", "script": "Methadone 60ml daily", "withdrawal_risk": "high"})
+    assert first.status_code == 302
+    too_soon = grace.post(f"/custody/{custody['id']}/screen/full", {**_date("held_on", days(-30)),
+                                                                     "housing": "Lost his flat"})
+    assert too_soon.status_code == 422 and "Hold the fuller assessment after the first night" in too_soon.content.decode()
+    detail = grace.get(f"/custody/{custody['id']}").content.decode()
+    assert "Methadone 60ml daily" in detail and "Record the first-night screen" not in detail
+    moved = grace.post(f"/custody/{custody['id']}/transfer", {
+        "to_prison": str(world["agencies"]["eastwood"].pk), **_date("transferred_on", days(0)), "version": "1"})
+    assert moved.status_code == 302
+    new = Custody.objects.get(status="in_custody")
+    erin = browser_client("erin")
+    assert grace.get(f"/custody/{new.pk}").status_code == 404
+    released = erin.post(f"/custody/{new.pk}/release", {**_date("released_on", days(0)), "release_type": "parole",
+                                                        "destination_area": "", "version": "1"})
+    assert released.status_code == 422 and "Enter the area they are going to" in released.content.decode()
+    released = erin.post(f"/custody/{new.pk}/release", {**_date("released_on", days(0)), "release_type": "parole",
+                                                        "destination_area": "Swansea", "version": "1"})
+    assert released.status_code == 302
+    assert ReleasePlan.objects.get().status == "released"
