@@ -23,7 +23,48 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+#: Every operation may answer with the one error envelope under these codes; the spec says so.
+ERROR_RESPONSES = {
+    "400": "The request could not be read",
+    "401": "No valid token: send `Authorization: Bearer <token>`",
+    "403": "Your role may not do this",
+    "404": "Not found, or not yours to see (the two look the same)",
+    "409": "A conflicting request is in progress, or the record is in the wrong state",
+    "412": "If-Match names a version that is no longer current",
+    "422": "Invalid input: `fields` names each problem",
+    "428": "This change needs If-Match with the version you read",
+}
+ERROR_ENVELOPE = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {
+        "type": "object",
+        "required": ["code", "message", "fields"],
+        "properties": {
+            "code": {"type": "string"},
+            "message": {"type": "string"},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    }},
+}
+
+
+class ThroughcareAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI spec documents the error envelope on every operation."""
+
+    def get_openapi_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["ErrorEnvelope"] = ERROR_ENVELOPE
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for code, description in ERROR_RESPONSES.items():
+                    responses.setdefault(code, {"description": description, "content": error})
+        return schema
+
+
+api = ThroughcareAPI(
     title="Throughcare API",
     version="1",
     description="The shared recovery record. Every call needs `Authorization: Bearer <token>` "
