@@ -93,7 +93,7 @@ def test_only_administrators_add_organisations_or_link_them_to_agencies(api, wor
     ({"name": " "}, "name", "Enter the service's name"),
     ({"service_type": "spa"}, "service_type", "Choose the kind of service from the list"),
     ({"life_domains": []}, "life_domains", "Choose at least one need the service meets"),
-    ({"tier": "3"}, "tier", "Only drug and alcohol treatment services have a tier"),
+    ({"tier": "3", "service_type": "housing"}, "tier", "Only drug and alcohol treatment and harm reduction services have a tier"),
     ({"referral_routes": []}, "referral_routes", "Choose how people get a place"),
     ({"areas": ["Swansea"]}, "areas", "Enter each area as a postcode district like SA1"),
     ({"minimum_age": 30, "maximum_age": 18}, "maximum_age", "The maximum age must be the same as or more"),

@@ -260,3 +260,32 @@ def test_fhir_healthcare_services(api, world, directory):
     assert treatment["specialty"][0]["coding"][0]["code"] == "3"
     response = api("amara").get("/directory/fhir")
     assert response.status_code == 200 and response.json()["resourceType"] == "Bundle"
+
+
+# --- the demo directory ---------------------------------------------------------------------------------------------
+
+
+def test_the_demo_world_has_a_directory_with_waiting_times_from_referrals(db):
+    from throughcare.core.demo import build_world
+    from throughcare.directory.search import clean_filters, search_services
+    from throughcare.directory.waiting import waiting_times
+
+    build_world(people=60, seed=2)
+    data = export_directory()
+    validate(data)
+    assert data["total_items"] == 17
+    kinds = {s.service_type for s in Service.objects.all()}
+    assert kinds >= {"treatment", "prison_team", "mutual_aid", "housing", "mental_health", "primary_care",
+                     "employment", "family", "crisis_beds", "harm_reduction"}
+    services = search_services(clean_filters())
+    waits = waiting_times(services)
+    from_referrals = [s.name for s in services if waits[s.pk].source == "referrals"]
+    assert "Structured treatment and prescribing" in from_referrals
+    assert all(waits[s.pk].based_on >= 5 for s in services if waits[s.pk].source == "referrals")
+    gap = Service.objects.get(name="Community mental health team")
+    assert gap.exclusions == ["current_substance_use"]
+    assert not Service.objects.get(name="Prison substance misuse team").listed_publicly
+    from throughcare.directory.demo import build_directory
+
+    assert build_directory() == 0  # a second run adds no second directory
+    assert Service.objects.count() == 17

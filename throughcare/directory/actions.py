@@ -44,6 +44,8 @@ from throughcare.directory.vocab import (
 #: Roles at the owning agency that keep its directory entries.
 EDITOR_ROLES = RECORDING_ROLES
 SERVICE_NOT_FOUND = "Service not found"
+#: Kinds of service with a treatment tier (Models of Care: tier 2 is open access and harm reduction).
+TIERED = (ServiceType.TREATMENT, ServiceType.HARM_REDUCTION)
 MAX_TEXT = 5_000
 
 
@@ -278,8 +280,8 @@ def _clean_service(errors: dict, fields: dict) -> dict:
         errors["service_type"] = "Choose the kind of service from the list"
     if clean["tier"] and clean["tier"] not in Tier.values:
         errors["tier"] = "Choose a tier from 1 to 4"
-    elif clean["tier"] and clean["service_type"] != ServiceType.TREATMENT:
-        errors["tier"] = "Only drug and alcohol treatment services have a tier"
+    elif clean["tier"] and clean["service_type"] not in TIERED:
+        errors["tier"] = "Only drug and alcohol treatment and harm reduction services have a tier"
     if clean["status"] not in ServiceStatus.values:
         errors["status"] = "Choose active, temporarily closed, inactive or defunct"
     clean["life_domains"] = _codes(errors, "life_domains", fields.get("life_domains"), LifeDomain, noun="needs")

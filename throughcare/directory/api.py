@@ -46,7 +46,7 @@ class ServiceIn(Schema):
     service_type: str = Field(description="treatment, prison_team, mutual_aid, housing, mental_health, "
                                           "primary_care, employment, family, crisis_beds, harm_reduction or other")
     life_domains: list[str] = Field(description="The needs it meets: recovery plan life domains")
-    tier: str = Field("", description="1 to 4, treatment services only")
+    tier: str = Field("", description="1 to 4, treatment and harm reduction services only")
     status: str = Field("active", description="active, temporarily closed, inactive or defunct")
     listed_publicly: bool = True
     url: str = ""

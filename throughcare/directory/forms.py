@@ -107,7 +107,7 @@ class ServiceForm(GovForm):
     description = forms.CharField(label="What the service does", required=False, widget=forms.Textarea)
     service_type = forms.ChoiceField(label="Kind of service", required=False,
                                      choices=[("", "Choose")] + ServiceType.choices)
-    tier = forms.ChoiceField(label="Treatment tier (treatment services only)", required=False,
+    tier = forms.ChoiceField(label="Treatment tier (treatment and harm reduction only)", required=False,
                              choices=[("", "No tier")] + Tier.choices)
     life_domains = forms.MultipleChoiceField(label="Needs it meets", required=False, choices=LifeDomain.choices,
                                              widget=forms.CheckboxSelectMultiple)
