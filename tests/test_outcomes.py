@@ -308,3 +308,22 @@ def test_the_progress_page_has_the_chart_spec_and_the_same_figures_in_tables(bro
     assert browser_client("grace").get(f"/people/{jo.pk}/outcomes").status_code == 404
     assert browser_client("grace").get(f"/outcome-reviews/{review.pk}").status_code == 404
     assert browser_client("amara").get(f"/people/{jo.pk}/outcomes/record/phq9").status_code == 404
+
+
+def test_the_demo_world_gives_people_an_assessment_and_outcome_reviews_six_months_apart(world):
+    import random
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    from throughcare.assessments.demo import build_assessments
+    from throughcare.assessments.models import Assessment
+
+    lead = SimpleNamespace(worker=world["staff"]["amara"].user, person_id=world["jo"].pk)
+    assert build_assessments(rng=random.Random(1), today=timezone.localdate(), lead_members=[lead]) == 1
+    assert Assessment.objects.get().status == "submitted"
+    reviews = list(OutcomeReview.objects.order_by("completed_on", "instrument"))
+    assert [(r.instrument, r.stage) for r in reviews] == [("barc10", "start"), ("top", "start"),
+                                                          ("barc10", "review"), ("top", "review")]
+    assert (reviews[2].completed_on - reviews[0].completed_on).days == 182
+    assert all(r.completed_on <= timezone.localdate() for r in reviews)
