@@ -278,7 +278,6 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
     _demo_appointments(rng, batch_size)
     _demo_plans(rng, today)
     _demo_assessments(rng, today)
-    _demo_assessments(rng, today)
     _demo_directory(rng, today)
     return WorldSummary(agencies=len(agencies), staff=len(staff), people=people, events=totals["events"],
                         episodes=totals["episodes"])
@@ -379,14 +378,6 @@ def _demo_plans(rng, today: dt.date) -> None:
         # Plans made over the last few months: some reviews are due soon, some are overdue.
         RecoveryPlan.objects.filter(person_id=member.person_id).update(
             next_review_due=today + dt.timedelta(days=rng.randint(-20, 80)))
-
-
-def _demo_assessments(rng, today: dt.date) -> None:
-    """Holistic assessments and outcome reviews (assessments/demo.py) for people kw.amara leads on."""
-    from throughcare.assessments.demo import build_assessments
-
-    build_assessments(rng=rng, today=today, lead_members=CareTeamMember.objects.filter(
-        worker__username="kw.amara", is_lead=True, left_at__isnull=True).select_related("worker"))
 
 
 def _demo_assessments(rng, today: dt.date) -> None:
