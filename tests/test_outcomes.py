@@ -197,6 +197,7 @@ def test_a_correction_replaces_the_review_in_the_chart(api, world):
         "instrument": "barc10", "stage": "start", "completed_on": "2026-01-06", "answers": barc()})
     assert again.status_code == 422 and "already been corrected" in again.json()["error"]["fields"]["replaces"]
     assert Event.objects.filter(title="Outcome review corrected (start of treatment)").exists()
+    assert [r["replaced"] for r in api("amara").get(f"/people/{jo.pk}/outcome-reviews").json()] == [False, True]
     assert OutcomeReview.objects.count() == 2
 
 
@@ -209,8 +210,7 @@ def test_a_housing_worker_sees_only_the_housing_items_and_scores(api, world):
     top = next(r for r in listed if r["instrument"] == "top")
     assert [s["id"] for s in top["sections"]] == ["housing"] and [s["id"] for s in top["scores"]] == [
         "housing_problems"]
-    barc_review = next(r for r in listed if r["instrument"] == "barc10")
-    assert barc_review["sections"] == [] and barc_review["scores"] == []
+    assert [r["instrument"] for r in listed] == ["top"]  # nothing of BARC-10 is shared: not even that it exists
     measures = api("hana").get(f"/people/{jo.pk}/outcomes").json()["measures"]
     assert [m["score"] for m in measures] == ["housing_problems"]
     assert "opiates" not in json.dumps(api("hana").get(f"/people/{jo.pk}/outcomes").json())
@@ -301,6 +301,7 @@ def test_the_progress_page_has_the_chart_spec_and_the_same_figures_in_tables(bro
     text = browser_client("amara").get(f"/people/{jo.pk}/outcomes").content.decode()
     assert 'id="outcome-chart-spec"' in text and "vendor/vega/vega-embed.min.js" in text
     assert "Reliable improvement" in text and "+8" in text
+    assert "Next six-monthly review due 4 January 2027" in text  # 6 July 2026 + 182 days
     assert "5 January 2026" in text and "6 July 2026" in text
     review = OutcomeReview.objects.order_by("completed_on").first()
     one = browser_client("amara").get(f"/outcome-reviews/{review.pk}").content.decode()

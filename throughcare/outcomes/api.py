@@ -44,7 +44,8 @@ class ReviewOut(Schema):
     agency: AgencyRef
     recorded_by: str
     recorded_at: dt.datetime
-    replaces: uuid.UUID | None
+    replaces: uuid.UUID | None = Field(description="The review this one corrects")
+    replaced: bool = Field(description="True once a correction has replaced this review")
     sections: list[SectionOut] = Field(description="Only the sections whose category is shared with you")
     hidden_sections: int
     scores: list[ScoreOut] = Field(description="Scores from the sections you may see")

@@ -46,6 +46,7 @@ def review_view(review: OutcomeReview, grant) -> tuple[dict, set[str]]:
         "agency": {"id": review.agency_id, "name": review.agency.name},
         "recorded_by": review.recorded_by.get_full_name() or review.recorded_by.username,
         "recorded_at": review.recorded_at, "replaces": review.replaces_id,
+        "replaced": hasattr(review, "replaced_by"),
         "sections": [section_view(s, review.answers) for s in sections],
         "hidden_sections": len(instrument.sections) - len(sections), "scores": scores,
     }
@@ -53,14 +54,18 @@ def review_view(review: OutcomeReview, grant) -> tuple[dict, set[str]]:
 
 
 def _reviews(person):
-    return OutcomeReview.objects.filter(person=person).select_related("agency", "recorded_by")
+    return OutcomeReview.objects.filter(person=person).select_related("agency", "recorded_by", "replaced_by")
 
 
 def list_reviews(user, person_id) -> tuple[object, object, list[dict]]:
+    """The person's reviews of which the caller may see at least one section, newest first. A review with
+    nothing shared is left out: which measure was used (recovery capital, say) is itself telling."""
     person, grant = get_person(user, person_id, action="outcome.list", categories=[IDENTITY_CATEGORY])
     views, categories = [], set()
     for review in _reviews(person).order_by("-completed_on", "-recorded_at"):
         view, seen = review_view(review, grant)
+        if not view["sections"]:
+            continue
         views.append(view)
         categories |= seen
     disclose(sorted({IDENTITY_CATEGORY, *categories}))
@@ -69,7 +74,8 @@ def list_reviews(user, person_id) -> tuple[object, object, list[dict]]:
 
 def read_review(user, review_id, *, action: str = "outcome.read") -> tuple[object, object, OutcomeReview, dict]:
     pk = parse_uuid(review_id)
-    review = OutcomeReview.objects.select_related("agency", "recorded_by").filter(pk=pk).first() if pk else None
+    review = (OutcomeReview.objects.select_related("agency", "recorded_by", "replaced_by").filter(pk=pk).first()
+              if pk else None)
     if review is None:
         raise NotFound(REVIEW_NOT_FOUND)
     person, grant = get_person(user, review.person_id, action=action, categories=[IDENTITY_CATEGORY])

@@ -6,10 +6,13 @@ One page per review, not one question per page: docs/decisions/0010-assessments-
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from throughcare.assessments import instruments
 from throughcare.assessments.answers import display
@@ -28,7 +31,20 @@ def progress_page(request, person_id):
     _person, _grant, reviews = list_reviews(request.user, person.pk)
     return render(request, "outcomes/progress.html", {
         "person": person, "grant": grant, "measures": data["measures"], "spec": data["spec"], "reviews": reviews,
-        "instruments": instruments.current("outcome")})
+        "instruments": instruments.current("outcome"), "next_due": next_due(reviews)})
+
+
+#: TOP is repeated every six months in treatment (at the start, then each review, until exit).
+REVIEW_EVERY = dt.timedelta(days=182)
+
+
+def next_due(reviews: list[dict]) -> dict | None:
+    """When the next six-monthly review is due: six months after the latest start or review (none after exit)."""
+    latest = next((r for r in reviews if not r["replaced"]), None) if reviews else None
+    if latest is None or latest["stage"] not in {Stage.START, Stage.REVIEW}:
+        return None
+    due = latest["completed_on"] + REVIEW_EVERY
+    return {"on": due, "overdue": due < timezone.localdate()}
 
 
 def _errors(header, forms_) -> list[tuple[str, str]]:
