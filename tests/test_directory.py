@@ -13,6 +13,7 @@ from django.utils import timezone
 from tests.directory_helpers import build_directory
 from throughcare.audit.models import AuditEntry
 from throughcare.consent.actions import record_consent
+from throughcare.directory import actions
 from throughcare.directory.eligibility import Profile, evaluate, gender_group
 from throughcare.directory.hours import Session, is_open, parse_hours
 from throughcare.directory.models import Organisation, Service
@@ -382,3 +383,46 @@ def test_too_few_referrals_fall_back_to_the_published_figure(world, directory):
     wait = waiting_times([service])[service.pk]
     assert (wait.source, wait.days, wait.based_on) == ("published", 14, 0)
     assert wait.describe() == "14 days (as published by the service)"
+
+
+# --- facts from the holistic assessment, section by section within consent ----------------------------------------
+
+
+def _assessed(world, answers):
+    from throughcare.assessments.actions import save_draft, start_assessment, submit_assessment
+
+    amara = world["staff"]["amara"].user
+    draft = start_assessment(actor=amara, person_id=world["jo"].pk)
+    save_draft(actor=amara, assessment_id=draft.pk, expected_revision=1, answers=answers)
+    return submit_assessment(actor=amara, assessment_id=draft.pk, expected_revision=2)
+
+
+def test_the_holistic_assessment_adds_substances_and_prescribing_within_consent(api, world, directory):
+    from tests.assessment_helpers import full_answers
+
+    jo = world["jo"]
+    actions.update_service(actor=None, service_id=directory["women"].pk, name="Women's recovery group",
+                           service_type="mutual_aid", life_domains=["substance_use"], referral_routes=["self_referral"],
+                           exclusions=["substitute_prescription"])
+    _assessed(world, full_answers())  # heroin and crack, drinks, on methadone
+    body = api("amara").get(f"/directory/people/{jo.pk}/eligibility").json()
+    assert body["facts_used"]["substances"] == ("said in their holistic assessment at Riverside Recovery that they "
+                                                "use alcohol, crack cocaine, opiates (heroin, illicit methadone)")
+    assert "Alcohol day programme" in _names(body["eligible"])  # drinks: the alcohol service is open to Jo
+    women = next(i for i in body["not_shown"] if i["service"]["name"] == "Women's recovery group")
+    assert [r["criterion"] for r in women["reasons"]] == ["exclusion:substitute_prescription"]
+    assert "is on a substitute prescription (in their holistic assessment at Riverside Recovery)" in (
+        women["reasons"][0]["text"])
+    entry = AuditEntry.objects.filter(action="directory.eligibility", username="amara").latest("seq")
+    assert set(entry.categories) == {"contact_admin", "substance_use", "alcohol"}
+    # Open Door, with Jo's consent to substance use but not alcohol: drugs and prescribing, but no substance list.
+    Episode.objects.create(person=jo, agency=world["agencies"]["peer"], setting="community", service="Peer support",
+                           started_on=dt.date(2026, 1, 5), created_by=world["staff"]["xena"].user)
+    record_consent(actor=world["staff"]["amara"].user, person_id=jo.pk, kind="share",
+                   recipient_agency=str(world["agencies"]["peer"].pk), purposes=["direct_care"],
+                   categories=["substance_use"], how_given="verbal")
+    body = api("xena").get(f"/directory/people/{jo.pk}/eligibility").json()
+    assert "substances" not in body["facts_used"] and "alcohol_use" not in body["facts_used"]
+    assert body["facts_used"]["substitute_prescription"].startswith("is on a substitute prescription")
+    alcohol = next(i for i in body["eligible"] if i["service"]["name"] == "Alcohol day programme")
+    assert alcohol["checks"] == ["Check which substances the person uses: the service works with alcohol."]

@@ -8,8 +8,8 @@ from the record, through the scoped look-up, using only what the worker may see 
 - a current episode of care at a drug and alcohol treatment agency → current substance use, only if the
   worker may see that agency's substance use information; at a mental health agency → a mental health need,
   only if the worker may see its mental health information;
-- whatever a registered fact source adds (`register_fact_source`: the assessment adds substances, alcohol,
-  prescribing and mental health once it exists), given the same Grant to honour;
+- whatever a registered fact source adds (`register_fact_source`, given the same Grant to honour):
+  directory/facts.py adds substances, alcohol, prescribing and mental health from the holistic assessment;
 - and what the worker was told just now (`told`), which is never stored.
 
 A fact nobody knows never excludes anyone: it becomes a check ("check the person's age ...").
