@@ -230,3 +230,57 @@ def test_custody_pages_screen_transfer_and_release(browser_client, world, api):
                                                         "destination_area": "Swansea", "version": "1"})
     assert released.status_code == 302
     assert ReleasePlan.objects.get().status == "released"
+
+
+def test_list_pages_take_a_fixed_number_of_queries(browser_client, world, api):
+    """The releases and gate lists cost the same whether they show one person or three."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from throughcare.people.actions import register_person
+    from throughcare.people.inputs import PersonDetails
+
+    def add_person(n: int):
+        person = register_person(actor=world["staff"]["grace"].user, details=PersonDetails(
+            given_names=f"Sam{n}", family_name="Example", date_of_birth=dt.date(1990, 1, n + 1),
+            prison_number=f"B{1000 + n}CD"))
+        received(api, world, prison_number=f"B{1000 + n}CD", date_of_birth=f"1990-01-{n + 1:02d}",
+                 release_on=days(20).isoformat())
+        gate_item = ChecklistItem.objects.get(plan__person=person, kind="met_at_gate")
+        ChecklistItem.objects.filter(pk=gate_item.pk).update(worker=world["staff"]["una"].user,
+                                                             at=timezone.now() + dt.timedelta(days=20))
+        from throughcare.careteam.models import CareTeamMember
+
+        CareTeamMember.objects.create(person=person, agency=world["agencies"]["peer"],
+                                      worker=world["staff"]["una"].user, added_by=world["staff"]["grace"].user)
+
+    grace, una = browser_client("grace"), browser_client("una")
+
+    def count(client, path):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        return len(queries)
+
+    add_person(1)
+    one = (count(grace, "/releases/"), count(una, "/gate/"))
+    add_person(2)
+    add_person(3)
+    three = (count(grace, "/releases/"), count(una, "/gate/"))
+    assert one == three
+    assert "Sam3 Example" in grace.get("/releases/").content.decode()
+    assert "Receive someone into custody" in grace.get("/releases/").content.decode()
+
+
+def test_a_person_the_prison_already_sees_is_received_by_id(api, world):
+    from throughcare.people.actions import register_person
+    from throughcare.people.inputs import PersonDetails
+
+    person = register_person(actor=world["staff"]["grace"].user, details=PersonDetails(
+        given_names="Lee", family_name="Walk-in", date_of_birth=dt.date(1992, 5, 5)))
+    body = {"person": str(person.pk), "received_on": days(-1).isoformat(), "reception_type": "remand"}
+    far = api("grace").post("/custody/receptions", {**body, "release_on": days(366 * 41).isoformat()})
+    assert far.status_code == 422
+    assert far.json()["error"]["fields"]["release_on"] == "The release date must be within the next 40 years"
+    assert api("grace").post("/custody/receptions", body).status_code == 201
+    unseen = api("grace").post("/custody/receptions", {**body, "person": str(world["jo"].pk)})
+    assert unseen.status_code == 404  # Grace may not see Jo: an id alone is not enough

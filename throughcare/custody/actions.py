@@ -44,6 +44,8 @@ TRANSFERRED_IN_CUSTODY = "c74c8eb4-c820-5ee1-93e4-8bf0feb80dcb"
 TRANSFERRED_NOT_IN_CUSTODY = "e7671e0b-fa0d-51e4-96ed-04f04b980b8e"
 DEFAULT_SERVICE = "Substance misuse service"
 MAX_TEXT = 5_000
+#: A release date further ahead than this is a typing mistake (an indeterminate sentence has no date yet).
+MAX_YEARS_AHEAD = 40
 
 
 def _at(day: dt.date) -> dt.datetime:
@@ -84,6 +86,8 @@ def _check_day(errors: dict, name: str, value, noun: str, *, not_before: dt.date
         errors[name] = f"The {noun} must be today or in the past"
     elif future and value < today:
         errors[name] = f"The {noun} must be today or in the future"
+    elif future and value > today + dt.timedelta(days=366 * MAX_YEARS_AHEAD):
+        errors[name] = f"The {noun} must be within the next {MAX_YEARS_AHEAD} years"
     elif not_before is not None and value < not_before:
         errors[name] = f"The {noun} must be on or after {before_noun}"
 

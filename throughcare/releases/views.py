@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from throughcare.agencies.models import staff_of
-from throughcare.agencies.roles import RECORDING_ROLES, Role
+from throughcare.agencies.roles import RECORDING_ROLES, AgencyKind, Role
 from throughcare.appointments.models import Appointment
 from throughcare.appointments.reads import describe_time
+from throughcare.audit.recorder import record_access
 from throughcare.core.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from throughcare.core.ids import parse_uuid
 from throughcare.core.views import form_page, render_form, staff_page
@@ -68,6 +69,8 @@ def item(request, item_id):
     found = (ChecklistItem.objects.select_related("plan", "owner_agency", "worker").filter(pk=item_pk).first()
              if item_pk else None)
     if found is None:
+        record_access(actor=request.user, action="release_item.form", outcome="denied", reason="not found",
+                      resource="release_item", resource_id=str(item_pk or ""))
         raise NotFound(actions.ITEM_NOT_FOUND)
     plan, grant = reads.get_plan(request.user, found.plan_id, action="release_item.form")
     staff = staff_of(request.user)
@@ -172,7 +175,9 @@ def handover_pdf(request, plan_id):
 def agency_list(request):
     staff = staff_of(request.user)
     work = reads.agency_plans(request.user, staff)
-    return render(request, "releases/list.html", {"own": work["own"], "incoming": work["incoming"], "staff": staff})
+    return render(request, "releases/list.html", {
+        "own": work["own"], "incoming": work["incoming"], "staff": staff,
+        "can_receive": staff.role in RECORDING_ROLES and staff.agency.kind == AgencyKind.PRISON})
 
 
 @staff_page
