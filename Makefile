@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 # Tests run in a time zone far from the UK's, so a naive date shows up as a failure.
 TEST_ENV := THROUGHCARE_TIME_ZONE=Pacific/Auckland TZ=Pacific/Auckland THROUGHCARE_DATA_DIR=$(CURDIR)/data/test
 
-.PHONY: demo test test-sqlite test-postgres bootstrap assets lint check bench bench-quick nightly clean
+.PHONY: demo test test-sqlite test-postgres bootstrap assets lint check bench bench-quick nightly crash clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Throughcare needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
@@ -58,6 +58,9 @@ bench-quick: bootstrap
 
 bench: bootstrap
 	$(BIN)/python benchmarks/run.py
+
+crash: bootstrap
+	$(BIN)/python benchmarks/crash.py --cycles 50
 
 # The generated access cases at full size (20,000), on both databases.
 nightly: bootstrap

@@ -1,0 +1,357 @@
+"""Durability under crashes: kill -9 the application workers and the PostgreSQL server mid-stream.
+
+    .venv/bin/python benchmarks/crash.py --cycles 50     # bench mode (`make crash`)
+    tests/test_durability.py runs 5 cycles in CI
+
+Method:
+1. A private PostgreSQL cluster (initdb in a temporary folder, a free port on 127.0.0.1, fsync on,
+   synchronous_commit on): the shared server is never killed.
+2. `throughcare migrate`, an agency, a key worker with an API token and a person, then gunicorn with two
+   workers.
+3. Client threads write through the API, as a real client would: referrals with an Idempotency-Key
+   (retried with the same key until acknowledged, however the attempt failed), and notes (not retried:
+   a note whose answer was lost may or may not exist, but one acknowledged must).
+4. Each cycle: writes flow, then a gunicorn worker is killed (-9, the master starts another) and, on
+   alternate cycles, the PostgreSQL postmaster is killed (-9) and restarted; writes keep flowing.
+5. At the end, with everything restarted: every acknowledged referral and note is present exactly once;
+   no referral exists that no acknowledged key explains (retries made no duplicates); every referral and
+   note has its audit entry; and `throughcare audit verify` passes on the chain.
+
+Prints a JSON summary; exits 1 on any loss or duplicate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import pwd
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+LOOPBACK = "127.0.0.1"
+PG_BIN_CANDIDATES = [Path(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)]
+
+
+class CrashError(RuntimeError):
+    pass
+
+
+def pg_bin() -> Path | None:
+    for candidate in PG_BIN_CANDIDATES:
+        if (candidate / "initdb").exists() and (candidate / "pg_ctl").exists():
+            return candidate
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        return sock.getsockname()[1]
+
+
+def log(message: str) -> None:
+    print(f"[crash {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+class Cluster:
+    """A private PostgreSQL cluster. initdb refuses root, so as root it runs as the postgres user."""
+
+    def __init__(self, workdir: Path):
+        self.bin = pg_bin()
+        if self.bin is None:
+            raise CrashError("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+        self.data = workdir / "pgdata"
+        self.port = free_port()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            try:
+                pwd.getpwnam("postgres")
+            except KeyError as exc:
+                raise CrashError("running as root needs a 'postgres' user for initdb") from exc
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+            shutil.chown(workdir, "postgres")
+            workdir.chmod(0o700)
+
+    def _run(self, *args: str, timeout: float = 120) -> None:
+        result = subprocess.run([*self.as_user, *args], capture_output=True, text=True, timeout=timeout)  # noqa: S603
+        if result.returncode != 0:
+            raise CrashError(f"{args[0]} failed: {result.stderr.strip() or result.stdout.strip()}")
+
+    def init(self) -> None:
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write(f"\nport = {self.port}\nlisten_addresses = '{LOOPBACK}'\nunix_socket_directories = ''\n"
+                       "fsync = on\nsynchronous_commit = on\nfull_page_writes = on\nmax_connections = 50\n")
+
+    def start(self) -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.data / "server.log"), "-w",
+                  "-t", "60", "start")
+
+    def stop(self) -> None:
+        try:
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        except (CrashError, subprocess.TimeoutExpired):
+            pass
+
+    def kill(self) -> None:
+        """kill -9 the postmaster: what a power cut looks like to PostgreSQL (WAL recovery on start)."""
+        pid = int((self.data / "postmaster.pid").read_text().splitlines()[0])
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+            time.sleep(0.05)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@{LOOPBACK}:{self.port}/throughcare"
+
+
+def call(port: int, method: str, path: str, headers: dict, body: dict | None = None, timeout: float = 10):
+    conn = http.client.HTTPConnection(LOOPBACK, port, timeout=timeout)
+    try:
+        conn.request(method, path, body=json.dumps(body) if body is not None else None,
+                     headers={"Content-Type": "application/json", **headers})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+@dataclass
+class Ledger:
+    """What the client saw acknowledged."""
+
+    referrals: dict[str, str] = field(default_factory=dict)  # idempotency key -> referral id
+    notes: set[str] = field(default_factory=set)  # event ids
+    attempts: int = 0
+    failures: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def client(port: int, token: str, person: str, to_agency: str, ledger: Ledger, stop: threading.Event,
+           seed: int) -> None:
+    rng = random.Random(seed)
+    auth = {"Authorization": f"Bearer {token}"}
+    while not stop.is_set():
+        if rng.random() < 0.5:
+            key = str(uuid.uuid4())
+            body = {"to_agency": to_agency, "service": f"Service {rng.randint(1, 9)}", "reason": "Crash test"}
+            while not stop.is_set():  # retry the same request with the same key until it is acknowledged
+                with ledger.lock:
+                    ledger.attempts += 1
+                try:
+                    status, data = call(port, "POST", f"/api/v1/people/{person}/referrals",
+                                        {**auth, "Idempotency-Key": key}, body)
+                except OSError:
+                    status, data = 0, b""
+                if status in (200, 201):
+                    with ledger.lock:
+                        ledger.referrals[key] = json.loads(data)["id"]
+                    break
+                with ledger.lock:
+                    ledger.failures += 1
+                time.sleep(0.05)
+        else:
+            with ledger.lock:
+                ledger.attempts += 1
+            try:
+                status, data = call(port, "POST", f"/api/v1/people/{person}/notes", auth,
+                                    {"text": f"Crash test note {uuid.uuid4().hex[:8]}", "category": "contact_admin"})
+            except OSError:
+                status, data = 0, b""
+            if status == 201:
+                with ledger.lock:
+                    ledger.notes.add(str(json.loads(data)["id"]))
+            else:
+                with ledger.lock:
+                    ledger.failures += 1
+                time.sleep(0.05)
+
+
+def cli(env: dict, *args: str, timeout: float = 300) -> str:
+    result = subprocess.run([str(BIN / "throughcare"), *args], env=env, capture_output=True, text=True,  # noqa: S603
+                            timeout=timeout, cwd=ROOT)
+    if result.returncode != 0:
+        raise CrashError(f"throughcare {' '.join(args)} failed: {result.stdout[-2000:]}{result.stderr[-2000:]}")
+    return result.stdout
+
+
+SETUP = """
+import json, sys, datetime as dt
+import django
+django.setup()
+from throughcare.accounts.actions import create_token
+from throughcare.agencies.actions import create_agency, create_staff
+from throughcare.people.actions import register_person
+from throughcare.people.inputs import PersonDetails
+home = create_agency(actor=None, name="Crash Treatment", kind="community_treatment")
+other = create_agency(actor=None, name="Crash Housing", kind="housing")
+staff = create_staff(actor=None, username="crash", agency=home, role="key_worker", password="crash-test-only-pw")
+person = register_person(actor=staff.user, details=PersonDetails(given_names="Crash", family_name="Test",
+                                                                  date_of_birth=dt.date(1980, 1, 1)))
+print(json.dumps({"token": create_token(actor=None, username="crash"), "person": str(person.pk),
+                  "to_agency": str(other.pk)}))
+"""
+
+CHECK = """
+import json, sys
+import django
+django.setup()
+from collections import Counter
+from throughcare.audit.models import AuditEntry
+from throughcare.journey.models import Event
+from throughcare.referrals.models import IdempotencyKey, Referral
+ledger = json.load(sys.stdin)
+referrals = {str(pk) for pk in Referral.objects.values_list("pk", flat=True)}
+keys = dict(IdempotencyKey.objects.filter(state="done").values_list("key", "resource_id"))
+notes = {str(pk) for pk in Event.objects.filter(kind="note").values_list("pk", flat=True)}
+created = Counter(AuditEntry.objects.filter(action="referral.create", outcome="allowed")
+                  .values_list("resource_id", flat=True))
+noted = Counter(AuditEntry.objects.filter(action="note.add", outcome="allowed").values_list("resource_id", flat=True))
+problems = []
+for key, rid in ledger["referrals"].items():
+    if rid not in referrals:
+        problems.append(f"acknowledged referral {rid} (key {key}) is missing")
+    if keys.get(key) != rid:
+        problems.append(f"key {key} answered {rid} but the database records {keys.get(key)}")
+unexplained = referrals - set(keys.values())
+if unexplained:
+    problems.append(f"{len(unexplained)} referrals exist that no idempotency key explains (duplicates)")
+if len(referrals) != len(set(keys.values())):
+    problems.append(f"{len(referrals)} referrals for {len(set(keys.values()))} keys")
+for rid in referrals:
+    if created.get(rid, 0) != 1:
+        problems.append(f"referral {rid} has {created.get(rid, 0)} referral.create audit entries")
+for nid in ledger["notes"]:
+    if nid not in notes:
+        problems.append(f"acknowledged note {nid} is missing")
+for nid in notes:
+    if noted.get(nid, 0) != 1:
+        problems.append(f"note {nid} has {noted.get(nid, 0)} note.add audit entries")
+print(json.dumps({"referrals": len(referrals), "notes": len(notes), "problems": problems}))
+"""
+
+
+def run(cycles: int, *, seconds_per_cycle: float = 2.0, clients: int = 4, seed: int = 7) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix="throughcare-crash-"))
+    cluster = Cluster(workdir)
+    gunicorn = None
+    started = time.monotonic()
+    try:
+        cluster.init()
+        cluster.start()
+        subprocess.run([*cluster.as_user, str(cluster.bin / "createdb"), "-h", LOOPBACK, "-p", str(cluster.port),  # noqa: S603
+                        "-U", "postgres", "throughcare"], check=True, capture_output=True, timeout=60)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("THROUGHCARE_")}
+        appdir = Path(tempfile.mkdtemp(prefix="throughcare-crash-app-"))
+        env.update({"DATABASE_URL": cluster.url, "THROUGHCARE_DATA_DIR": str(appdir),
+                    "THROUGHCARE_SECRET_KEY": "crash-test-only-not-a-secret", "THROUGHCARE_DB_CONN_MAX_AGE": "60",
+                    "DJANGO_SETTINGS_MODULE": "throughcare.settings", "PYTHONUNBUFFERED": "1"})
+        env.pop("TZ", None)
+        cli(env, "migrate")
+        world = json.loads(subprocess.run([str(BIN / "python"), "-c", SETUP], env=env, capture_output=True,  # noqa: S603
+                                          text=True, timeout=120, cwd=ROOT, check=True).stdout.splitlines()[-1])
+        port = free_port()
+        gunicorn = subprocess.Popen(  # noqa: S603
+            [str(BIN / "gunicorn"), "throughcare.wsgi:application", "--bind", f"{LOOPBACK}:{port}", "--workers", "2",
+             "--timeout", "30", "--log-level", "critical"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        _wait_http(port)
+        ledger, stop = Ledger(), threading.Event()
+        threads = [threading.Thread(target=client, args=(port, world["token"], world["person"], world["to_agency"],
+                                                         ledger, stop, seed + i), daemon=True)
+                   for i in range(clients)]
+        for thread in threads:
+            thread.start()
+        rng = random.Random(seed)
+        kills = {"worker": 0, "postgres": 0}
+        for cycle in range(cycles):
+            time.sleep(seconds_per_cycle * rng.uniform(0.5, 1.0))
+            workers = _children(gunicorn.pid)
+            if workers:
+                os.kill(rng.choice(workers), signal.SIGKILL)
+                kills["worker"] += 1
+            if cycle % 2 == 1:
+                cluster.kill()
+                kills["postgres"] += 1
+                time.sleep(rng.uniform(0.1, 0.5))
+                cluster.start()
+            log(f"cycle {cycle + 1}/{cycles}: {len(ledger.referrals)} referrals and {len(ledger.notes)} notes "
+                f"acknowledged, {ledger.failures} failed attempts")
+        time.sleep(seconds_per_cycle)  # let retries catch up after the last crash
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        with ledger.lock:
+            snapshot = {"referrals": dict(ledger.referrals), "notes": sorted(ledger.notes)}
+        check = json.loads(subprocess.run([str(BIN / "python"), "-c", CHECK], env=env, input=json.dumps(snapshot),  # noqa: S603
+                                          capture_output=True, text=True, timeout=300, cwd=ROOT,
+                                          check=True).stdout.splitlines()[-1])
+        verify = subprocess.run([str(BIN / "throughcare"), "audit", "verify"], env=env, capture_output=True,  # noqa: S603
+                                text=True, timeout=300, cwd=ROOT)
+        return {
+            "cycles": cycles, "kills": kills, "attempts": ledger.attempts, "failed_attempts": ledger.failures,
+            "acknowledged_referrals": len(snapshot["referrals"]), "acknowledged_notes": len(snapshot["notes"]),
+            "referrals_in_database": check["referrals"], "notes_in_database": check["notes"],
+            "problems": check["problems"], "audit_verified": verify.returncode == 0,
+            "audit_output": (verify.stdout + verify.stderr).strip()[-500:],
+            "seconds": round(time.monotonic() - started, 1),
+        }
+    finally:
+        if gunicorn is not None and gunicorn.poll() is None:
+            os.killpg(gunicorn.pid, signal.SIGKILL)
+        cluster.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _wait_http(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if call(port, "GET", "/healthz", {}, timeout=3)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise CrashError(f"the server did not answer on port {port}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cycles", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=2.0, help="writing time per cycle")
+    args = parser.parse_args()
+    result = run(args.cycles, seconds_per_cycle=args.seconds)
+    print(json.dumps(result, indent=2))
+    return 0 if not result["problems"] and result["audit_verified"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
