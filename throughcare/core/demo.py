@@ -277,6 +277,7 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
             progress(n)
     _demo_appointments(rng, batch_size)
     _demo_plans(rng, today)
+    _demo_releases(rng, today)
     _demo_assessments(rng, today)
     _demo_directory(rng, today)
     return WorldSummary(agencies=len(agencies), staff=len(staff), people=people, events=totals["events"],
@@ -355,6 +356,13 @@ DEMO_GOALS = {
     "physical_health": ["Get my hep C treatment started", "Register with a GP and get my teeth seen to"],
     "wellbeing": ["Go to the Tuesday mutual aid group", "See my sister more often"],
 }
+
+
+def _demo_releases(rng, today: dt.date) -> None:
+    """Custody records, release plans, gate meetings and releases with their outcomes (releases/demo.py)."""
+    from throughcare.releases.demo import build_releases
+
+    build_releases(rng=rng, today=today)
 
 
 def _demo_plans(rng, today: dt.date) -> None:
