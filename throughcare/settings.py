@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "throughcare.releases",
     "throughcare.matching",
     "throughcare.myrecord",
+    "throughcare.reporting",
+    "throughcare.voice",
     "throughcare.audit",
 ]
 
@@ -174,3 +176,10 @@ APPOINTMENT_REMINDER_HOURS = config.env_int("THROUGHCARE_REMINDER_HOURS", 24)
 RELEASE_PLAN_WEEKS = config.env_int("THROUGHCARE_RELEASE_PLAN_WEEKS", 12)
 RELEASE_REVIEW_DAYS = config.env_int("THROUGHCARE_RELEASE_REVIEW_DAYS", 28)
 CONTINUITY_SUPPRESS_BELOW = config.env_int("THROUGHCARE_CONTINUITY_SUPPRESS_BELOW", 5)
+
+# Staff two-step sign-in and the person-held record (throughcare/accounts, throughcare/myrecord;
+# docs/configuration.md). TOTP_ROLES: roles that must give an authenticator code ("all", or role names).
+TOTP_ROLES = config.env_list("THROUGHCARE_TOTP_ROLES", ["all"] if PRODUCTION else [])
+PERSON_CODE_MINUTES = config.env_int("THROUGHCARE_PERSON_CODE_MINUTES", 10)
+PERSON_SIGN_IN_LIMIT = config.env_int("THROUGHCARE_PERSON_SIGN_IN_LIMIT", 5)
+PERSON_SESSION_MINUTES = config.env_int("THROUGHCARE_PERSON_SESSION_MINUTES", 30)
