@@ -200,8 +200,8 @@ FIND, REGISTER, EMERGENCY = ("Find a person", "/people/"), ("Register a person",
     ("Emergency access", "/emergency-access")
 REVIEW, AUDIT, AGENCIES = ("Review queue", "/caldicott/"), ("Audit trail", "/audit/"), \
     ("Agencies and staff", "/agencies/")
-TODAY, REFERRALS = ("Today", "/today/"), ("Referrals", "/referrals/")
-WORKER = [TODAY, FIND, REFERRALS, REGISTER, EMERGENCY]
+TODAY, REFERRALS, DIRECTORY = ("Today", "/today/"), ("Referrals", "/referrals/"), ("Services", "/directory/")
+WORKER = [TODAY, FIND, REFERRALS, DIRECTORY, REGISTER, EMERGENCY]
 
 
 @pytest.mark.parametrize("persona,path,links,current", [
@@ -214,14 +214,16 @@ WORKER = [TODAY, FIND, REFERRALS, REGISTER, EMERGENCY]
     ("amara", "/referrals/", WORKER, (REFERRALS, "page")),
     ("grace", "/emergency-access", WORKER, (EMERGENCY, "page")),
     ("patrick", "/people/", WORKER, (FIND, "page")),
-    ("una", "/people/", [FIND, REFERRALS], (FIND, "page")),
-    ("yusuf", "/people/", [FIND], (FIND, "page")),
+    ("amara", "/directory/", WORKER, (DIRECTORY, "page")),
+    ("una", "/people/", [FIND, REFERRALS, DIRECTORY], (FIND, "page")),
+    ("yusuf", "/people/", [FIND, DIRECTORY], (FIND, "page")),
     ("alan", "/caldicott/", [REVIEW, AUDIT], (REVIEW, "page")),
     ("alan", "/caldicott/lawful-basis/{basis}", [REVIEW, AUDIT], (REVIEW, "true")),
     ("alan", "/audit/", [REVIEW, AUDIT], (AUDIT, "page")),
     ("olive", "/audit/", [AUDIT], (AUDIT, "page")),
-    ("sam", "/agencies/", [AGENCIES], (AGENCIES, "page")),
-    ("sam", "/agencies/new", [AGENCIES], (AGENCIES, "true")),
+    ("sam", "/agencies/", [AGENCIES, DIRECTORY], (AGENCIES, "page")),
+    ("sam", "/agencies/new", [AGENCIES, DIRECTORY], (AGENCIES, "true")),
+    ("sam", "/directory/", [AGENCIES, DIRECTORY], (DIRECTORY, "page")),
 ])
 def test_service_navigation_marks_the_current_section(browser_client, world, persona, path, links, current):
     agencies = world["agencies"]
@@ -248,7 +250,7 @@ def test_service_navigation_marks_nothing_on_a_page_outside_its_sections(browser
     html = browser_client("alan").get("/people/new").content.decode()  # a guardian on a key worker's page
     assert [current for _text, _href, current in _navigation(html)] == [None, None]
     html = browser_client("sam").get("/people/").content.decode()  # an administrator has no "Find a person"
-    assert _navigation(html) == [("Agencies and staff", "/agencies/", None)]
+    assert _navigation(html) == [("Agencies and staff", "/agencies/", None), ("Services", "/directory/", None)]
     assert "govuk-service-navigation__item--active" not in html
 
 

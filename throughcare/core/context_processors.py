@@ -25,6 +25,7 @@ SECTIONS = {
     "today": (_("Today"), "today:page", ()),
     "find": (_("Find a person"), "people:search", ("/people/", "/episodes/", "/consents/")),
     "referrals": (_("Referrals"), "referrals:list", ("/referrals/",)),
+    "directory": (_("Services"), "directory:search", ("/directory/",)),
     "register": (_("Register a person"), "people:register", ()),
     "emergency": (_("Emergency access"), "consent:break-glass", ()),
     "review": (_("Review queue"), "consent:review-queue", ("/caldicott/",)),
@@ -36,18 +37,18 @@ SECTIONS = {
 def _sections_for(role) -> list[str]:
     """The sections a role works in, where sign-in lands it first (core.views.home)."""
     if role == Role.ADMINISTRATOR:
-        return ["agencies"]
+        return ["agencies", "directory"]  # they keep the service directory too
     if role == Role.CALDICOTT_GUARDIAN:
         return ["review", "audit"]  # they review access and see no case content
     if role == Role.AUDITOR:
         return ["audit"]
     if role == Role.SERVICE_MANAGER:
-        return ["today", "find", "referrals", "review", "register", "emergency"]
+        return ["today", "find", "referrals", "directory", "review", "register", "emergency"]
     if role in RECORDING_ROLES:
-        return ["today", "find", "referrals", "register", "emergency"]
+        return ["today", "find", "referrals", "directory", "register", "emergency"]
     if role == Role.PEER_MENTOR:
-        return ["find", "referrals"]  # contact and administration details of referrals, no reasons
-    return ["find"]  # peer mentors (contact details of their people) and commissioners cannot register anyone
+        return ["find", "referrals", "directory"]  # contact and administration details of referrals, no reasons
+    return ["find", "directory"]  # peer mentors (contact details of their people) and commissioners cannot register anyone
 
 
 def _navigation(path: str, role) -> list[NavItem]:
