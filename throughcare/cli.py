@@ -37,6 +37,8 @@ releases_app = typer.Typer(help="Release planning and continuity of care after r
 app.add_typer(releases_app, name="releases")
 directory_app = typer.Typer(help="The service directory (Open Referral UK).", no_args_is_help=True)
 app.add_typer(directory_app, name="directory")
+reports_app = typer.Typer(help="Reporting tables, extracts and returns (docs/reporting.md).", no_args_is_help=True)
+app.add_typer(reports_app, name="reports")
 console = Console()
 err = Console(stderr=True)
 
@@ -360,6 +362,30 @@ def releases_engagement():
     summary = run()
     console.print(f"Engaged: {len(summary.engaged)}; alerts raised: {len(summary.alerts)}; "
                   f"not engaged within 21 days: {len(summary.not_engaged)}")
+
+
+@reports_app.command("refresh")
+def reports_refresh(full: bool = typer.Option(False, "--full", help="Rebuild every person, not only those changed")):
+    """Bring the reporting tables up to date from the live tables (incrementally unless --full)."""
+    setup()
+    from throughcare.reporting.refresh import refresh
+
+    with Progress(TextColumn("Reporting tables"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err) as bar:
+        task = bar.add_task("people", total=None)
+        result = refresh(full=full, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    console.print(f"{'Rebuilt' if result.full else 'Refreshed'} {result.people} people: "
+                  + ", ".join(f"{table} {rows}" for table, rows in result.rows.items()))
+
+
+@reports_app.command("extract")
+def reports_extract(directory: Path = typer.Argument(..., help="Where to write one Parquet file per table")):
+    """Write the reporting tables as Parquet (for DuckDB), without names or ids."""
+    setup()
+    from throughcare.reporting.extract import write_extract
+
+    for table, rows in write_extract(directory).items():
+        console.print(f"{table}: {rows} rows")
 
 
 def main() -> None:

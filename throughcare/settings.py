@@ -183,3 +183,8 @@ TOTP_ROLES = config.env_list("THROUGHCARE_TOTP_ROLES", ["all"] if PRODUCTION els
 PERSON_CODE_MINUTES = config.env_int("THROUGHCARE_PERSON_CODE_MINUTES", 10)
 PERSON_SIGN_IN_LIMIT = config.env_int("THROUGHCARE_PERSON_SIGN_IN_LIMIT", 5)
 PERSON_SESSION_MINUTES = config.env_int("THROUGHCARE_PERSON_SESSION_MINUTES", 30)
+
+# Reporting and commissioning (throughcare/reporting; docs/configuration.md, docs/reporting.md).
+# REPORTING_KEY: the HMAC key that turns person ids into reporting keys (keep it secret and stable).
+REPORTING_KEY = config.secret("THROUGHCARE_REPORTING_KEY") or ("reporting:" + SECRET_KEY)
+REPORT_SUPPRESS_BELOW = config.env_int("THROUGHCARE_REPORT_SUPPRESS_BELOW", 5)

@@ -1,0 +1,76 @@
+"""Parquet extracts of the reporting tables, written with DuckDB, and DuckDB views over them.
+
+`write_extract(dir)` writes one `<table>.parquet` per reporting table (rpt_meta, rpt_person, ...), with
+column types taken from the models, so a partner (or the national-size benchmark) can run the report SQL
+in reporting.metrics on DuckDB without a database server. Rows stream through a CSV file in a temporary
+directory (DuckDB reads it with the declared types and writes Parquet), a fixed amount of memory per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from pathlib import Path
+
+from django.db import connection, models
+
+from throughcare.reporting.models import TABLES
+
+NULL = r"\N"
+BATCH = 10_000
+
+
+def duck_type(field: models.Field) -> str:
+    if isinstance(field, models.BigIntegerField):
+        return "BIGINT"
+    if isinstance(field, models.IntegerField):  # includes the small and positive integer fields
+        return "INTEGER"
+    if isinstance(field, models.FloatField):
+        return "DOUBLE"
+    return "VARCHAR"
+
+
+def columns(model) -> list[tuple[str, str]]:
+    return [(f.column, duck_type(f)) for f in model._meta.concrete_fields]
+
+
+def write_extract(directory: str | Path) -> dict[str, int]:
+    """Write every reporting table as Parquet into `directory`. Returns rows written per table."""
+    import duckdb
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    written = {}
+    con = duckdb.connect()
+    with tempfile.TemporaryDirectory() as tmp:
+        for model in TABLES:
+            table = model._meta.db_table
+            cols = columns(model)
+            path = Path(tmp) / f"{table}.csv"
+            count = 0
+            with path.open("w", newline="", encoding="utf-8") as handle, connection.cursor() as cursor:
+                writer = csv.writer(handle)
+                writer.writerow([name for name, _t in cols])
+                cursor.execute(f"SELECT {', '.join(name for name, _t in cols)} FROM {table}")  # noqa: S608
+                while batch := cursor.fetchmany(BATCH):
+                    writer.writerows([NULL if v is None else v for v in row] for row in batch)
+                    count += len(batch)
+            types = ", ".join(f"'{name}': '{kind}'" for name, kind in cols)
+            target = str(out / f"{table}.parquet").replace("'", "''")
+            con.execute(f"COPY (SELECT * FROM read_csv(?, header = true, nullstr = '\\N', quote = '\"', "
+                        f"escape = '\"', columns = {{{types}}})) TO '{target}' (FORMAT parquet)", [str(path)])
+            written[table] = count
+    con.close()
+    return written
+
+
+def open_extract(directory: str | Path):
+    """A DuckDB connection where each reporting table's name is a view over its Parquet file."""
+    import duckdb
+
+    con = duckdb.connect()
+    for model in TABLES:
+        table = model._meta.db_table
+        path = str(Path(directory) / f"{table}.parquet").replace("'", "''")
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
+    return con

@@ -1,0 +1,167 @@
+"""Metric definitions as SQL over the reporting tables (docs/reporting.md has one section per metric).
+
+The SQL takes no parameters: "today" is `rpt_meta.as_of_day`, days are whole numbers, flags 0 or 1, and
+only plain SQL is used (CASE, COUNT, SUM, AVG, EXISTS, ROW_NUMBER), so the same text runs unchanged on
+SQLite, PostgreSQL and DuckDB over a Parquet extract (tests/test_reporting_metrics.py runs both and
+compares). Every metric is grouped by agency; partnership totals and suppression come afterwards.
+"""
+
+from __future__ import annotations
+
+import decimal
+from dataclasses import dataclass
+
+AS_OF = "m AS (SELECT as_of_day AS d FROM rpt_meta)"
+#: Episodes in treatment settings (a prison episode is a custody record's, not treatment).
+TREATMENT = "setting <> 'prison'"
+DAYS_A_YEAR, SIX_MONTHS, THREE_WEEKS, TWELVE_WEEKS = 365, 182, 21, 84
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    title: str
+    sql: str
+    #: Columns that count people or things: the ones suppression looks at.
+    counts: tuple[str, ...]
+
+
+WAITING_TIMES = Metric("waiting_times", "Waiting times", f"""
+WITH {AS_OF},
+w AS (
+  SELECT r.to_agency_id AS agency_id, r.started_day - r.received_day AS waited
+  FROM rpt_referral r, m
+  WHERE r.started_day IS NOT NULL AND r.started_day > m.d - {DAYS_A_YEAR} AND r.started_day <= m.d
+)
+SELECT agency_id,
+  COUNT(*) AS started,
+  SUM(CASE WHEN waited <= {THREE_WEEKS} THEN 1 ELSE 0 END) AS within_3_weeks,
+  SUM(CASE WHEN waited <= 7 THEN 1 ELSE 0 END) AS days_0_7,
+  SUM(CASE WHEN waited BETWEEN 8 AND 14 THEN 1 ELSE 0 END) AS days_8_14,
+  SUM(CASE WHEN waited BETWEEN 15 AND 21 THEN 1 ELSE 0 END) AS days_15_21,
+  SUM(CASE WHEN waited BETWEEN 22 AND 42 THEN 1 ELSE 0 END) AS days_22_42,
+  SUM(CASE WHEN waited > 42 THEN 1 ELSE 0 END) AS days_43_plus
+FROM w
+GROUP BY agency_id
+ORDER BY agency_id
+""", ("started", "within_3_weeks", "days_0_7", "days_8_14", "days_15_21", "days_22_42", "days_43_plus"))
+
+CASELOAD = Metric("caseload", "Caseload per worker", """
+SELECT agency_id, worker_id, COUNT(DISTINCT person_key) AS caseload
+FROM rpt_care_team
+WHERE active = 1
+GROUP BY agency_id, worker_id
+ORDER BY agency_id, worker_id
+""", ("caseload",))
+
+DID_NOT_ATTEND = Metric("did_not_attend", "Did not attend", f"""
+WITH {AS_OF}
+SELECT a.agency_id,
+  SUM(CASE WHEN a.status IN ('attended', 'did_not_attend') THEN 1 ELSE 0 END) AS appointments,
+  SUM(CASE WHEN a.status = 'did_not_attend' THEN 1 ELSE 0 END) AS did_not_attend
+FROM rpt_appointment a, m
+WHERE a.day > m.d - {TWELVE_WEEKS} AND a.day <= m.d
+GROUP BY a.agency_id
+ORDER BY a.agency_id
+""", ("appointments", "did_not_attend"))
+
+REVIEWS_OVERDUE = Metric("reviews_overdue", "Reviews overdue", """
+WITH m AS (SELECT as_of_day AS d FROM rpt_meta)
+SELECT p.lead_agency_id AS agency_id,
+  COUNT(*) AS plans,
+  SUM(CASE WHEN p.next_review_due_day < m.d THEN 1 ELSE 0 END) AS overdue
+FROM rpt_plan p, m
+WHERE p.in_treatment = 1
+GROUP BY p.lead_agency_id
+ORDER BY p.lead_agency_id
+""", ("plans", "overdue"))
+
+EXITS = Metric("exits", "Planned exits", f"""
+WITH {AS_OF}
+SELECT e.agency_id,
+  COUNT(*) AS exits,
+  SUM(e.planned_exit) AS planned_exits
+FROM rpt_episode e, m
+WHERE e.{TREATMENT} AND e.end_day IS NOT NULL AND e.end_day > m.d - {DAYS_A_YEAR} AND e.end_day <= m.d
+GROUP BY e.agency_id
+ORDER BY e.agency_id
+""", ("exits", "planned_exits"))
+
+SUSTAINED_RECOVERY = Metric("sustained_recovery", "Re-presentation and sustained recovery", f"""
+WITH {AS_OF}
+SELECT e.agency_id,
+  COUNT(*) AS planned_exits,
+  SUM(CASE WHEN EXISTS (
+        SELECT 1 FROM rpt_episode r
+        WHERE r.person_key = e.person_key AND r.{TREATMENT} AND r.episode_key <> e.episode_key
+          AND r.start_day >= e.end_day AND r.start_day <= e.end_day + {SIX_MONTHS})
+      THEN 1 ELSE 0 END) AS re_presented
+FROM rpt_episode e, m
+WHERE e.{TREATMENT} AND e.planned_exit = 1
+  AND e.end_day > m.d - {DAYS_A_YEAR + SIX_MONTHS} AND e.end_day <= m.d - {SIX_MONTHS}
+GROUP BY e.agency_id
+ORDER BY e.agency_id
+""", ("planned_exits", "re_presented"))
+
+CONTINUITY = Metric("continuity", "Continuity of care after release", f"""
+WITH {AS_OF}
+SELECT r.prison_id AS agency_id,
+  COUNT(*) AS releases,
+  SUM(r.plan_complete) AS plan_complete,
+  SUM(CASE WHEN r.engagement IN ('engaged', 'not_engaged') THEN 1 ELSE 0 END) AS decided,
+  SUM(CASE WHEN r.engagement = 'engaged' THEN 1 ELSE 0 END) AS engaged
+FROM rpt_release r, m
+WHERE r.released_day > m.d - {DAYS_A_YEAR} AND r.released_day <= m.d
+GROUP BY r.prison_id
+ORDER BY r.prison_id
+""", ("releases", "plan_complete", "decided", "engaged"))
+
+OUTCOME_CHANGE = Metric("outcome_change", "Outcome change", """
+WITH ranked AS (
+  SELECT person_key, agency_id, instrument, score, value, better, day,
+    ROW_NUMBER() OVER (PARTITION BY person_key, instrument, score ORDER BY day, score_key) AS first_rank,
+    ROW_NUMBER() OVER (PARTITION BY person_key, instrument, score ORDER BY day DESC, score_key DESC) AS last_rank
+  FROM rpt_outcome
+),
+pairs AS (
+  SELECT l.agency_id, f.instrument, f.score, f.better, f.value AS first_value, l.value AS latest_value
+  FROM ranked f
+  JOIN ranked l ON l.person_key = f.person_key AND l.instrument = f.instrument AND l.score = f.score
+  WHERE f.first_rank = 1 AND l.last_rank = 1 AND l.day > f.day
+)
+SELECT agency_id, instrument, score,
+  COUNT(*) AS people,
+  AVG(first_value) AS mean_first,
+  AVG(latest_value) AS mean_latest,
+  SUM(CASE WHEN (latest_value - first_value) * better > 0 THEN 1 ELSE 0 END) AS improved,
+  SUM(CASE WHEN (latest_value - first_value) * better < 0 THEN 1 ELSE 0 END) AS worse
+FROM pairs
+GROUP BY agency_id, instrument, score
+ORDER BY agency_id, instrument, score
+""", ("people", "improved", "worse"))
+
+METRICS = {m.name: m for m in (WAITING_TIMES, CASELOAD, DID_NOT_ATTEND, REVIEWS_OVERDUE, EXITS, SUSTAINED_RECOVERY,
+                               CONTINUITY, OUTCOME_CHANGE)}
+
+
+def _plain(value):
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def run_django(metric: Metric, using: str = "default") -> list[dict]:
+    """The metric on the Django database (SQLite or PostgreSQL)."""
+    from django.db import connections
+
+    with connections[using].cursor() as cursor:
+        cursor.execute(metric.sql)
+        columns = [c[0] for c in cursor.description]
+        return [dict(zip(columns, map(_plain, row), strict=True)) for row in cursor.fetchall()]
+
+
+def run_duckdb(metric: Metric, con) -> list[dict]:
+    """The metric on a DuckDB connection whose rpt_* names are the Parquet extract (extract.open_extract)."""
+    cursor = con.execute(metric.sql)
+    columns = [c[0] for c in cursor.description]
+    return [dict(zip(columns, map(_plain, row), strict=True)) for row in cursor.fetchall()]
