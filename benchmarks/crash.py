@@ -43,6 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 LOOPBACK = "127.0.0.1"
+#: Seconds a client keeps retrying one referral before it gives the key up.
+ABANDON_AFTER = 5.0
 PG_BIN_CANDIDATES = [Path(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)]
 
 
@@ -151,7 +153,11 @@ def client(port: int, token: str, person: str, to_agency: str, ledger: Ledger, s
         if rng.random() < 0.5:
             key = str(uuid.uuid4())
             body = {"to_agency": to_agency, "service": f"Service {rng.randint(1, 9)}", "reason": "Crash test"}
-            while not stop.is_set():  # retry the same request with the same key until it is acknowledged
+            first_try = time.monotonic()
+            # Retry the same request with the same key until it is acknowledged. A key claimed by a worker
+            # that was killed answers 409 until it goes stale (five minutes): like a real client, give up on
+            # it after a while and carry on (it was never acknowledged, so nothing is owed).
+            while not stop.is_set() and time.monotonic() - first_try < ABANDON_AFTER:
                 with ledger.lock:
                     ledger.attempts += 1
                 try:
