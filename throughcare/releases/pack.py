@@ -112,11 +112,16 @@ def handover_context(plan, grant) -> dict:
     return context
 
 
+def _no_fetch(url: str, *args, **kwargs):
+    """The templates need nothing from outside: WeasyPrint may fetch no URL (no network at run time)."""
+    raise ValueError(f"the release pack fetches nothing: {url[:80]}")
+
+
 def render_pdf(template: str, context: dict) -> bytes:
     from weasyprint import HTML
 
     html = render_to_string(template, context)
-    return HTML(string=html).write_pdf()
+    return HTML(string=html, url_fetcher=_no_fetch).write_pdf()
 
 
 def pack_response(user, plan_id, *, kind: str) -> HttpResponse:
