@@ -15,6 +15,7 @@ from throughcare.assessments import actions, instruments
 from throughcare.assessments.fhir import questionnaire_response
 from throughcare.assessments.reads import latest, person_assessments, read_assessment
 from throughcare.core.errors import NotFound, ValidationFailed
+from throughcare.core.etags import if_match, set_etag
 from throughcare.people.access import get_person
 
 router = Router(tags=["assessments"])
@@ -99,18 +100,6 @@ class InstrumentSummary(Schema):
     description: str
 
 
-def _etag(response: HttpResponse, revision: int) -> None:
-    response["ETag"] = f'"{revision}"'
-
-
-def if_match(request) -> int | None:
-    raw = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"').strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise ValidationFailed({"If-Match": "Send the ETag you were given, e.g. \"3\""})
-    return int(raw)
-
 
 def _shape_errors(body, *, allowed: set[str], required: frozenset | set = frozenset()) -> dict[str, str]:
     if not isinstance(body, dict):
@@ -194,7 +183,7 @@ def start(request, person_id: str, response: HttpResponse):
     assessment = actions.start_assessment(actor=request.user, person_id=person_id,
                                           instrument=body.get("instrument", actions.DEFAULT_INSTRUMENT) if body else
                                           actions.DEFAULT_INSTRUMENT, kind=(body or {}).get("kind", "new"))
-    _etag(response, assessment.revision)
+    set_etag(response, assessment.revision)
     return Status(201, read_assessment(request.user, assessment.pk, audit=False).view)
 
 
@@ -211,7 +200,7 @@ def get_latest(request, person_id: str, instrument: str = actions.DEFAULT_INSTRU
             summary="One assessment with the sections you may see; the ETag header is a draft's revision")
 def get_assessment(request, assessment_id: str, response: HttpResponse):
     read = read_assessment(request.user, assessment_id)
-    _etag(response, read.assessment.revision)
+    set_etag(response, read.assessment.revision)
     return read.view
 
 
@@ -229,7 +218,7 @@ def save(request, assessment_id: str, response: HttpResponse):
         raise ValidationFailed(errors)
     saved = actions.save_draft(actor=request.user, assessment_id=assessment_id, expected_revision=if_match(request),
                                answers=body["answers"])
-    _etag(response, saved.revision)
+    set_etag(response, saved.revision)
     return read_assessment(request.user, saved.pk, audit=False).view
 
 
@@ -245,7 +234,7 @@ def submit(request, assessment_id: str):
              summary="Amend a submitted assessment: a new draft version linked to it, pre-filled")
 def amend(request, assessment_id: str, response: HttpResponse):
     amendment = actions.amend_assessment(actor=request.user, assessment_id=assessment_id)
-    _etag(response, amendment.revision)
+    set_etag(response, amendment.revision)
     return Status(201, read_assessment(request.user, amendment.pk, audit=False).view)
 
 

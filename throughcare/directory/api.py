@@ -10,7 +10,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
-from throughcare.core.errors import ValidationFailed
+from throughcare.core.etags import if_match
 from throughcare.directory import actions
 from throughcare.directory.eligibility import evaluate, profile_for
 from throughcare.directory.hours import is_open
@@ -250,15 +250,6 @@ def _services_out(services, now=None) -> list[dict]:
     return [service_out(s, waits[s.pk], now) for s in services]
 
 
-def _if_match(request) -> int | None:
-    raw = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise ValidationFailed({"If-Match": "Send the ETag you were given, e.g. \"3\""})
-    return int(raw)
-
-
 def _service_fields(payload: ServiceIn) -> dict:
     fields = payload.dict()
     fields["organisation_id"] = fields.pop("organisation")
@@ -293,7 +284,7 @@ def make_service(request, payload: ServiceIn, response: HttpResponse):
 @router.put("/directory/services/{service_id}", response=ServiceOut,
             summary="Replace a service's entry; If-Match with the ETag is checked")
 def change_service(request, service_id: str, payload: ServiceIn, response: HttpResponse):
-    service = actions.update_service(actor=request.user, service_id=service_id, expected_version=_if_match(request),
+    service = actions.update_service(actor=request.user, service_id=service_id, expected_version=if_match(request),
                                      **_service_fields(payload))
     response["ETag"] = f'"{service.version}"'
     return _services_out([get_service(service.pk)])[0]
@@ -316,7 +307,7 @@ def make_organisation(request, payload: OrganisationIn):
 def change_organisation(request, organisation_id: str, payload: OrganisationIn):
     fields = payload.dict(exclude_unset=True)
     organisation = actions.update_organisation(actor=request.user, organisation_id=organisation_id,
-                                               expected_version=_if_match(request),
+                                               expected_version=if_match(request),
                                                **{"agency": "", **fields})
     return {**organisation.__dict__, "agency": organisation.agency_id}
 
@@ -333,7 +324,7 @@ def make_location(request, organisation_id: str, payload: LocationIn):
 def change_location(request, location_id: str, payload: LocationIn):
     current = Location.objects.filter(pk=_uuid(location_id)).first()
     location = actions.save_location(actor=request.user, organisation_id=current.organisation_id if current else None,
-                                     location_id=location_id, expected_version=_if_match(request), **payload.dict())
+                                     location_id=location_id, expected_version=if_match(request), **payload.dict())
     return _location(location)
 
 
