@@ -69,7 +69,7 @@ def test_the_key_depends_on_the_reporting_key(world, settings):
 
 
 def test_incremental_refresh_rebuilds_only_people_touched(world):
-    jo, amara = world["jo"], world["staff"]["amara"].user
+    amara = world["staff"]["amara"].user
     refresh(today=TODAY)
     assert refresh(today=TODAY).people == 1  # the grace window reads the last ten minutes again
     assert refresh(today=TODAY, grace=NO_GRACE).people == 0  # nothing happened since: nobody rebuilt

@@ -19,6 +19,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("", include("throughcare.accounts.urls")),
+    path("", include("throughcare.matching.urls")),
     path("", include("throughcare.people.urls")),
     path("", include("throughcare.journey.urls")),
     path("", include("throughcare.episodes.urls")),

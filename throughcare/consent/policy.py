@@ -105,6 +105,7 @@ class Facts:
     care_team: bool = False
     open_referral: bool = False
     break_glass: bool = False
+    merged_registered: bool = False  # a record this agency registered was merged into this one (matching)
     consents: list[tuple[list[str], list[str]]] = field(default_factory=list)  # (purposes, categories)
     bases: list[tuple[str, list[str]]] = field(default_factory=list)  # (basis, categories)
 
@@ -117,6 +118,7 @@ def _facts_sql() -> str:
     from throughcare.careteam.models import CareTeamMember
     from throughcare.consent.models import BreakGlass, Consent, LawfulBasis
     from throughcare.episodes.models import Episode
+    from throughcare.matching.models import PersonMerge
     from throughcare.referrals.models import CLOSED_STATUSES, Referral
 
     if connection.vendor not in _FACTS_SQL:
@@ -141,7 +143,9 @@ def _facts_sql() -> str:
             "AND (valid_until IS NULL OR valid_until >= %s) AND (recipient_agency_id = %s OR recipient_kind = %s) "
             f"UNION ALL SELECT 'basis', basis, {no_json}, categories FROM {basis} "
             "WHERE person_id = %s AND recipient_agency_id = %s AND approved = %s AND revoked_at IS NULL "
-            "AND (valid_until IS NULL OR valid_until >= %s)"
+            "AND (valid_until IS NULL OR valid_until >= %s) "
+            f"UNION ALL SELECT 'merged', '', {no_json}, {no_json} FROM {PersonMerge._meta.db_table} "
+            "WHERE into_person_id = %s AND merged_registered_by_agency_id = %s AND unmerged_at IS NULL"
         )
     return _FACTS_SQL[connection.vendor]
 
@@ -156,7 +160,7 @@ def _facts_params(staff: Staff, user, person_pk) -> list:
     today = ops.adapt_datefield_value(timezone.localdate())
     now = ops.adapt_datetimefield_value(timezone.now())
     return [person_id, agency_id, person_id, agency_id, person_id, agency_id, agency_id, person_id, user.pk, now, person_id, today, today, agency_id, staff.agency.kind,
-            person_id, agency_id, True, today]
+            person_id, agency_id, True, today, person_id, agency_id]
 
 
 def with_facts(queryset: QuerySet, user, person_pk) -> QuerySet:
@@ -189,6 +193,8 @@ def _read_facts(rows) -> Facts:
             facts.open_referral = True
         elif source == "glass":
             facts.break_glass = True
+        elif source == "merged":
+            facts.merged_registered = True
         elif source == "consent":
             facts.consents.append((_json(purposes), _json(categories)))
         else:
@@ -214,7 +220,7 @@ def load_facts(staff: Staff, user, person) -> Facts:
 
 def _relationship(staff: Staff, person, facts: Facts) -> str:
     """The legitimate relationship between the caller's agency and the person, or ''."""
-    if person.registered_by_agency_id == staff.agency_id:
+    if person.registered_by_agency_id == staff.agency_id or facts.merged_registered:
         return "registered"
     if facts.episode_setting is not None:
         return "held_in_custody" if facts.episode_setting == "prison" else "current_episode"
@@ -284,6 +290,7 @@ def visible_people(user, queryset: QuerySet | None = None) -> QuerySet:
     from throughcare.careteam.models import CareTeamMember
     from throughcare.consent.models import BreakGlass, LawfulBasis
     from throughcare.episodes.models import Episode
+    from throughcare.matching.models import PersonMerge
     from throughcare.people.models import Person
     from throughcare.referrals.models import CLOSED_STATUSES, Referral
 
@@ -299,8 +306,13 @@ def visible_people(user, queryset: QuerySet | None = None) -> QuerySet:
     basis = LawfulBasis.objects.filter(person_id=OuterRef("pk"), recipient_agency_id=staff.agency_id, approved=True,
                                        revoked_at__isnull=True).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
     glass = BreakGlass.objects.filter(person_id=OuterRef("pk"), user_id=user.pk, expires_at__gt=timezone.now())
+    # A record merged into another is no one's to list; the agency that registered it keeps the relationship.
+    merged_here = PersonMerge.objects.filter(into_person_id=OuterRef("pk"), merged_registered_by_agency_id=staff.agency_id,
+                                             unmerged_at__isnull=True)
+    merged_away = PersonMerge.objects.filter(merged_person_id=OuterRef("pk"), unmerged_at__isnull=True)
     return queryset.filter(
         Q(registered_by_agency_id=staff.agency_id) | Exists(current_episode) | Exists(team) | Exists(referral)
         | Exists(basis)
         | Exists(glass)
-    )
+        | Exists(merged_here)
+    ).exclude(Exists(merged_away))

@@ -14,9 +14,15 @@ from throughcare.consent.policy import Grant, grant_for, with_facts
 from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.core.errors import Forbidden, NotFound
 from throughcare.core.ids import parse_uuid
+from throughcare.matching.merges import merged_into_subquery, surviving_id
 from throughcare.people.models import Person
 
 PERSON_NOT_FOUND = "Person not found"
+
+
+def _load(user, pid) -> Person | None:
+    people = Person.objects.select_related("registered_by_agency").annotate(tc_merged_into=merged_into_subquery())
+    return with_facts(people, user, pid).filter(pk=pid).first()
 
 
 def get_person(user, person_id, *, action: str = "person.read", categories: Iterable[str] = (IDENTITY_CATEGORY,),
@@ -27,8 +33,11 @@ def get_person(user, person_id, *, action: str = "person.read", categories: Iter
     `write` asks for write access too (a visible person the caller may not write to is 403).
     """
     pid = parse_uuid(person_id)
-    person = (with_facts(Person.objects.select_related("registered_by_agency"), user, pid).filter(pk=pid).first()
-              if pid else None)
+    person = _load(user, pid) if pid else None
+    if person is not None and person.tc_merged_into:
+        # A record merged into another: its id leads to the record it now lives in (matching.merges).
+        pid = surviving_id(person.tc_merged_into)
+        person = _load(user, pid)
     grant = grant_for(user, person) if person is not None else None
     if person is None or grant is None or not grant.can_see_person:
         if audit:

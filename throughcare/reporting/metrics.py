@@ -11,10 +11,8 @@ from __future__ import annotations
 import decimal
 from dataclasses import dataclass
 
-AS_OF = "m AS (SELECT as_of_day AS d FROM rpt_meta)"
-#: Episodes in treatment settings (a prison episode is a custody record's, not treatment).
-TREATMENT = "setting <> 'prison'"
-DAYS_A_YEAR, SIX_MONTHS, THREE_WEEKS, TWELVE_WEEKS = 365, 182, 21, 84
+#: The constants in the SQL: a year is 365 days, six months 182, three weeks 21, twelve weeks 84; treatment
+#: episodes are those in any setting but prison (a prison episode is a custody record's). `m.d` is today.
 
 
 @dataclass(frozen=True)
@@ -26,16 +24,16 @@ class Metric:
     counts: tuple[str, ...]
 
 
-WAITING_TIMES = Metric("waiting_times", "Waiting times", f"""
-WITH {AS_OF},
+WAITING_TIMES = Metric("waiting_times", "Waiting times", """
+WITH m AS (SELECT as_of_day AS d FROM rpt_meta),
 w AS (
   SELECT r.to_agency_id AS agency_id, r.started_day - r.received_day AS waited
   FROM rpt_referral r, m
-  WHERE r.started_day IS NOT NULL AND r.started_day > m.d - {DAYS_A_YEAR} AND r.started_day <= m.d
+  WHERE r.started_day IS NOT NULL AND r.started_day > m.d - 365 AND r.started_day <= m.d
 )
 SELECT agency_id,
   COUNT(*) AS started,
-  SUM(CASE WHEN waited <= {THREE_WEEKS} THEN 1 ELSE 0 END) AS within_3_weeks,
+  SUM(CASE WHEN waited <= 21 THEN 1 ELSE 0 END) AS within_3_weeks,
   SUM(CASE WHEN waited <= 7 THEN 1 ELSE 0 END) AS days_0_7,
   SUM(CASE WHEN waited BETWEEN 8 AND 14 THEN 1 ELSE 0 END) AS days_8_14,
   SUM(CASE WHEN waited BETWEEN 15 AND 21 THEN 1 ELSE 0 END) AS days_15_21,
@@ -54,13 +52,13 @@ GROUP BY agency_id, worker_id
 ORDER BY agency_id, worker_id
 """, ("caseload",))
 
-DID_NOT_ATTEND = Metric("did_not_attend", "Did not attend", f"""
-WITH {AS_OF}
+DID_NOT_ATTEND = Metric("did_not_attend", "Did not attend", """
+WITH m AS (SELECT as_of_day AS d FROM rpt_meta)
 SELECT a.agency_id,
   SUM(CASE WHEN a.status IN ('attended', 'did_not_attend') THEN 1 ELSE 0 END) AS appointments,
   SUM(CASE WHEN a.status = 'did_not_attend' THEN 1 ELSE 0 END) AS did_not_attend
 FROM rpt_appointment a, m
-WHERE a.day > m.d - {TWELVE_WEEKS} AND a.day <= m.d
+WHERE a.day > m.d - 84 AND a.day <= m.d
 GROUP BY a.agency_id
 ORDER BY a.agency_id
 """, ("appointments", "did_not_attend"))
@@ -76,42 +74,42 @@ GROUP BY p.lead_agency_id
 ORDER BY p.lead_agency_id
 """, ("plans", "overdue"))
 
-EXITS = Metric("exits", "Planned exits", f"""
-WITH {AS_OF}
+EXITS = Metric("exits", "Planned exits", """
+WITH m AS (SELECT as_of_day AS d FROM rpt_meta)
 SELECT e.agency_id,
   COUNT(*) AS exits,
   SUM(e.planned_exit) AS planned_exits
 FROM rpt_episode e, m
-WHERE e.{TREATMENT} AND e.end_day IS NOT NULL AND e.end_day > m.d - {DAYS_A_YEAR} AND e.end_day <= m.d
+WHERE e.setting <> 'prison' AND e.end_day IS NOT NULL AND e.end_day > m.d - 365 AND e.end_day <= m.d
 GROUP BY e.agency_id
 ORDER BY e.agency_id
 """, ("exits", "planned_exits"))
 
-SUSTAINED_RECOVERY = Metric("sustained_recovery", "Re-presentation and sustained recovery", f"""
-WITH {AS_OF}
+SUSTAINED_RECOVERY = Metric("sustained_recovery", "Re-presentation and sustained recovery", """
+WITH m AS (SELECT as_of_day AS d FROM rpt_meta)
 SELECT e.agency_id,
   COUNT(*) AS planned_exits,
   SUM(CASE WHEN EXISTS (
         SELECT 1 FROM rpt_episode r
-        WHERE r.person_key = e.person_key AND r.{TREATMENT} AND r.episode_key <> e.episode_key
-          AND r.start_day >= e.end_day AND r.start_day <= e.end_day + {SIX_MONTHS})
+        WHERE r.person_key = e.person_key AND r.setting <> 'prison' AND r.episode_key <> e.episode_key
+          AND r.start_day >= e.end_day AND r.start_day <= e.end_day + 182)
       THEN 1 ELSE 0 END) AS re_presented
 FROM rpt_episode e, m
-WHERE e.{TREATMENT} AND e.planned_exit = 1
-  AND e.end_day > m.d - {DAYS_A_YEAR + SIX_MONTHS} AND e.end_day <= m.d - {SIX_MONTHS}
+WHERE e.setting <> 'prison' AND e.planned_exit = 1
+  AND e.end_day > m.d - 547 AND e.end_day <= m.d - 182
 GROUP BY e.agency_id
 ORDER BY e.agency_id
 """, ("planned_exits", "re_presented"))
 
-CONTINUITY = Metric("continuity", "Continuity of care after release", f"""
-WITH {AS_OF}
+CONTINUITY = Metric("continuity", "Continuity of care after release", """
+WITH m AS (SELECT as_of_day AS d FROM rpt_meta)
 SELECT r.prison_id AS agency_id,
   COUNT(*) AS releases,
   SUM(r.plan_complete) AS plan_complete,
   SUM(CASE WHEN r.engagement IN ('engaged', 'not_engaged') THEN 1 ELSE 0 END) AS decided,
   SUM(CASE WHEN r.engagement = 'engaged' THEN 1 ELSE 0 END) AS engaged
 FROM rpt_release r, m
-WHERE r.released_day > m.d - {DAYS_A_YEAR} AND r.released_day <= m.d
+WHERE r.released_day > m.d - 365 AND r.released_day <= m.d
 GROUP BY r.prison_id
 ORDER BY r.prison_id
 """, ("releases", "plan_complete", "decided", "engaged"))
