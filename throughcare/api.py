@@ -150,6 +150,7 @@ def _mount() -> None:
     from throughcare.directory.api import router as directory_router
     from throughcare.episodes.api import router as episodes_router
     from throughcare.journey.api import router as journey_router
+    from throughcare.matching.api import router as matching_router
     from throughcare.outcomes.api import router as outcomes_router
     from throughcare.people.api import router as people_router
     from throughcare.plans.api import router as plans_router
@@ -157,6 +158,7 @@ def _mount() -> None:
     from throughcare.releases.api import router as releases_router
     from throughcare.reviews.api import router as reviews_router
 
+    api.add_router("/", matching_router)  # before people: /people/candidates must not be read as a person id
     api.add_router("/", people_router)
     api.add_router("/", journey_router)
     api.add_router("/", episodes_router)

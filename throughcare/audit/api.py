@@ -11,6 +11,7 @@ from throughcare.agencies.roles import AUDIT_ROLES
 from throughcare.audit.models import AuditEntry
 from throughcare.audit.recorder import record_access
 from throughcare.core.errors import Forbidden
+from throughcare.matching.merges import record_ids
 
 router = Router(tags=["audit"])
 
@@ -60,7 +61,7 @@ def audit_trail(request, filters: Query[AuditQuery]):
         raise Forbidden("Only Caldicott guardians and auditors can read the audit trail")
     entries = AuditEntry.objects.order_by("-seq")
     if filters.person:
-        entries = entries.filter(person_id=filters.person)
+        entries = entries.filter(person_id__in=record_ids(filters.person))  # and records merged into it
     total = entries.count()
     start = (filters.page - 1) * filters.page_size
     items = list(entries[start:start + filters.page_size])

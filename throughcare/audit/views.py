@@ -10,6 +10,7 @@ from throughcare.audit.recorder import record_access
 from throughcare.core.errors import Forbidden, NotFound
 from throughcare.core.ids import parse_uuid
 from throughcare.core.views import staff_page
+from throughcare.matching.merges import record_ids
 from throughcare.people.access import get_person
 
 ACTION_WORDS = {
@@ -27,7 +28,8 @@ def person_access_log(request, person_id):
     person, grant = get_person(request.user, person_id, action="access_log.read", categories=[])
     if not grant.relationship:
         raise NotFound("Person not found")
-    entries = AuditEntry.objects.filter(person_id=person.pk, outcome="allowed").order_by("-seq")
+    # Entries written under a record since merged into this one are this person's too (matching.merges).
+    entries = AuditEntry.objects.filter(person_id__in=record_ids(person.pk), outcome="allowed").order_by("-seq")
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "audit/person_log.html", {"person": person, "page": page, "words": ACTION_WORDS})
 
@@ -42,7 +44,7 @@ def audit_list(request):
         raise Forbidden("Only Caldicott guardians and auditors can read the audit trail")
     entries = AuditEntry.objects.order_by("-seq")
     if person:
-        entries = entries.filter(person_id=person)
+        entries = entries.filter(person_id__in=record_ids(person))
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     record_access(actor=request.user, action="audit.read", person_id=person, resource="audit", purpose="audit",
                   lawful_basis="role:" + staff.role)

@@ -104,6 +104,9 @@ class PersonMerge(models.Model):
     moved = models.JSONField(default=dict)
     #: Names whose kind changed on the way (the merged record's usual name became an alias): [[pk, old kind]].
     renamed = models.JSONField(default=list)
+    #: Other fields changed so the rows could share a record (a second lead stepped aside):
+    #: [[model label, pk, field, old value]].
+    changes = models.JSONField(default=list)
     unmerged_at = models.DateTimeField(null=True, blank=True)
     unmerged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+")

@@ -11,6 +11,7 @@ from throughcare.audit.recorder import record_action
 from throughcare.core.categories import Category
 from throughcare.core.errors import Forbidden, ValidationFailed
 from throughcare.journey.models import Event, EventKind
+from throughcare.matching.index import index_person
 from throughcare.people.inputs import IDENTIFIER_FIELDS, PersonDetails, clean
 from throughcare.people.models import Identifier, NameKind, Person, PersonName
 
@@ -59,6 +60,7 @@ def register_person(*, actor, details: PersonDetails) -> Person:
             for field_name, scheme in IDENTIFIER_FIELDS.items():
                 if getattr(details, field_name):
                     Identifier.objects.create(person=person, scheme=scheme, value=getattr(details, field_name))
+            index_person(person)  # the blocking keys that find this person as a possible match (matching)
             Event.objects.create(
                 person=person, occurred_at=now, recorded_at=now, kind=EventKind.REGISTRATION,
                 category=Category.CONTACT_ADMIN, agency_id=staff.agency_id, author=actor,
@@ -122,6 +124,7 @@ def update_person(*, actor, person_id, changes: dict, expected_version: int | No
         person.version += 1
         person.updated_at = timezone.now()
         person.save()
+        index_person(person)
         staff = staff_of(actor)
         Event.objects.create(person=person, occurred_at=person.updated_at, recorded_at=person.updated_at,
                              kind=EventKind.DETAILS_UPDATED, category=Category.CONTACT_ADMIN, agency_id=staff.agency_id,

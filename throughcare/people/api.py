@@ -7,6 +7,7 @@ from pydantic import Field
 from throughcare.audit.recorder import record_access
 from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.core.etags import if_match, set_etag
+from throughcare.matching.candidates import refuse_possible_match
 from throughcare.people.access import get_person
 from throughcare.people.actions import register_person, update_person
 from throughcare.people.inputs import OtherName, PersonDetails
@@ -37,8 +38,12 @@ def list_people(request, filters: Query[PersonQuery]):
 @router.post("/people", response={201: PersonOut}, summary="Register a new person at your agency")
 def create_person(request, payload: PersonIn):
     data = payload.dict()
+    confirmed = data.pop("confirm_no_match")
     data["other_names"] = [OtherName(**n) for n in data["other_names"]]
-    person = register_person(actor=request.user, details=PersonDetails(**data))
+    details = PersonDetails(**data)
+    if not confirmed:
+        refuse_possible_match(request.user, details)
+    person = register_person(actor=request.user, details=details)
     person, grant = get_person(request.user, person.pk, audit=False)
     return Status(201, person_summary(person, grant))
 

@@ -36,6 +36,8 @@ class PersonIn(Schema):
     prison_number: str = ""
     probation_reference: str = ""
     pnc_id: str = ""
+    confirm_no_match: bool = Field(False, description="Register even though POST /people/candidates found possible "
+                                                      "matches (without it such a request is answered 409)")
 
 
 class NameOut(Schema):

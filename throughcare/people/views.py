@@ -10,6 +10,7 @@ from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.core.views import form_page, staff_page
 from throughcare.journey.forms import TimelineFilterForm
 from throughcare.journey.timeline import timeline_page, visible_categories
+from throughcare.matching.views import candidates_page
 from throughcare.people.access import get_person
 from throughcare.people.actions import register_person
 from throughcare.people.forms import RegisterPersonForm, SearchForm
@@ -38,6 +39,11 @@ def search(request):
 @staff_page
 def register(request):
     form = RegisterPersonForm(request.POST or None)
+    if request.method == "POST" and not request.POST.get("confirm_no_match") and form.is_valid():
+        # Possible existing records first (throughcare.matching): register only once the worker has seen them.
+        page = candidates_page(request, form)
+        if page is not None:
+            return page
     return form_page(request, form, run=lambda _data: register_person(actor=request.user, details=form.details()),
                      success=lambda person: f"{person.display_name} is registered",
                      redirect_to=lambda person: reverse("people:detail", kwargs={"person_id": person.pk}),
