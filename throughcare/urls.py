@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("throughcare.referrals.urls")),
     path("", include("throughcare.careteam.urls")),
     path("", include("throughcare.today.urls")),
+    path("", include("throughcare.myrecord.urls")),
     path("", include("throughcare.custody.urls")),
     path("", include("throughcare.releases.urls")),
     path("", include("throughcare.directory.urls")),

@@ -15,6 +15,8 @@ def create_token(*, actor, username: str, label: str = "") -> str:
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
         raise ValidationFailed({"username": "No user has that username"})
+    if getattr(user, "person_account", None) is not None:
+        raise ValidationFailed({"username": "API tokens are for staff: a person signs in to their own record"})
     key = ApiToken.new_key()
     token = ApiToken.objects.create(user=user, key_hash=hash_token(key), label=label)
     record_action(actor=actor, action="token.create", resource="api_token", resource_id=str(token.pk),
@@ -28,7 +30,8 @@ def user_for_token(key: str):
         return None
     token = (
         ApiToken.objects.select_related("user__staff__agency")
-        .filter(key_hash=hash_token(key), revoked_at__isnull=True, user__is_active=True)
+        .filter(key_hash=hash_token(key), revoked_at__isnull=True, user__is_active=True,
+                user__person_account__isnull=True)  # never a person holding their own record
         .first()
     )
     return token.user if token else None

@@ -25,3 +25,14 @@ class ApiToken(models.Model):
     @staticmethod
     def new_key() -> str:
         return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+class StaffTwoFactor(models.Model):
+    """A staff member's authenticator app (TOTP, RFC 6238). The secret must be kept to check codes, so it is
+    stored as it is; `last_step` stops one code being used twice. Confirmed once a first code is entered."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="two_factor")
+    secret = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=-1)

@@ -22,6 +22,7 @@ from throughcare.consent.models import (
     LawfulBasis,
     Purpose,
 )
+from throughcare.consent.policy import SELF
 from throughcare.core.categories import ALL_CATEGORIES, Category
 from throughcare.core.errors import Forbidden, NotFound, ValidationFailed
 from throughcare.core.ids import parse_uuid
@@ -32,11 +33,12 @@ from throughcare.people.models import Person
 MAX_BREAK_GLASS_HOURS = 12
 
 
-def _event(person, staff: Staff, actor, kind: str, title: str, body: str = "", subject_id: str = "") -> None:
+def _event(person, staff: Staff | None, actor, kind: str, title: str, body: str = "", subject_id: str = "") -> None:
+    """`staff` is None when the person themselves acted (throughcare/myrecord): the event has no agency."""
     now = timezone.now()
     Event.objects.create(person=person, occurred_at=now, recorded_at=now, kind=kind, category=Category.CONTACT_ADMIN,
-                         agency_id=staff.agency_id, author=actor, title=title, body=body, subject_type="consent",
-                         subject_id=subject_id)
+                         agency_id=staff.agency_id if staff else None, author=actor, title=title, body=body,
+                         subject_type="consent", subject_id=subject_id)
 
 
 def _check_categories(categories, errors: dict, field: str = "categories") -> list[str]:
@@ -51,14 +53,18 @@ def _check_categories(categories, errors: dict, field: str = "categories") -> li
 def record_consent(*, actor, person_id, kind: str = ConsentKind.SHARE, recipient_agency: str | None = None,
                    recipient_kind: str = "", purposes=(), categories=(), valid_from: dt.date | None = None,
                    valid_until: dt.date | None = None, how_given: str = "", note: str = "") -> Consent:
-    """Record what the person agreed to. Only a worker whose agency may write to the record can."""
+    """Record what the person agreed to. Only a worker whose agency may write to the record can, or the
+    person themselves, signed in to their own record (given digitally, by them)."""
     errors: dict[str, str] = {}
     with transaction.atomic():
-        person, grant = get_person(actor, person_id, action="consent.record", write=True, categories=[])
+        person, grant = get_person(actor, person_id, action="consent.record", write=True, categories=[],
+                                   subject_may_write=True)
         if not grant.relationship:
             raise Forbidden("Only an agency working with the person can record their consent")
         staff = staff_of(actor)
-        if kind not in ConsentKind.values:
+        if grant.relationship == SELF:
+            how_given = HowGiven.DIGITAL
+        if kind not in ConsentKind.values or (grant.relationship == SELF and kind != ConsentKind.SHARE):
             errors["kind"] = "Choose what the consent is for"
         agency = None
         if kind == ConsentKind.SHARE:
@@ -90,9 +96,11 @@ def record_consent(*, actor, person_id, kind: str = ConsentKind.SHARE, recipient
         consent = Consent.objects.create(
             person=person, kind=kind, recipient_agency=agency, recipient_kind=recipient_kind if not agency else "",
             purposes=purposes, categories=categories, valid_from=valid_from, valid_until=valid_until,
-            how_given=how_given, note=(note or "").strip(), recorded_by=actor, recorded_by_agency_id=staff.agency_id,
+            how_given=how_given, note=(note or "").strip(), recorded_by=actor,
+            recorded_by_agency_id=staff.agency_id if staff else None,
         )
-        _event(person, staff, actor, "consent_recorded", f"Consent recorded: {ConsentKind(kind).label}",
+        _event(person, staff, actor, "consent_recorded",
+               f"Consent {'given by the person' if staff is None else 'recorded'}: {ConsentKind(kind).label}",
                describe_consent(consent), str(consent.pk))
         record_action(actor=actor, action="consent.record", person_id=person.pk, resource="consent",
                       resource_id=str(consent.pk), categories=[Category.CONTACT_ADMIN], lawful_basis=grant.basis,
@@ -106,7 +114,11 @@ def withdraw_consent(*, actor, consent_id, reason: str = "") -> Consent:
         consent = Consent.objects.select_for_update().filter(pk=parse_uuid(consent_id)).first()
         if consent is None:
             raise NotFound("Consent not found")
-        person, grant = get_person(actor, consent.person_id, action="consent.withdraw", write=True, categories=[])
+        try:
+            person, grant = get_person(actor, consent.person_id, action="consent.withdraw", write=True,
+                                       categories=[], subject_may_write=True)
+        except NotFound:
+            raise NotFound("Consent not found") from None
         if not grant.relationship:
             raise NotFound("Consent not found")
         if consent.withdrawn_at is not None:
@@ -116,8 +128,9 @@ def withdraw_consent(*, actor, consent_id, reason: str = "") -> Consent:
         consent.withdrawn_by = actor
         consent.withdrawal_reason = (reason or "").strip()[:500]
         consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
-        _event(person, staff, actor, "consent_withdrawn", "Consent withdrawn", describe_consent(consent),
-               str(consent.pk))
+        _event(person, staff, actor, "consent_withdrawn",
+               "Consent withdrawn by the person" if staff is None else "Consent withdrawn",
+               describe_consent(consent), str(consent.pk))
         record_action(actor=actor, action="consent.withdraw", person_id=person.pk, resource="consent",
                       resource_id=str(consent.pk), categories=[Category.CONTACT_ADMIN], lawful_basis=grant.basis)
     return consent

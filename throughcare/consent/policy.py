@@ -64,6 +64,9 @@ class Grant:
     reason: str = ""
     relationship: str = ""
     bases: tuple[str, ...] = field(default=())
+    #: Timeline event kinds kept from the caller whatever their category (the person's own view withholds
+    #: the record of other lawful bases: docs/decisions/0013-person-held-record.md).
+    withheld_kinds: frozenset[str] = frozenset()
 
     @property
     def can_see_person(self) -> bool:
@@ -83,7 +86,9 @@ class Grant:
         """The events the caller may see, as a filter on journey.Event."""
         shared = Q(category__in=sorted(self.categories))
         if self.own_agency_id and self.own_categories - self.categories:
-            return shared | Q(agency_id=self.own_agency_id, category__in=sorted(self.own_categories))
+            shared = shared | Q(agency_id=self.own_agency_id, category__in=sorted(self.own_categories))
+        if self.withheld_kinds:
+            shared = shared & ~Q(kind__in=sorted(self.withheld_kinds))
         return shared
 
 
@@ -95,6 +100,12 @@ class Decision:
 
 
 DENY_ALL = Grant(person_id=None, reason="no lawful basis")
+
+#: The relationship of a person to their own record (the person-held record, throughcare/myrecord).
+SELF = "self"
+#: What the person's own view withholds: the record of safeguarding and court-order bases, whose
+#: disclosure could put someone at risk (DPA 2018 Sch. 2 para 2, Sch. 3 para 5; decision 0013).
+SUBJECT_WITHHELD_KINDS = frozenset({"basis_requested", "basis_decided"})
 
 
 @dataclass
@@ -234,8 +245,10 @@ def _relationship(staff: Staff, person, facts: Facts) -> str:
 def grant_for(user, person, *, purpose: str = "direct_care") -> Grant:
     """Everything `user` may see of `person`, for `purpose`. One query; nothing is cached."""
     staff = staff_of(user)
-    if staff is None or person is None:
+    if person is None:
         return DENY_ALL
+    if staff is None:
+        return subject_grant(user, person)
     if staff.role not in CASEWORK_ROLES:
         return Grant(person_id=person.pk, reason=f"a {staff.get_role_display().lower()} sees no case content")
     cap = ROLE_CATEGORY_CAP[staff.role]
@@ -268,6 +281,21 @@ def grant_for(user, person, *, purpose: str = "direct_care") -> Grant:
         relationship=relationship,
         bases=bases,
     )
+
+
+def subject_grant(user, person) -> Grant:
+    """The person themselves, signed in to their own record: every category, read only (their few writes
+    — consent, goals in their words, a correction — ask for it explicitly), minus what is withheld.
+
+    Never for staff: a user with a Staff record never reaches here, and a person account is never staff."""
+    from throughcare.myrecord.models import PersonAccount
+
+    if not getattr(user, "is_authenticated", False):
+        return DENY_ALL
+    if not PersonAccount.objects.filter(user_id=user.pk, person_id=person.pk, disabled_at__isnull=True).exists():
+        return DENY_ALL
+    return Grant(person_id=person.pk, categories=ALL_CATEGORIES, basis="data_subject", purpose="subject_access",
+                 relationship=SELF, bases=("data_subject",), withheld_kinds=SUBJECT_WITHHELD_KINDS)
 
 
 def decide(user, person, category: str, action: str = "read", *, agency_id=None) -> Decision:

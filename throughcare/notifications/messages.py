@@ -22,6 +22,17 @@ TEMPLATES = {
         "Your appointment with {agency} is cancelled",
         "Your appointment with {agency} on {date} at {time} is cancelled. {agency} will be in touch.",
     ),
+    # The person-held record (throughcare/myrecord): nothing about their care, only how to sign in.
+    "record_invitation": (
+        "You can now see your own record",
+        "{agency} has set up your own Throughcare record. Sign in at {url} with this number or email address: "
+        "we will send you a code each time.",
+    ),
+    "sign_in_code": (
+        "Your sign-in code",
+        "Your Throughcare sign-in code is {code}. It works once, for {minutes} minutes. Or open {link} "
+        "Do not share this code with anyone.",
+    ),
     "appointment_reminder": (
         "Reminder: your appointment with {agency}",
         "Reminder: you have an appointment with {agency} on {date} at {time}, {place}. "

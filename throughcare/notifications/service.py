@@ -55,13 +55,19 @@ def choose_channel(person) -> tuple[str, str, str]:
 
 
 def notify_person(*, person, template: str, key: str, personalisation: dict[str, str], appointment=None,
-                  claim=None) -> Notification | None:
+                  claim=None, address: tuple[str, str] | None = None,
+                  secret: dict[str, str] | None = None) -> Notification | None:
     """Send `template` to `person` once per `key`. None if another process already claimed the key.
 
     `claim`, if given, runs inside the claiming transaction and returns False to give up (e.g. the
-    appointment changed since it was listed).
+    appointment changed since it was listed). `address` (channel, to) is where the person asked their
+    sign-in codes to go (throughcare/myrecord), instead of the first safe channel. `secret` is filled into
+    the message but never stored on the Notification row (a sign-in code).
     """
-    channel, to, why = choose_channel(person)
+    if address:
+        (channel, to), why = address, ""
+    else:
+        channel, to, why = choose_channel(person)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -75,7 +81,7 @@ def notify_person(*, person, template: str, key: str, personalisation: dict[str,
         return None
     if not channel:
         return notification
-    text = render(template, personalisation)
+    text = render(template, {**personalisation, **(secret or {})})
     sender = get_sender()
     message = Message(reference=str(notification.pk), channel=channel, to=to, template=template,
                       subject=text.subject, body=text.body, personalisation=personalisation)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from throughcare.audit.recorder import record_access
-from throughcare.consent.policy import Grant, grant_for, with_facts
+from throughcare.consent.policy import SELF, Grant, grant_for, with_facts
 from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.core.errors import Forbidden, NotFound
 from throughcare.core.ids import parse_uuid
@@ -26,11 +26,13 @@ def _load(user, pid) -> Person | None:
 
 
 def get_person(user, person_id, *, action: str = "person.read", categories: Iterable[str] = (IDENTITY_CATEGORY,),
-               write: bool = False, audit: bool = True) -> tuple[Person, Grant]:
+               write: bool = False, audit: bool = True, subject_may_write: bool = False) -> tuple[Person, Grant]:
     """The person `person_id` as `user` may see them, or NotFound.
 
     `categories` are those the caller is about to disclose (recorded in the audit trail);
     `write` asks for write access too (a visible person the caller may not write to is 403).
+    `subject_may_write`: this write is one the person may make to their own record (give or withdraw
+    consent, add a goal in their words); every other write by them is refused.
     """
     pid = parse_uuid(person_id)
     person = _load(user, pid) if pid else None
@@ -44,7 +46,7 @@ def get_person(user, person_id, *, action: str = "person.read", categories: Iter
             record_access(actor=user, action=action, person_id=pid, outcome="denied",
                           reason="not found" if person is None else (grant.reason if grant else ""))
         raise NotFound(PERSON_NOT_FOUND)
-    if write and not grant.can_write:
+    if write and not (grant.can_write or (subject_may_write and grant.relationship == SELF)):
         if audit:
             record_access(actor=user, action=action, person_id=pid, outcome="denied",
                           reason="role cannot write", lawful_basis=grant.basis)

@@ -57,8 +57,9 @@ class PlanEdit:
     actor: object
     person: object
     grant: Grant
-    staff: Staff
+    staff: Staff | None  # None: the person themselves (add_own_goal)
     plan: RecoveryPlan
+    agency_id: object = None  # the writer's agency; for the person, the agency holding their plan
     goals: dict = field(default_factory=dict)  # id -> Goal, every goal on the plan
     changes: list[str] = field(default_factory=list)
     categories: set[str] = field(default_factory=set)
@@ -91,15 +92,28 @@ def stale_message(plan: RecoveryPlan | None, expected: int) -> str:
             f"version {plan.version} at {when:%H:%M on %-d %B %Y}. Reload it and apply your changes again.")
 
 
+def holding_agency_id(person):
+    """The agency that holds the person's plan for them: their lead professional's, else the registering one."""
+    from throughcare.careteam.actions import current_lead
+
+    lead = current_lead(person)
+    return lead.agency_id if lead else person.registered_by_agency_id
+
+
 def edit_plan(*, actor, person_id, expected_version: int | None, action: str, apply: Callable[[PlanEdit], None],
               event_kind: str = EventKind.RECOVERY_PLAN, event_title: Callable[[RecoveryPlan], str] | None = None,
-              after: Callable[[PlanEdit], None] | None = None) -> RecoveryPlan:
-    """Change the plan through `apply(edit)`, if `expected_version` is still current."""
+              after: Callable[[PlanEdit], None] | None = None, by_person: bool = False) -> RecoveryPlan:
+    """Change the plan through `apply(edit)`, if `expected_version` is still current.
+
+    `by_person`: this change is one the person may make to their own plan (add_own_goal); any other
+    change by them is refused by the scoped look-up."""
     with transaction.atomic():
-        person, grant = get_person(actor, person_id, action=action, write=True, categories=[])
+        person, grant = get_person(actor, person_id, action=action, write=True, categories=[],
+                                   subject_may_write=by_person)
         if expected_version is None:
             raise PreconditionRequired(NO_IF_MATCH)
         staff = staff_of(actor)
+        agency_id = staff.agency_id if staff else holding_agency_id(person)
         plan = (RecoveryPlan.objects.select_for_update().select_related("updated_by")
                 .filter(person=person).first())
         current = plan.version if plan else 0
@@ -118,7 +132,8 @@ def edit_plan(*, actor, person_id, expected_version: int | None, action: str, ap
                 raise PreconditionFailed("Someone else started this plan at the same moment. "
                                          "Reload it and apply your changes again.") from None
         goals = {g.pk: g for g in Goal.objects.filter(plan=plan).prefetch_related("actions")}
-        edit = PlanEdit(actor=actor, person=person, grant=grant, staff=staff, plan=plan, goals=goals)
+        edit = PlanEdit(actor=actor, person=person, grant=grant, staff=staff, plan=plan, goals=goals,
+                        agency_id=agency_id)
         if created:
             edit.changed("plan started")
         apply(edit)
@@ -135,11 +150,11 @@ def edit_plan(*, actor, person_id, expected_version: int | None, action: str, ap
         plan.version = current + 1
         if edit.stage_move:
             StageMove.objects.create(plan=plan, from_stage=edit.stage_move[0], to_stage=edit.stage_move[1],
-                                     agency_id=staff.agency_id, moved_by=actor, version=plan.version)
+                                     agency_id=agency_id, moved_by=actor, version=plan.version)
         if after is not None:
             after(edit)
         PlanVersion.objects.create(plan=plan, number=plan.version, snapshot=snapshot(plan), changes=edit.changes,
-                                   author=actor, agency_id=staff.agency_id)
+                                   author=actor, agency_id=agency_id)
         now = timezone.now()
         title = event_title(plan) if event_title else (
             f"Recovery plan started (version {plan.version})" if created
@@ -147,7 +162,8 @@ def edit_plan(*, actor, person_id, expected_version: int | None, action: str, ap
         # Contact and administration, with no goal or stage in it: the event is seen by everyone who may see
         # the person, and the plan's content is not theirs to see unless its own categories are shared.
         Event.objects.create(person=person, occurred_at=now, recorded_at=now, kind=event_kind,
-                             category=Category.CONTACT_ADMIN, agency_id=staff.agency_id, author=actor,
+                             category=Category.CONTACT_ADMIN, agency_id=staff.agency_id if staff else None,
+                             author=actor,
                              title=title[:200], body=", ".join(edit.changes).capitalize() + ".",
                              subject_type="recovery_plan", subject_id=str(plan.pk))
         record_action(actor=actor, action=action, person_id=person.pk, resource="recovery_plan",
@@ -166,11 +182,11 @@ def set_stage(edit: PlanEdit, stage, field_name: str = "stage") -> None:
     if not edit.stage_visible():
         raise ValidationFailed({field_name: "You cannot change the stage: the agency that set it has not "
                                             "shared substance use information with you"})
-    if not edit.grant.allows(STAGE_CATEGORY, edit.staff.agency_id):
+    if not edit.grant.allows(STAGE_CATEGORY, edit.agency_id):
         raise ValidationFailed({field_name: "You cannot set the stage: substance use information is not "
                                             "shared with you"})
     edit.stage_move = (edit.plan.stage, stage)
-    edit.plan.stage, edit.plan.stage_agency_id = stage, edit.staff.agency_id
+    edit.plan.stage, edit.plan.stage_agency_id = stage, edit.agency_id
     edit.changed("stage changed", STAGE_CATEGORY)
 
 
@@ -205,7 +221,7 @@ def put_goal(edit: PlanEdit, clean: dict, *, prefix: str) -> Goal:
     goal = edit.goals.get(clean["id"]) if clean.get("id") else None
     if clean.get("id") and (goal is None or not edit.can_see(goal)):
         raise ValidationFailed({f"{prefix}id": GOAL_NOT_ON_PLAN})
-    recorded_by = goal.recorded_by_agency_id if goal else edit.staff.agency_id
+    recorded_by = goal.recorded_by_agency_id if goal else edit.agency_id
     if not edit.grant.allows(category, recorded_by):
         raise ValidationFailed({f"{prefix}domain": f"You cannot record a goal about "
                                                    f"{Domain(clean['domain']).label.lower()}: that information "
@@ -319,3 +335,21 @@ def remove_goal(*, actor, person_id, expected_version: int | None, goal_id) -> R
     return edit_plan(actor=actor, person_id=person_id, expected_version=expected_version, action="plan.update",
                      apply=apply)
 
+
+def add_own_goal(*, actor, person_id, expected_version: int | None, domain: str, in_their_words: str,
+                 target_date=None) -> RecoveryPlan:
+    """The person adds a goal to their own plan, in their own words (throughcare/myrecord). It is recorded
+    for, and owned by, the agency holding their plan (their lead professional's), which sees it as its own."""
+
+    def apply(edit: PlanEdit) -> None:
+        errors: dict[str, str] = {}
+        clean = inputs.clean_goal({"domain": domain, "in_their_words": in_their_words,
+                                   "owner_agency": str(edit.agency_id),
+                                   "target_date": target_date.isoformat() if target_date else None}, "", errors)
+        if errors:
+            raise ValidationFailed(errors)
+        put_goal(edit, clean, prefix="")
+
+    return edit_plan(actor=actor, person_id=person_id, expected_version=expected_version, action="plan.own_goal",
+                     apply=apply, by_person=True,
+                     event_title=lambda plan: f"Added a goal to their recovery plan (version {plan.version})")

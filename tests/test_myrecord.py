@@ -1,0 +1,445 @@
+"""The person-held record: my story, my plan, my consent, everything held about me, corrections, Welsh."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.apps import apps
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from tests.myrecord_helpers import contactable, invite_jo
+from throughcare.appointments.actions import book_appointment, reschedule_appointment
+from throughcare.audit.models import AuditEntry
+from throughcare.careteam.actions import add_member
+from throughcare.consent import actions as consent_actions
+from throughcare.consent.models import Consent
+from throughcare.journey.actions import add_note
+from throughcare.journey.models import Event
+from throughcare.myrecord import export
+from throughcare.myrecord.actions import request_correction
+from throughcare.myrecord.models import CorrectionRequest
+from throughcare.people.actions import register_person
+from throughcare.people.inputs import PersonDetails
+from throughcare.plans.actions import save_goal
+from throughcare.plans.models import Goal, RecoveryPlan
+from throughcare.referrals.actions import create_referral
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+
+
+@pytest.fixture
+def jo_client(world):
+    account = invite_jo(world)
+    client = Client()
+    client.force_login(account.user)
+    client.account = account
+    return client
+
+
+def _soon(days=3) -> dt.datetime:
+    local = timezone.localtime() + dt.timedelta(days=days)
+    return local.replace(hour=14, minute=30, second=0, microsecond=0)
+
+
+def _goal(world, actor="amara", domain="housing", words="A flat near my mum", version=0):
+    staff = world["staff"][actor]
+    return save_goal(actor=staff.user, person_id=world["jo"].pk, expected_version=version,
+                     goal={"domain": domain, "in_their_words": words, "owner_agency": str(staff.agency_id)})
+
+
+# --- reading my record --------------------------------------------------------------------------------
+
+
+def test_my_story_shows_every_category_but_withholds_other_lawful_bases(world, jo_client):
+    amara = world["staff"]["amara"].user
+    jo = world["jo"]
+    add_note(actor=amara, person_id=jo.pk, text="Talked about her mental health", category="mental_health")
+    consent_actions.request_basis(actor=amara, person_id=jo.pk, basis="safeguarding_child",
+                                  recipient_agency=str(world["agencies"]["prison"].pk),
+                                  categories=["family_safeguarding"], reason="Strategy meeting agreed to share")
+    page = jo_client.get("/my/story").content.decode()
+    assert "Talked about her mental health" in page
+    assert "Registered" in page and "Riverside Recovery" in page
+    assert "Strategy meeting" not in page and "Safeguarding a child" not in page
+    assert "Some information can be held back" in page
+    entry = AuditEntry.objects.filter(action="myrecord.story").get()
+    assert entry.channel == "person" and entry.username == jo_client.account.user.username
+    assert str(entry.person_id) == str(jo.pk) and entry.lawful_basis == "data_subject"
+    assert "mental_health" in entry.categories
+
+
+def test_who_is_involved_and_my_appointments_with_a_calendar_file(world, jo_client):
+    amara = world["staff"]["amara"].user
+    jo = world["jo"]
+    add_member(actor=amara, person_id=jo.pk, worker="amara", lead=True)
+    appointment = book_appointment(actor=amara, person_id=jo.pk, starts_at=_soon(), location="12 High Street",
+                                   purpose="Talk about the plan")
+    page = jo_client.get("/my/people").content.decode()
+    assert "Amara Okafor" in page and "Your lead worker" in page
+    home = jo_client.get("/my/").content.decode()
+    assert "Your lead worker is Amara Okafor at Riverside Recovery" in home
+    page = jo_client.get("/my/appointments").content.decode()
+    assert "12 High Street" in page and "Talk about the plan" in page
+    response = jo_client.get(f"/my/appointments/{appointment.pk}.ics")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
+    assert "BEGIN:VEVENT" in response.content.decode()
+    sam = register_person(actor=amara, details=PersonDetails(given_names="Sam", family_name="Quennell",
+                                                             date_of_birth=dt.date(1990, 1, 1)))
+    theirs = book_appointment(actor=amara, person_id=sam.pk, starts_at=_soon(), location="Elsewhere")
+    assert jo_client.get(f"/my/appointments/{theirs.pk}.ics").status_code == 404
+
+
+def test_how_i_am_doing_is_there_with_or_without_outcome_reviews(jo_client):
+    response = jo_client.get("/my/how-i-am-doing")
+    assert response.status_code == 200
+    assert "When you have had an outcome review" in response.content.decode()
+
+
+# --- my plan ------------------------------------------------------------------------------------------
+
+
+def test_i_add_a_goal_in_my_own_words_and_my_lead_worker_sees_it(world, jo_client, browser_client):
+    jo = world["jo"]
+    add_member(actor=world["staff"]["amara"].user, person_id=jo.pk, worker="amara", lead=True)
+    _goal(world)
+    page = jo_client.get("/my/plan").content.decode()
+    assert "A flat near my mum" in page and "Housing" in page
+    response = jo_client.post("/my/plan/goals/new", {"version": "1", "domain": "", "in_their_words": " "})
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "Choose which part of your life the goal is about" in body and "Enter your goal" in body
+    response = jo_client.post("/my/plan/goals/new", {"version": "1", "domain": "wellbeing",
+                                                     "in_their_words": "Get back to the allotment"})
+    assert response.status_code == 302
+    goal = Goal.objects.get(in_their_words="Get back to the allotment")
+    riverside = world["agencies"]["riverside"]
+    assert goal.recorded_by_agency_id == riverside.pk and goal.owner_agency_id == riverside.pk
+    plan = RecoveryPlan.objects.get(person=jo)
+    assert plan.version == 2 and plan.versions.get(number=2).author == jo_client.account.user
+    event = Event.objects.filter(person=jo, kind="recovery_plan").latest("id")
+    assert event.title.startswith("Added a goal to their recovery plan") and event.agency_id is None
+    assert AuditEntry.objects.filter(action="plan.own_goal", channel="person").exists()
+    assert "Get back to the allotment" in browser_client("amara").get(f"/people/{jo.pk}/plan").content.decode()
+    # A stale version is refused, and nothing is half saved.
+    response = jo_client.post("/my/plan/goals/new", {"version": "1", "domain": "housing",
+                                                     "in_their_words": "Another"})
+    assert response.status_code == 422 and "Your plan was changed while you were writing" in response.content.decode()
+    assert not Goal.objects.filter(in_their_words="Another").exists()
+
+
+def test_the_person_can_only_add_goals_through_their_own_action(world, jo_client):
+    from throughcare.core.errors import Forbidden
+    from throughcare.plans.actions import change_stage
+
+    with pytest.raises(Forbidden):
+        change_stage(actor=jo_client.account.user, person_id=world["jo"].pk, expected_version=0, stage="stability",
+                     review_every_weeks=4)
+    with pytest.raises(Forbidden):
+        add_note(actor=jo_client.account.user, person_id=world["jo"].pk, text="hello", category="contact_admin")
+
+
+# --- my consent ---------------------------------------------------------------------------------------
+
+
+def test_giving_and_withdrawing_consent_bites_at_once(world, jo_client, browser_client):
+    jo = world["jo"]
+    open_door = world["agencies"]["peer"]
+    add_member(actor=world["staff"]["amara"].user, person_id=jo.pk, worker="xena")  # Open Door works with Jo
+    plan = _goal(world)
+    goal = Goal.objects.get(plan=plan)
+    xena = browser_client("xena")
+    goal_url = f"/people/{jo.pk}/plan/goals/{goal.pk}"
+    assert xena.get(goal_url).status_code == 404  # housing is Riverside's, not shared with Open Door
+
+    response = jo_client.post("/my/sharing/new", {"recipient_agency": "", "categories": []})
+    assert response.status_code == 422
+    for message in ("Choose the agency you want to share with", "Choose at least one kind of information",
+                    "Choose at least one reason"):
+        assert message in response.content.decode()
+    response = jo_client.post("/my/sharing/new", {"recipient_agency": str(open_door.pk), "categories": ["housing"],
+                                                  "purposes": ["direct_care"]})
+    assert response.status_code == 302
+    consent = Consent.objects.get(person=jo)
+    assert consent.how_given == "digital" and consent.recorded_by == jo_client.account.user
+    assert consent.recorded_by_agency_id is None
+    assert xena.get(goal_url).status_code == 200
+    page = jo_client.get("/my/sharing").content.decode()
+    assert "Open Door can see: housing." in page
+
+    response = jo_client.post(f"/my/sharing/{consent.pk}/stop", {"reason": "Changed my mind"})
+    assert response.status_code == 302
+    consent.refresh_from_db()
+    assert consent.withdrawn_at is not None and consent.withdrawn_by == jo_client.account.user
+    assert xena.get(goal_url).status_code == 404  # the very next request
+    assert Event.objects.filter(person=jo, kind="consent_withdrawn", title="Consent withdrawn by the person").exists()
+    entry = AuditEntry.objects.get(action="consent.withdraw")
+    assert entry.channel == "person" and entry.lawful_basis == "data_subject"
+    assert "Sharing that has stopped" in jo_client.get("/my/sharing").content.decode()
+
+
+def test_i_cannot_touch_anyone_elses_consent(world, jo_client):
+    amara = world["staff"]["amara"].user
+    sam = register_person(actor=amara, details=PersonDetails(given_names="Sam", family_name="Quennell",
+                                                             date_of_birth=dt.date(1990, 1, 1)))
+    theirs = consent_actions.record_consent(actor=amara, person_id=sam.pk, recipient_agency=str(
+        world["agencies"]["peer"].pk), purposes=["direct_care"], categories=["housing"], how_given="verbal")
+    assert jo_client.get(f"/my/sharing/{theirs.pk}/stop").status_code == 404
+    assert jo_client.post(f"/my/sharing/{theirs.pk}/stop", {}).status_code == 404
+    from throughcare.core.errors import NotFound
+
+    with pytest.raises(NotFound):
+        consent_actions.withdraw_consent(actor=jo_client.account.user, consent_id=theirs.pk)
+    theirs.refresh_from_db()
+    assert theirs.withdrawn_at is None
+
+
+def test_who_has_looked_at_my_record(world, jo_client, browser_client):
+    jo = world["jo"]
+    assert browser_client("amara").get(f"/people/{jo.pk}/").status_code == 200
+    jo_client.get("/my/story")
+    page = jo_client.get("/my/who-has-looked").content.decode()
+    assert "amara, Riverside Recovery" in page and "looked at your record" in page
+    assert jo_client.account.user.username not in page  # their own looks are not listed
+    # An agency that sees Jo only under a safeguarding basis is not shown (it would reveal the basis).
+    basis = consent_actions.request_basis(actor=world["staff"]["amara"].user, person_id=jo.pk,
+                                          basis="safeguarding_child", recipient_agency=str(
+                                              world["agencies"]["prison"].pk),
+                                          categories=["family_safeguarding"], reason="Strategy meeting agreed")
+    consent_actions.decide_basis(actor=world["staff"]["alan"].user, basis_id=basis.pk, approve=True)
+    assert browser_client("grace").get(f"/people/{jo.pk}/").status_code == 200
+    page = jo_client.get("/my/who-has-looked").content.decode()
+    assert "grace" not in page and "HMP Northgate" not in page
+
+
+# --- corrections ------------------------------------------------------------------------------------------
+
+
+def test_a_correction_becomes_a_task_for_my_lead_worker(world, jo_client, browser_client):
+    jo = world["jo"]
+    add_member(actor=world["staff"]["amara"].user, person_id=jo.pk, worker="amara", lead=True)
+    response = jo_client.post("/my/correction", {"what": "", "correction": ""})
+    assert response.status_code == 422
+    assert "Enter which part of your record is wrong" in response.content.decode()
+    response = jo_client.post("/my/correction", {"what": "My date of birth",
+                                                 "correction": "It is 27 March, not 27 May"})
+    assert response.status_code == 302
+    item = CorrectionRequest.objects.get()
+    assert item.assigned_to == world["staff"]["amara"].user and item.status == "open"
+    event = Event.objects.get(person=jo, kind="correction_requested")
+    assert "27 March" not in event.title + event.body  # the event is neutral; the words are on the request
+    assert AuditEntry.objects.filter(action="correction.request", channel="person").exists()
+
+    amara = browser_client("amara")
+    today = amara.get("/today/").content.decode()
+    assert "Corrections asked for (1)" in today and "My date of birth" in today
+    assert "Corrections asked for" not in browser_client("ben").get("/today/").content.decode()
+    assert browser_client("grace").get(f"/corrections/{item.pk}").status_code == 404
+    assert browser_client("xena").get(f"/corrections/{item.pk}").status_code == 404
+    response = amara.post(f"/corrections/{item.pk}", {"answer": ""})
+    assert response.status_code == 422 and "Enter what you changed" in response.content.decode()
+    response = amara.post(f"/corrections/{item.pk}", {"answer": "Corrected: 27 March."})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.status == "done" and item.answered_by == world["staff"]["amara"].user
+    assert "Corrections asked for" not in amara.get("/today/").content.decode()
+    assert "Corrected: 27 March." in jo_client.get("/my/correction").content.decode()
+    assert AuditEntry.objects.filter(action="correction.answer", username="amara").exists()
+    assert amara.post(f"/corrections/{item.pk}", {"answer": "Again"}).status_code == 422
+
+
+def test_with_no_lead_the_registering_agency_gets_the_correction(world, jo_client, browser_client):
+    request_correction(actor=jo_client.account.user, what="My postcode", correction="SA1 1AB")
+    assert "My postcode" in browser_client("ben").get("/today/").content.decode()
+
+
+# --- everything held about me ----------------------------------------------------------------------------
+
+
+def _busy_record(world, person, *, nhs: str):
+    """Rows for `person` in as many tables as the actions can reach."""
+    amara = world["staff"]["amara"].user
+    add_note(actor=amara, person_id=person.pk, text=f"Note about {person.display_name}", category="substance_use")
+    add_member(actor=amara, person_id=person.pk, worker="ben")
+    save_goal(actor=amara, person_id=person.pk, expected_version=0, goal={
+        "domain": "housing", "in_their_words": f"Goal of {person.display_name}",
+        "owner_agency": str(world["agencies"]["riverside"].pk),
+        "actions": [{"text": "Ring the council", "who": "Amara"}]})
+    appointment = book_appointment(actor=amara, person_id=person.pk, starts_at=_soon(), location="12 High Street")
+    reschedule_appointment(actor=amara, appointment_id=appointment.pk, starts_at=_soon(4), requested_by="person", reason="Work shift",
+                           expected_version=appointment.version)
+    consent_actions.record_consent(actor=amara, person_id=person.pk, recipient_agency=str(
+        world["agencies"]["peer"].pk), purposes=["direct_care"], categories=["housing"], how_given="verbal")
+    create_referral(actor=amara, person_id=person.pk, to_agency=str(world["agencies"]["peer"].pk),
+                    service="Peer support", reason=f"Referral for {person.display_name}")
+    consent_actions.break_glass(actor=world["staff"]["grace"].user, person_id=person.pk,
+                                reason="Found unwell in reception", hours=1)
+
+
+def _people_of(obj, person_model, depth=0):
+    """Every person a row points at, by following its foreign keys in Python (not the export's lookups)."""
+    if obj is None or depth > 5:
+        return set()
+    if isinstance(obj, person_model):
+        return {obj.pk}
+    found = set()
+    for field in obj._meta.concrete_fields:
+        if field.is_relation and field.related_model is not None and \
+                field.related_model._meta.label not in export.NOT_FOLLOWED:
+            found |= _people_of(getattr(obj, field.name), person_model, depth + 1)
+    return found
+
+
+def test_every_table_that_holds_person_data_is_in_the_copy():
+    """Walk every model: a model with a key to a person, a person_id column, or a key to such a model,
+    is copied (or the test names it)."""
+    person = apps.get_model("people", "Person")
+    holds: set[str] = {"people.Person"}
+    changed = True
+    while changed:
+        changed = False
+        for model in apps.get_models():
+            label = model._meta.label
+            if label in holds or label in export.NOT_FOLLOWED:
+                continue
+            for field in model._meta.concrete_fields:
+                points_at = field.related_model._meta.label if field.is_relation and field.related_model else None
+                if (points_at == "people.Person" or points_at in holds
+                        or (field.name == "person_id" and not field.is_relation)):
+                    holds.add(label)
+                    changed = True
+                    break
+    assert {"plans.GoalAction", "appointments.Reschedule", "audit.AuditEntry", "myrecord.SignInCode"} <= holds
+    missing = holds - export.covered_models()
+    assert not missing, f"the subject access copy does not read these tables: {sorted(missing)}"
+    assert person is not None
+
+
+def test_the_copy_has_every_row_about_me_and_nothing_about_anyone_else(world, jo_client):
+    jo = world["jo"]
+    amara = world["staff"]["amara"].user
+    sam = register_person(actor=amara, details=PersonDetails(
+        given_names="Samphire", family_name="Quennell", date_of_birth=dt.date(1990, 1, 1),
+        nhs_number="943 476 5919"))
+    contactable(sam, phone="07700 900555", email="sam@example.org")
+    _busy_record(world, jo, nhs="485 777 3457")
+    _busy_record(world, sam, nhs="943 476 5919")
+    request_correction(actor=jo_client.account.user, what="My postcode", correction="SA1 1AB")
+    basis = consent_actions.request_basis(actor=amara, person_id=jo.pk, basis="safeguarding_child",
+                                          recipient_agency=str(world["agencies"]["prison"].pk),
+                                          categories=["family_safeguarding"], reason="Strategy meeting agreed")
+    jo_client.get("/my/story")
+    amara_client = Client()
+    amara_client.force_login(amara)
+    amara_client.get("/today/")  # an audit entry naming Jo and Sam among others
+
+    response = jo_client.get("/my/copy.json")
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    text = response.content.decode()
+    copy = json.loads(text)["subject_access_copy"]
+    tables = copy["tables"]
+    person_model = apps.get_model("people", "Person")
+
+    # Every row about Jo in every table the walk finds, checked against the rows' own keys.
+    for model in export.person_paths():
+        label = model._meta.label
+        pk = model._meta.pk.name
+        expected = {str(obj.pk) for obj in model._default_manager.all() if jo.pk in _people_of(obj, person_model)}
+        if label == "consent.LawfulBasis":
+            assert expected == {str(basis.pk)} and tables[label]["rows"] == []  # withheld
+            continue
+        if label == "journey.Event":
+            expected -= {str(e.pk) for e in Event.objects.filter(kind__in=["basis_requested", "basis_decided"])}
+        got = {str(row[pk]) for row in tables[label]["rows"]}
+        assert got == expected, label
+    for label in ("people.PersonName", "people.Identifier", "journey.Event", "careteam.CareTeamMember",
+                  "plans.RecoveryPlan", "plans.Goal", "plans.GoalAction", "plans.PlanVersion",
+                  "appointments.Appointment", "appointments.Reschedule", "consent.Consent", "consent.BreakGlass",
+                  "referrals.Referral", "myrecord.PersonAccount", "myrecord.CorrectionRequest"):
+        assert tables[label]["rows"], f"the test should put a row about Jo in {label}"
+    assert tables["people.Person"]["rows"][0]["id"] == str(jo.pk)
+    assert tables["auth.User"]["rows"][0]["username"] == jo_client.account.user.username
+    audit = tables["audit.AuditEntry"]["rows"]
+    assert any(row["action"] == "today.read" for row in audit)  # named among others
+    assert any(row["action"] == "myrecord.story" and row["username"] == "you" for row in audit)
+    assert not any(row["action"].startswith("basis.") for row in audit)
+    assert "subjects" not in audit[0] and "lawful_basis" not in audit[0]
+
+    # Nothing about anyone else: not Sam's id, names, identifiers, contact details or notes.
+    for secret in (str(sam.pk), "Samphire", "Quennell", "9434765919", "07700900555", "sam@example.org"):
+        assert secret not in text, secret
+    assert "Strategy meeting" not in text  # the withheld basis
+    for secret_field in ('"code_hash"', '"link_hash"', '"password"', '"key_hash"'):
+        assert secret_field not in text, secret_field
+    assert AuditEntry.objects.filter(action="myrecord.copy_json", channel="person", person_id=jo.pk).exists()
+
+
+def test_the_copy_as_a_pdf(world, jo_client):
+    from pypdf import PdfReader
+
+    add_note(actor=world["staff"]["amara"].user, person_id=world["jo"].pk, text="Started on a script",
+             category="substance_use")
+    response = jo_client.get("/my/copy.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Everything we hold about you" in text and "Jo Bloggs" in text and "Started on a script" in text
+    assert AuditEntry.objects.filter(action="myrecord.copy_pdf", person_id=world["jo"].pk).exists()
+    page = jo_client.get("/my/copy").content.decode()
+    assert "/my/copy.pdf" in page and "/my/copy.json" in page
+
+
+# --- English and Welsh ----------------------------------------------------------------------------------
+
+
+def test_person_pages_in_welsh_with_a_switcher(world, jo_client):
+    page = jo_client.get("/my/").content.decode()
+    assert '<html lang="en-GB"' in page and "My story" in page
+    response = jo_client.get("/my/language/cy?next=/my/story")
+    assert response.status_code == 302 and response["Location"] == "/my/story"
+    page = jo_client.get("/my/story").content.decode()
+    assert '<html lang="cy"' in page
+    assert "Fy stori" in page and "Wedi cofrestru" in page and "Neidio i’r prif gynnwys" in page
+    assert 'lang="en-GB" hreflang="en-GB">English</a>' in page
+    response = jo_client.post("/my/correction", {"what": "", "correction": ""})
+    assert "Dywedwch pa ran o’ch cofnod sy’n anghywir" in response.content.decode()
+    assert "Mae problem wedi codi" in response.content.decode()
+    assert jo_client.get("/my/language/fr").status_code == 404
+    assert jo_client.get("/my/language/cy?next=https://evil.example/")["Location"] == "/my/"
+    # Signing out keeps the language for the sign-in page.
+    jo_client.post("/my/sign-out")
+    assert "Mewngofnodi i’ch cofnod" in jo_client.get("/my/sign-in").content.decode()
+
+
+def test_every_person_facing_string_has_a_welsh_translation():
+    """Every string the person's templates and code mark for translation is in the Welsh catalogue."""
+    import re
+    from pathlib import Path
+
+    from django.utils import translation
+
+    root = Path(__file__).resolve().parent.parent / "throughcare" / "myrecord"
+    strings: set[str] = set()
+    for path in (root / "templates" / "myrecord").glob("*.html"):
+        text = path.read_text()
+        if "{% load i18n %}" not in text and "{% load static i18n %}" not in text:
+            continue  # the staff pages of the app (invite, answer) are English, like every staff page
+        strings |= set(re.findall(r'{% translate "([^"]+)" %}', text))
+        strings |= set(re.findall(r"{% translate '([^']+)' %}", text))
+        for body in re.findall(r"{% blocktranslate[^%]*%}(.*?){% endblocktranslate %}", text, re.S):
+            strings.add(re.sub(r"{{ (\w+) }}", r"%(\1)s", body))
+    for path in root.glob("*.py"):
+        text = path.read_text()
+        strings |= set(re.findall(r'(?<![\w.])_\("([^"]+)"\)', text))
+        strings |= set(re.findall(r'gettext_noop\("([^"]+)"\)', text))
+    assert len(strings) > 150
+    with translation.override("cy"):
+        untranslated = sorted(s for s in strings if translation.gettext(s) == s and s not in {"Alcohol"})
+    assert not untranslated, f"add these to throughcare/locale/cy/LC_MESSAGES/django.po: {untranslated}"

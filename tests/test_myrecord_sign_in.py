@@ -1,0 +1,354 @@
+"""The person-held record: who may sign in how. A person signs in with a one-time code, a link or a
+password; staff add an authenticator app; neither can use the other's pages or the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from tests.conftest import PASSWORD
+from tests.myrecord_helpers import JO_MOBILE, contactable, invite_jo, latest_code, latest_link, read_outbox
+from throughcare.accounts import totp
+from throughcare.accounts.models import ApiToken, StaffTwoFactor, hash_token
+from throughcare.audit.models import AuditEntry
+from throughcare.journey.models import Event
+from throughcare.myrecord.models import PersonAccount, SignInCode
+from throughcare.notifications.models import Notification
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def outbox(settings, tmp_path):
+    settings.NOTIFY_SENDER = "file"
+    settings.NOTIFY_OUTBOX = str(tmp_path / "outbox.jsonl")
+    return tmp_path / "outbox.jsonl"
+
+
+# --- the key worker sets it up -----------------------------------------------------------------------
+
+
+def test_key_worker_sets_up_the_persons_own_record(browser_client, world, outbox,
+                                                   django_capture_on_commit_callbacks):
+    jo = world["jo"]
+    contactable(jo)
+    amara = browser_client("amara")
+    assert "Their own record" in amara.get(f"/people/{jo.pk}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = amara.post(f"/people/{jo.pk}/own-record", {"channel": "sms"})
+    assert response.status_code == 302
+    account = PersonAccount.objects.get(person=jo)
+    assert account.address == "07700900982" and account.channel == "sms"
+    assert not hasattr(account.user, "staff") or account.user.staff is None
+    assert not account.user.has_usable_password()
+    [message] = read_outbox(outbox)
+    assert message["template"] == "record_invitation" and message["to"] == "07700900982"
+    assert "Riverside Recovery" in message["body"] and "/my/sign-in" in message["body"]
+    assert Event.objects.filter(person=jo, subject_type="person_account").count() == 1
+    assert AuditEntry.objects.filter(action="person_account.invite", person_id=jo.pk, username="amara").exists()
+    assert "can sign in to see their own record" in amara.get(f"/people/{jo.pk}/own-record").content.decode()
+
+
+def test_setting_up_is_refused_with_reasons(browser_client, world):
+    jo = world["jo"]
+    contactable(jo, safe_to_contact={"text": False, "email": True})
+    amara = browser_client("amara")
+    response = amara.post(f"/people/{jo.pk}/own-record", {"channel": "sms"})
+    assert response.status_code == 422 and "It is not recorded as safe to text Jo Bloggs" in response.content.decode()
+    response = amara.post(f"/people/{jo.pk}/own-record", {"channel": "email", "address": "not an address"})
+    assert response.status_code == 422 and "Enter an email address in the correct format" in response.content.decode()
+    response = amara.post(f"/people/{jo.pk}/own-record", {"channel": ""})
+    assert response.status_code == 422 and "Choose how the person will get their sign-in codes" in response.content.decode()
+    assert not PersonAccount.objects.exists()
+    # Someone who may not see Jo gets "not found"; a peer mentor cannot write to the record.
+    assert browser_client("grace").post(f"/people/{jo.pk}/own-record", {"channel": "sms"}).status_code == 404
+    assert browser_client("yusuf").get(f"/people/{jo.pk}/own-record").status_code == 404
+    assert amara.post(f"/people/{jo.pk}/own-record", {"channel": "email"}).status_code == 302
+    response = amara.post(f"/people/{jo.pk}/own-record", {"channel": "sms"})
+    assert response.status_code == 422 and "can sign in to see their own record" in response.content.decode()
+    assert PersonAccount.objects.get().channel == "email"
+
+
+# --- signing in with a code ---------------------------------------------------------------------------
+
+
+def test_sign_in_with_a_code_once(world, outbox, django_capture_on_commit_callbacks):
+    account = invite_jo(world)
+    client = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/my/sign-in", {"identifier": "+44 7700 900982"})
+    assert response.status_code == 302 and response["Location"] == "/my/sign-in/code"
+    code = latest_code(outbox)
+    # Only an HMAC is kept; the message row does not keep the code either.
+    row = SignInCode.objects.get()
+    assert code not in row.code_hash and row.code_hash != hashlib.sha256(code.encode()).hexdigest()
+    assert code not in str(Notification.objects.get(template="sign_in_code").personalisation)
+    wrong = "000000" if code != "000000" else "111111"
+    response = client.post("/my/sign-in/code", {"code": wrong})
+    assert response.status_code == 422 and "The code is wrong or has expired" in response.content.decode()
+    response = client.post("/my/sign-in/code", {"code": code})
+    assert response.status_code == 302 and response["Location"] == "/my/"
+    page = client.get("/my/")
+    assert page.status_code == 200 and "Jo Bloggs’s record" in page.content.decode()
+    assert AuditEntry.objects.filter(action="person.sign_in", person_id=world["jo"].pk,
+                                     username=account.user.username, reason="code").exists()
+    # Single use: the same code does not work again.
+    other = Client()
+    other.post("/my/sign-in", {"identifier": JO_MOBILE})
+    SignInCode.objects.filter(used_at__isnull=True).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert other.post("/my/sign-in/code", {"code": code}).status_code == 422
+
+
+def test_expired_codes_do_not_work(world, outbox, django_capture_on_commit_callbacks):
+    invite_jo(world)
+    client = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/my/sign-in", {"identifier": JO_MOBILE})
+    code = latest_code(outbox)
+    SignInCode.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    response = client.post("/my/sign-in/code", {"code": code})
+    assert response.status_code == 422 and "The code is wrong or has expired" in response.content.decode()
+    assert client.get("/my/").status_code == 302
+
+
+def test_the_response_never_says_whether_an_account_exists(world, outbox, django_capture_on_commit_callbacks):
+    invite_jo(world)
+    known, unknown = Client(), Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        a = known.post("/my/sign-in", {"identifier": JO_MOBILE})
+        b = unknown.post("/my/sign-in", {"identifier": "07700 900000"})
+    assert (a.status_code, a["Location"]) == (b.status_code, b["Location"])
+    page_a = known.get("/my/sign-in/code").content.decode().replace("07700900982", "NUMBER")
+    page_b = unknown.get("/my/sign-in/code").content.decode().replace("07700900000", "NUMBER")
+    strip = __import__("re").compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert strip.sub("", page_a) == strip.sub("", page_b)
+    wrong_a = known.post("/my/sign-in/code", {"code": "123456"})
+    wrong_b = unknown.post("/my/sign-in/code", {"code": "123456"})
+    assert wrong_a.status_code == wrong_b.status_code == 422
+    assert "The code is wrong or has expired" in wrong_b.content.decode()
+    assert len([m for m in read_outbox(outbox) if m["template"] == "sign_in_code"]) == 1
+    # A malformed address is named as such (it says nothing about accounts).
+    response = Client().post("/my/sign-in", {"identifier": "not a number"})
+    assert response.status_code == 422 and "Enter a mobile phone number" in response.content.decode()
+
+
+def test_asking_and_guessing_are_rate_limited_whether_or_not_the_account_exists(world, outbox, settings,
+                                                                               django_capture_on_commit_callbacks):
+    settings.PERSON_SIGN_IN_LIMIT = 3
+    invite_jo(world)
+    for identifier in (JO_MOBILE, "07700 900000"):
+        client = Client()
+        with django_capture_on_commit_callbacks(execute=True):
+            statuses = [client.post("/my/sign-in", {"identifier": identifier}).status_code for _ in range(4)]
+        assert statuses == [302, 302, 302, 429]
+        assert "You have tried too many times" in client.post("/my/sign-in", {"identifier": identifier}).content.decode()
+    # Five wrong guesses, and then even the right code is refused.
+    cache.clear()
+    client = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/my/sign-in", {"identifier": JO_MOBILE})
+    code = latest_code(outbox)
+    wrong = "000000" if code != "000000" else "111111"
+    assert [client.post("/my/sign-in/code", {"code": wrong}).status_code for _ in range(5)] == [422] * 5
+    assert client.post("/my/sign-in/code", {"code": code}).status_code == 429
+    assert SignInCode.objects.order_by("-created_at").first().failed_attempts == 5
+
+
+def test_sign_in_with_the_link_once(world, outbox, django_capture_on_commit_callbacks):
+    invite_jo(world)
+    client = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/my/sign-in", {"identifier": JO_MOBILE})
+    link = latest_link(outbox)
+    page = client.get(link)
+    assert page.status_code == 200 and "Continue to your record" in page.content.decode()
+    assert SignInCode.objects.get().used_at is None  # opening the link (a link checker) does not spend it
+    response = client.post(link)
+    assert response.status_code == 302 and client.get("/my/").status_code == 200
+    again = Client().post(link)
+    assert again.status_code == 410 and "This link has expired or has already been used" in again.content.decode()
+
+
+def test_optional_password(world, outbox, django_capture_on_commit_callbacks):
+    account = invite_jo(world)
+    client = Client()
+    client.force_login(account.user)
+    response = client.post("/my/password", {"password": "short", "confirm": "short"})
+    assert response.status_code == 422 and "too short" in response.content.decode()
+    response = client.post("/my/password", {"password": "a good long phrase", "confirm": "another phrase"})
+    assert response.status_code == 422 and "The passwords do not match" in response.content.decode()
+    assert client.post("/my/password", {"password": "a good long phrase", "confirm": "a good long phrase"}
+                       ).status_code == 302
+    assert AuditEntry.objects.filter(action="person_account.password", person_id=world["jo"].pk).exists()
+    fresh = Client()
+    wrong = fresh.post("/my/sign-in/password", {"identifier": JO_MOBILE, "password": "wrong password!"})
+    nobody = fresh.post("/my/sign-in/password", {"identifier": "07700 900000", "password": "a good long phrase"})
+    assert wrong.status_code == nobody.status_code == 422
+    assert "Enter a mobile number or email address and password that match" in nobody.content.decode()
+    response = fresh.post("/my/sign-in/password", {"identifier": "07700900982", "password": "a good long phrase"})
+    assert response.status_code == 302 and fresh.get("/my/").status_code == 200
+    # The staff sign-in never signs a person in, even with the right password.
+    staff = Client()
+    assert not staff.login(username=account.user.username, password="a good long phrase")
+    response = staff.post("/sign-in", {"username": account.user.username, "password": "a good long phrase"})
+    assert response.status_code == 200 and "Enter a correct username and password" in response.content.decode()
+
+
+# --- the boundary between people and staff ------------------------------------------------------------
+
+
+def test_a_person_never_passes_staff_pages_or_the_api(world, api):
+    account = invite_jo(world)
+    jo = world["jo"]
+    client = Client()
+    client.force_login(account.user)
+    for url in (f"/people/{jo.pk}/", "/today/", "/people/", f"/people/{jo.pk}/plan", f"/people/{jo.pk}/consents/"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+    # No token can be made for them, and one made behind the back of the action does not work.
+    from throughcare.accounts.actions import create_token
+    from throughcare.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed):
+        create_token(actor=None, username=account.user.username)
+    key = ApiToken.new_key()
+    ApiToken.objects.create(user=account.user, key_hash=hash_token(key))
+    response = Client().get(f"/api/v1/people/{jo.pk}", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 401
+
+
+def test_staff_never_use_person_pages(browser_client, world):
+    invite_jo(world)
+    amara = browser_client("amara")
+    for url in ("/my/", "/my/story", "/my/sharing", "/my/copy.json"):
+        response = amara.get(url)
+        assert response.status_code == 403 and "Staff use the staff pages" in response.content.decode(), url
+    assert Client().get("/my/story").status_code == 302
+
+
+def test_the_person_sees_only_their_own_record(world):
+    """The policy's data-subject rule: their own record, nobody else's, and never through staff rules."""
+    from throughcare.consent.policy import grant_for, visible_people
+    from throughcare.people.actions import register_person
+    from throughcare.people.inputs import PersonDetails
+
+    account = invite_jo(world)
+    sam = register_person(actor=world["staff"]["amara"].user, details=PersonDetails(
+        given_names="Sam", family_name="Other", date_of_birth=dt.date(1990, 1, 1)))
+    assert grant_for(account.user, world["jo"]).relationship == "self"
+    assert not grant_for(account.user, sam).can_see_person
+    assert not grant_for(account.user, world["jo"]).can_write
+    assert not visible_people(account.user).exists()
+    PersonAccount.objects.filter(pk=account.pk).update(disabled_at=timezone.now())
+    assert not grant_for(account.user, world["jo"]).can_see_person
+
+
+# --- staff two-step sign-in (TOTP) -----------------------------------------------------------------------
+
+
+RFC6238_SHA1_KEY = b"12345678901234567890"
+
+
+@pytest.mark.parametrize("moment, expected", [
+    (59, "94287082"), (1111111109, "07081804"), (1111111111, "14050471"), (1234567890, "89005924"),
+    (2000000000, "69279037"), (20000000000, "65353130")])
+def test_totp_matches_the_rfc_6238_test_vectors(moment, expected):
+    assert totp.hotp(RFC6238_SHA1_KEY, moment // 30, digits=8) == expected
+
+
+@pytest.mark.parametrize("digest, key, expected", [
+    (hashlib.sha256, b"12345678901234567890123456789012", "46119246"),
+    (hashlib.sha512, b"1234567890123456789012345678901234567890123456789012345678901234", "90693936")])
+def test_totp_matches_the_rfc_6238_vectors_for_sha256_and_sha512(digest, key, expected):
+    assert totp.hotp(key, 59 // 30, digits=8, digest=digest) == expected
+
+
+def test_hotp_matches_the_rfc_4226_test_vectors():
+    expected = ["755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489"]
+    assert [totp.hotp(RFC6238_SHA1_KEY, counter) for counter in range(10)] == expected
+
+
+def test_a_code_matches_once_and_only_near_now():
+    secret = totp.new_secret()
+    now = 1_700_000_000
+    code = totp.totp(secret, now)
+    step = totp.matching_step(secret, code, moment=now)
+    assert step == now // 30
+    assert totp.matching_step(secret, code, moment=now + 30) == step  # one step of clock drift
+    assert totp.matching_step(secret, code, moment=now + 95) is None
+    assert totp.matching_step(secret, code, moment=now, after_step=step) is None  # no replay
+    assert totp.matching_step(secret, "12345", moment=now) is None
+    assert totp.provisioning_uri(secret, account="amara").startswith("otpauth://totp/Throughcare%3Aamara?secret=")
+
+
+def _code_for(user) -> str:
+    return totp.totp(StaffTwoFactor.objects.get(user=user).secret)
+
+
+def test_a_role_that_needs_a_second_factor_sets_it_up_then_gives_a_code(world, settings):
+    settings.TOTP_ROLES = ["key_worker"]
+    amara = world["staff"]["amara"].user
+    client = Client()
+    response = client.post("/sign-in", {"username": "amara", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/two-step-sign-in"
+    assert client.get("/today/").status_code == 302  # not signed in yet
+    page = client.get("/two-step-sign-in")
+    assert page.status_code == 200 and "Set up two-step sign-in" in page.content.decode()
+    response = client.post("/two-step-sign-in", {"code": "000000"})
+    assert response.status_code == 422 and "Enter the 6-digit code" in response.content.decode()
+    response = client.post("/two-step-sign-in", {"code": _code_for(amara)})
+    assert response.status_code == 302 and client.get("/today/").status_code == 200
+    assert StaffTwoFactor.objects.get(user=amara).confirmed_at is not None
+    assert AuditEntry.objects.filter(action="two_factor.enrol", username="amara").exists()
+
+    # Next time: password, then the code page; the code just used is refused (no replay).
+    again = Client()
+    response = again.post("/sign-in", {"username": "amara", "password": PASSWORD})
+    assert response["Location"] == "/sign-in/code"
+    assert again.post("/sign-in/code", {"code": _code_for(amara)}).status_code == 422
+    StaffTwoFactor.objects.filter(user=amara).update(last_step=totp.step_at() - 2)
+    response = again.post("/sign-in/code", {"code": _code_for(amara)})
+    assert response.status_code == 302 and again.get("/today/").status_code == 200
+
+
+def test_too_many_wrong_codes_end_the_attempt(world, settings):
+    settings.TOTP_ROLES = ["all"]
+    client = Client()
+    client.post("/sign-in", {"username": "amara", "password": PASSWORD})
+    client.post("/two-step-sign-in", {"code": "000001"})
+    statuses = [client.post("/two-step-sign-in", {"code": "000001"}).status_code for _ in range(4)]
+    assert statuses[-1] == 302
+    assert client.get("/two-step-sign-in")["Location"] == "/sign-in?expired=1"
+    assert "Sign in again" in client.get("/sign-in?expired=1").content.decode()
+
+
+def test_roles_not_named_sign_in_with_a_password_alone(world, settings):
+    settings.TOTP_ROLES = ["caldicott_guardian"]
+    response = Client().post("/sign-in", {"username": "amara", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"
+    response = Client().post("/sign-in", {"username": "alan", "password": PASSWORD})
+    assert response["Location"] == "/two-step-sign-in"
+
+
+def test_anyone_may_turn_it_on_and_an_administrator_can_reset_it(browser_client, world):
+    from throughcare.accounts.two_factor import reset
+
+    amara = browser_client("amara")
+    assert "Set up two-step sign-in" in amara.get("/two-step-sign-in").content.decode()
+    user = world["staff"]["amara"].user
+    assert amara.post("/two-step-sign-in", {"code": _code_for(user)}).status_code == 200
+    response = Client().post("/sign-in", {"username": "amara", "password": PASSWORD})
+    assert response["Location"] == "/sign-in/code"  # once set up, it is always asked for
+    reset(actor=world["staff"]["sam"].user, username="amara")
+    assert not StaffTwoFactor.objects.filter(user=user).exists()
+    assert AuditEntry.objects.filter(action="two_factor.reset", username="sam").exists()

@@ -1,0 +1,28 @@
+"""The subject access copy as a PDF: the same data as the JSON copy, through an HTML template, by WeasyPrint."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | dict):
+        import json
+
+        return json.dumps(value, ensure_ascii=False, indent=1)
+    return str(value)
+
+
+def copy_pdf(copy: dict) -> bytes:
+    from weasyprint import HTML
+
+    data = copy["subject_access_copy"]
+    tables = [{"label": label, "title": table["title"],
+               "rows": [[(name, _shown(value)) for name, value in row.items()] for row in table["rows"]]}
+              for label, table in data["tables"].items()]
+    html = render_to_string("myrecord/copy_pdf.html", {"copy": data, "tables": tables})
+    return HTML(string=html).write_pdf()
