@@ -201,7 +201,9 @@ FIND, REGISTER, EMERGENCY = ("Find a person", "/people/"), ("Register a person",
 REVIEW, AUDIT, AGENCIES = ("Review queue", "/caldicott/"), ("Audit trail", "/audit/"), \
     ("Agencies and staff", "/agencies/")
 TODAY, REFERRALS, DIRECTORY = ("Today", "/today/"), ("Referrals", "/referrals/"), ("Services", "/directory/")
-WORKER = [TODAY, FIND, REFERRALS, DIRECTORY, REGISTER, EMERGENCY]
+RELEASES, GATE, CONTINUITY = ("Release plans", "/releases/"), ("Meeting at the gate", "/gate/"), \
+    ("Continuity of care", "/continuity/")
+WORKER = [TODAY, FIND, REFERRALS, DIRECTORY, RELEASES, REGISTER, EMERGENCY]
 
 
 @pytest.mark.parametrize("persona,path,links,current", [
@@ -215,8 +217,11 @@ WORKER = [TODAY, FIND, REFERRALS, DIRECTORY, REGISTER, EMERGENCY]
     ("grace", "/emergency-access", WORKER, (EMERGENCY, "page")),
     ("patrick", "/people/", WORKER, (FIND, "page")),
     ("amara", "/directory/", WORKER, (DIRECTORY, "page")),
-    ("una", "/people/", [FIND, REFERRALS, DIRECTORY], (FIND, "page")),
-    ("yusuf", "/people/", [FIND, DIRECTORY], (FIND, "page")),
+    ("grace", "/releases/", WORKER, (RELEASES, "page")),
+    ("una", "/people/", [FIND, REFERRALS, GATE, DIRECTORY], (FIND, "page")),
+    ("una", "/gate/", [FIND, REFERRALS, GATE, DIRECTORY], (GATE, "page")),
+    ("yusuf", "/people/", [FIND, CONTINUITY, DIRECTORY], (FIND, "page")),
+    ("yusuf", "/continuity/", [FIND, CONTINUITY, DIRECTORY], (CONTINUITY, "page")),
     ("alan", "/caldicott/", [REVIEW, AUDIT], (REVIEW, "page")),
     ("alan", "/caldicott/lawful-basis/{basis}", [REVIEW, AUDIT], (REVIEW, "true")),
     ("alan", "/audit/", [REVIEW, AUDIT], (AUDIT, "page")),

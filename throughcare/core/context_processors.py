@@ -26,6 +26,9 @@ SECTIONS = {
     "find": (_("Find a person"), "people:search", ("/people/", "/episodes/", "/consents/")),
     "referrals": (_("Referrals"), "referrals:list", ("/referrals/",)),
     "directory": (_("Services"), "directory:search", ("/directory/",)),
+    "releases": (_("Release plans"), "releases:list", ("/release-plans/", "/release-plan-items/", "/custody/")),
+    "gate": (_("Meeting at the gate"), "releases:gate", ()),
+    "continuity": (_("Continuity of care"), "releases:continuity", ()),
     "register": (_("Register a person"), "people:register", ()),
     "emergency": (_("Emergency access"), "consent:break-glass", ()),
     "review": (_("Review queue"), "consent:review-queue", ("/caldicott/",)),
@@ -43,11 +46,14 @@ def _sections_for(role) -> list[str]:
     if role == Role.AUDITOR:
         return ["audit"]
     if role == Role.SERVICE_MANAGER:
-        return ["today", "find", "referrals", "directory", "review", "register", "emergency"]
+        return ["today", "find", "referrals", "directory", "releases", "continuity", "review", "register",
+                "emergency"]
     if role in RECORDING_ROLES:
-        return ["today", "find", "referrals", "directory", "register", "emergency"]
+        return ["today", "find", "referrals", "directory", "releases", "register", "emergency"]
     if role == Role.PEER_MENTOR:
-        return ["find", "referrals", "directory"]  # contact and administration details of referrals, no reasons
+        return ["find", "referrals", "gate", "directory"]  # contact and administration details of referrals, no reasons
+    if role == Role.COMMISSIONER:
+        return ["find", "continuity", "directory"]  # aggregate figures only
     return ["find", "directory"]  # peer mentors (contact details of their people) and commissioners cannot register anyone
 
 
