@@ -1,0 +1,142 @@
+"""Small-number suppression for anything a commissioner or the public sees (docs/reporting.md, "Suppression").
+
+A published table has rows (providers, then the partnership total as the last row) and count columns.
+Its *equations* are what a reader can add up: in every row, a total column equals the sum of its part
+columns (`relations`, e.g. referrals started = the five waiting-time bands; planned exits = re-presented +
+sustained), and in every column the total row equals the sum of the providers.
+
+1. Primary: a count from 1 to threshold - 1 is withheld ("[c]").
+2. Secondary: while any equation has exactly one withheld cell (which its other cells would give away), the
+   smallest non-zero shown cell among its parts is withheld too (or its total, if there is none).
+3. Audit: for each primarily withheld cell, a linear programme finds the least and the greatest value it
+   could take given every shown cell and every equation (withheld cells are only known to be 0 or more). If
+   the two are equal the reader could solve for it, so another cell on one of its equations is withheld,
+   and the audit runs again. `recoverable` is the same audit, used by the tests on every published table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Cell = tuple[int, int]
+HIDDEN_TEXT = "[c]"
+
+
+@dataclass
+class Table:
+    row_labels: list[str]  # the last is the total row (the sum of the others)
+    columns: list[str]
+    values: list[list[int]]
+    #: (total column, its part columns): in every row, total = sum(parts)
+    relations: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+
+    def equations(self) -> list[tuple[Cell, list[Cell]]]:
+        col = {name: i for i, name in enumerate(self.columns)}
+        total_row = len(self.row_labels) - 1
+        out = []
+        for r in range(len(self.row_labels)):
+            for total, parts in self.relations:
+                out.append(((r, col[total]), [(r, col[p]) for p in parts]))
+        for c in range(len(self.columns)):
+            out.append(((total_row, c), [(r, c) for r in range(total_row)]))
+        return out
+
+    def value(self, cell: Cell) -> int:
+        return self.values[cell[0]][cell[1]]
+
+
+def _bounds(table: Table, hidden: set[Cell], cell: Cell) -> tuple[float, float]:
+    """The least and greatest value `cell` (hidden) can take, given the shown cells and the equations."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    order = sorted(hidden)
+    index = {c: i for i, c in enumerate(order)}
+    rows, rhs = [], []
+    for total, parts in table.equations():
+        cells = [(total, -1)] + [(p, 1) for p in parts]
+        if not any(c in hidden for c, _s in cells):
+            continue
+        coefficients = np.zeros(len(order))
+        known = 0
+        for c, sign in cells:
+            if c in hidden:
+                coefficients[index[c]] += sign
+            else:
+                known += sign * table.value(c)
+        rows.append(coefficients)
+        rhs.append(-known)
+    objective = np.zeros(len(order))
+    objective[index[cell]] = 1
+    if not rows:
+        return 0.0, float("inf")
+    a, b = np.array(rows), np.array(rhs)
+    low = linprog(objective, A_eq=a, b_eq=b, bounds=[(0, None)] * len(order), method="highs")
+    high = linprog(-objective, A_eq=a, b_eq=b, bounds=[(0, None)] * len(order), method="highs")
+    least = low.fun if low.status == 0 else 0.0
+    greatest = -high.fun if high.status == 0 else float("inf")
+    return least, greatest
+
+
+def recoverable(table: Table, hidden: set[Cell], threshold: int) -> list[tuple[Cell, float, float]]:
+    """Withheld cells whose true count is 1 to threshold - 1 and which a reader could work out exactly."""
+    found = []
+    for cell in sorted(hidden):
+        if 0 < table.value(cell) < threshold:
+            least, greatest = _bounds(table, hidden, cell)
+            if greatest - least < 0.5:
+                found.append((cell, least, greatest))
+    return found
+
+
+def suppress(table: Table, threshold: int) -> set[Cell]:
+    """The cells to withhold (primary and secondary) so no count from 1 to threshold - 1 can be recovered."""
+    hidden = {(r, c) for r in range(len(table.row_labels)) for c in range(len(table.columns))
+              if 0 < table.values[r][c] < threshold}
+    if not hidden:
+        return hidden
+    equations = table.equations()
+
+    def hide_another(total: Cell, parts: list[Cell]) -> bool:
+        shown = sorted((table.value(p), p) for p in parts if p not in hidden and table.value(p) > 0)
+        if shown:
+            hidden.add(shown[0][1])
+            return True
+        if total not in hidden:
+            hidden.add(total)
+            return True
+        return False
+
+    for _round in range(len(table.row_labels) * len(table.columns) + 1):
+        changed = False
+        while True:
+            lonely = next(((t, p) for t, p in equations if sum(c in hidden for c in [t, *p]) == 1), None)
+            if lonely is None or not hide_another(*lonely):
+                break
+            changed = True
+        for cell, _least, _greatest in recoverable(table, hidden, threshold):
+            for total, parts in equations:
+                if cell == total or cell in parts:
+                    if hide_another(total, parts):
+                        changed = True
+                        break
+            else:
+                continue
+            break
+        if not changed:
+            return hidden
+    return hidden
+
+
+def published(table: Table, threshold: int) -> list[dict]:
+    """The table as shown: each row {"label", column: int or None, column_text: str}."""
+    hidden = suppress(table, threshold)
+    out = []
+    for r, label in enumerate(table.row_labels):
+        row = {"label": label}
+        for c, name in enumerate(table.columns):
+            withheld = (r, c) in hidden
+            row[name] = None if withheld else table.values[r][c]
+            row[f"{name}_text"] = HIDDEN_TEXT if withheld else f"{table.values[r][c]:,}"
+        out.append(row)
+    return out
