@@ -128,3 +128,14 @@ def evaluate(dataset: str = typer.Option(..., "--dataset", help="febrl3 or febrl
     from throughcare.matching.evaluate import evaluate as run
 
     sys.stdout.write(json.dumps(run(dataset, seed=seed)) + "\n")
+
+
+@link_app.command("match")
+def match():
+    """The matching job: compare the whole register with the model in use and propose merges for review."""
+    _setup()
+    from throughcare.cli import console
+    from throughcare.matching.actions import propose_merges
+
+    made = propose_merges(actor=None)
+    console.print(f"{len(made)} new merge proposal(s) for a Caldicott guardian to review", highlight=False)
