@@ -158,3 +158,32 @@ def test_the_database_filter_for_near_breach_agrees_with_the_clock(world):
     (_w, _wt), (shown, total) = agency_referral_clocks(amara, now, limit=5)
     assert len(shown) == 5 and total == len(expected)
     assert [r.received_at for r, _c in shown] == sorted(r.received_at for r, _c in shown)  # oldest first
+
+
+def test_releases_handed_over_to_my_service_are_on_today_with_their_clock(api, browser_client, world):
+    import json
+
+    from tests.gate_world import days, received
+    from throughcare.custody.models import Custody
+    from throughcare.releases.models import ReleasePlan
+
+    received(api, world, release_on=days(20).isoformat())
+    plan = ReleasePlan.objects.get()
+    grace = api("grace")
+    sent = grace.client.post(f"/api/v1/release-plans/{plan.pk}/handover",
+                             json.dumps({"receiving_agency": str(world["agencies"]["riverside"].pk)}),
+                             content_type="application/json", headers=grace.headers)
+    assert sent.status_code == 201, sent.content
+    page = browser_client("ben").get("/today/").content.decode()
+    released = page.split('id="released"')[1].split('id="caseload"')[0]
+    assert "Jo Bloggs" in released and "To acknowledge" in released and "Not released yet" in released
+    custody = Custody.objects.get(status="in_custody")
+    grace.client.post(f"/api/v1/custody/{custody.pk}/release",
+                      json.dumps({"released_on": days(-8).isoformat(), "release_type": "conditional_release",
+                                  "destination_area": "Swansea"}), content_type="application/json",
+                      headers=grace.headers)
+    released = browser_client("ben").get("/today/").content.decode().split('id="released"')[1]
+    assert "Day 8 of 21: not yet seen" in released
+    # The prison's own today page does not list it: it was handed over to Riverside.
+    assert "Jo Bloggs" not in browser_client("grace").get("/today/").content.decode().split('id="released"')[1] \
+        .split('id="caseload"')[0]

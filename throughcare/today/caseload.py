@@ -18,6 +18,8 @@ from throughcare.careteam.models import CareTeamMember, Handover
 from throughcare.consent.policy import visible_people
 from throughcare.referrals.clocks import DUE_SOON_DAYS, TARGET_DAYS, referral_clock
 from throughcare.referrals.models import CLOSED_STATUSES, Referral, Status
+from throughcare.releases.clocks import engagement_clock
+from throughcare.releases.models import CommunityHandover
 from throughcare.reviews.due import reviews_due
 
 #: Longer lists show the oldest this many, with the total and a link to the full list.
@@ -37,11 +39,13 @@ class Day:
     handovers: list = field(default_factory=list)
     reviews: list = field(default_factory=list)
     appointments: list = field(default_factory=list)
+    released_to_us: list = field(default_factory=list)  # (CommunityHandover, EngagementClock): clock still open
 
     def people_shown(self) -> list[str]:
         ids = [str(m.person_id) for m in self.caseload]
         ids += [str(r.person_id) for r, _c in self.waiting_on_us + self.breaches]
         ids += [str(getattr(x, "person_id", "")) for x in self.reviews + self.appointments]
+        ids += [str(h.person_id) for h, _c in self.released_to_us]
         return [i for i in dict.fromkeys(ids) if i]
 
 
@@ -88,12 +92,25 @@ def agency_referral_clocks(user, now: dt.datetime, *, limit: int = SHOW_AT_MOST)
     return (rows(waiting), totals["waiting"]), (rows(near), totals["near"])
 
 
+def released_to_agency(user, today: dt.date, *, limit: int = SHOW_AT_MOST) -> list:
+    """Release handovers to the worker's agency still waiting: to be acknowledged, or with the 21-day
+    engagement clock running (no outcome yet), soonest release first."""
+    staff = staff_of(user)
+    handovers = (CommunityHandover.objects.select_related("plan__prison", "person")
+                 .filter(receiving_agency_id=staff.agency_id, outcome="",
+                         person__in=visible_people(user).values("pk"))
+                 .order_by("plan__release_on", "id")[:limit])
+    return [(h, engagement_clock(h.released_on, today, h.first_intervention_on) if h.released_on else None)
+            for h in handovers]
+
+
 def my_day(user, *, now: dt.datetime | None = None) -> Day:
     now = now or timezone.now()
     day = Day(today=timezone.localtime(now).date())
     day.caseload = caseload(user)
     (day.waiting_on_us, day.waiting_total), (day.breaches, day.breaches_total) = agency_referral_clocks(user, now)
     day.appointments = appointments_on(user, day.today, audit=False)
+    day.released_to_us = released_to_agency(user, day.today)
     day.reviews = reviews_due(user, today=day.today, audit=False)  # the page's one audit entry names them
     day.handovers = list(Handover.objects.filter(to_worker=user, acknowledged_at__isnull=True,
                                                  declined_at__isnull=True).select_related("from_worker", "to_agency"))
