@@ -19,6 +19,7 @@ from rich.progress import (
 from rich.table import Table
 
 from throughcare.matching.cli import link_app
+from throughcare.voice.cli import voice_app
 
 app = typer.Typer(help="Throughcare: a shared recovery record for drug and alcohol partnerships.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -33,6 +34,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(reminders_app, name="reminders")
 app.add_typer(link_app, name="link")
+app.add_typer(voice_app, name="voice")
 releases_app = typer.Typer(help="Release planning and continuity of care after release.", no_args_is_help=True)
 app.add_typer(releases_app, name="releases")
 directory_app = typer.Typer(help="The service directory (Open Referral UK).", no_args_is_help=True)

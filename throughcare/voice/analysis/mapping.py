@@ -498,7 +498,8 @@ def closed_answer(text: str, question: Question) -> dict | None:
     any_marked = any(marked for _b, _m, marked in listed)
     distinct = {b for b, _m, _k in listed}
     for best, m, marked in listed:
-        take = marked if any_marked else len(distinct) < len(options) - (1 if question.type == SELECT_ALL else 0)
+        real = [o for o in options if not o.lower().startswith("none")]
+        take = marked if any_marked else len(distinct) < len(real) or question.type == SELECT_ALL and len(real) < 3
         if take and options[best] not in chosen:
             chosen.append(options[best])
             at.append([m.start(), m.end()])

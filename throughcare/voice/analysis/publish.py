@@ -1,0 +1,52 @@
+"""The summary of responses, as HTML (Jinja2, autoescaped) and PDF (WeasyPrint), from analysis.json.
+
+Follows the Consultation Principles: who responded (by respondent type), per question the closed-answer
+tallies (bar charts drawn in HTML, with the numbers as text) and themes worded "all / most / many / some /
+a few" by stated thresholds, quotes only from respondents who allowed publication (redacted), points raised
+outside the questions, campaign disclosure, and "you said, we did" decisions.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from .pipeline import QUANTIFIERS_DOC, quantifier
+
+
+def context(analysis: dict) -> dict:
+    people = analysis["respondents"]
+    per_question = []
+    for q in analysis["questions"]:
+        answered = {p["id"] for p in people for a in p["answers"] if a["question"] == q["id"] and a["text"].strip()}
+        themes = []
+        for theme in analysis["themes"].get(q["id"], []):
+            count = len(theme["respondents"])
+            themes.append(theme | {"count": count, "word": quantifier(count, len(answered))})
+        per_question.append({"question": q, "answered": len(answered), "themes": themes,
+                             "tally": analysis["tallies"].get(q["id"])})
+    general = sum(1 for p in people for a in p["answers"] if a["question"] is None and len(a["text"]) > 80)
+    return {"a": analysis, "by_type": sorted(Counter(p["type"] for p in people).items()),
+            "total": len(people), "per_question": per_question, "general_points": general,
+            "thresholds": QUANTIFIERS_DOC, "decisions": analysis.get("decisions", [])}
+
+
+def render_html(analysis: dict) -> str:
+    env = Environment(loader=PackageLoader("throughcare.voice", "analysis/templates"),
+                      autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+    return env.get_template("summary.html").render(**context(analysis))
+
+
+def write(analysis: dict, out: Path, pdf: bool = True) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    html = render_html(analysis)
+    written = [out / "summary.html"]
+    written[0].write_text(html, encoding="utf-8")
+    if pdf:
+        from weasyprint import HTML
+
+        HTML(string=html, base_url=str(out)).write_pdf(out / "summary.pdf")
+        written.append(out / "summary.pdf")
+    return written

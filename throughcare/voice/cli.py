@@ -1,0 +1,92 @@
+"""`throughcare voice ...`: analyse a consultation, and apply an approved theme set to responses."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import typer
+
+voice_app = typer.Typer(help="Voice: consultations, from questions to a published summary of responses.",
+                        no_args_is_help=True)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    from throughcare.cli import err
+
+    err.print(f"[red]{message}[/red]", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@voice_app.command("analyse")
+def analyse(paper: Path = typer.Option(..., "--paper", help="The consultation paper (.txt, .pdf, .docx)"),
+            responses: list[Path] = typer.Option(..., "--responses", help="Response documents (.txt, .pdf, .docx) "
+                                                 "or a CSV with one row per respondent"),
+            out: Path = typer.Option(..., "--out", help="Directory for analysis.json, summary.html, summary.pdf"),
+            respondents: Path | None = typer.Option(None, "--respondents", help="JSON {id: {name, type, publish}}"),
+            decisions: Path | None = typer.Option(None, "--decisions", help="JSON list of you-said-we-did decisions"),
+            title: str = typer.Option("", "--title"),
+            pdf: bool = typer.Option(True, "--pdf/--no-pdf"),
+            more: list[Path] | None = typer.Argument(None, metavar="[FILE...]",
+                                                     help="More response files (so `--responses A B C` works)")):
+    """Map responses to the paper's questions, find campaigns and themes, redact quotes, write the summary."""
+    from throughcare.cli import console
+    from throughcare.voice.analysis import pipeline, publish
+    from throughcare.voice.analysis.documents import DocumentError
+
+    try:
+        meta = json.loads(respondents.read_text()) if respondents else None
+        chosen = json.loads(decisions.read_text()) if decisions else None
+        result = pipeline.analyse(paper, list(responses) + list(more or []), respondents=meta, decisions=chosen, title=title)
+    except (DocumentError, ValueError, OSError) as exc:
+        _fail(str(exc))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "analysis.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    publish.write(result, out, pdf=pdf)
+    mapped = sum(1 for p in result["respondents"] for a in p["answers"] if a["question"])
+    console.print(f"{len(result['questions'])} questions, {len(result['respondents'])} respondents, {mapped} passages "
+                  f"mapped, {sum(len(t) for t in result['themes'].values())} candidate themes, "
+                  f"{len(result['campaigns'])} campaign/duplicate groups, {len(result['redactions'])} redactions "
+                  f"→ {out}")
+
+
+@voice_app.command("code")
+def code(themes: Path = typer.Option(..., "--themes", help="THEMES.json: a list of {id, label, description}"),
+         responses: Path = typer.Option(..., "--responses", help="RESPONSES.csv: response_id,text"),
+         out: Path = typer.Option(..., "--out", help="CODED.csv: response_id,theme_ids,stance,confidence"),
+         examples: Path | None = typer.Option(None, "--examples", help="Coded examples CSV: response_id,text,theme_ids"),
+         review_below: float = typer.Option(0.35, "--review-below", help="Confidence below which a response "
+                                            "goes to the review queue")):
+    """Apply an approved theme set to responses (with coded examples if given)."""
+    from throughcare.cli import console
+    from throughcare.voice.analysis.themes import Coder, ThemeError
+
+    try:
+        theme_list = json.loads(themes.read_text())
+        if not isinstance(theme_list, list) or not all(isinstance(t, dict) and t.get("id") and t.get("label")
+                                                        for t in theme_list):
+            _fail("--themes: give a JSON list of {id, label, description}")
+        rows = _read_csv(responses, ("response_id", "text"))
+        coded_examples = [(r["text"], [t for t in r["theme_ids"].split(";") if t])
+                          for r in _read_csv(examples, ("text", "theme_ids"))] if examples else None
+        coded = Coder(theme_list, coded_examples, review_below=review_below).code(
+            {r["response_id"]: r["text"] for r in rows})
+    except (OSError, json.JSONDecodeError, ThemeError, KeyError) as exc:
+        _fail(str(exc))
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["response_id", "theme_ids", "stance", "confidence", "review"])
+        for c in coded:
+            writer.writerow([c.response_id, ";".join(c.theme_ids), c.stance, f"{c.confidence:.3f}",
+                             "yes" if c.review else ""])
+    console.print(f"Coded {len(coded)} responses; {sum(c.review for c in coded)} for review → {out}")
+
+
+def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            _fail(f"{path.name}: the CSV needs the columns {', '.join(required)} (missing {', '.join(missing)})")
+        return list(reader)
