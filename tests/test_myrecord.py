@@ -97,10 +97,22 @@ def test_who_is_involved_and_my_appointments_with_a_calendar_file(world, jo_clie
     assert jo_client.get(f"/my/appointments/{theirs.pk}.ics").status_code == 404
 
 
-def test_how_i_am_doing_is_there_with_or_without_outcome_reviews(jo_client):
+def test_how_i_am_doing_shows_my_outcome_reviews_over_time(world, jo_client):
+    from throughcare.outcomes.actions import record_outcome_review
+
     response = jo_client.get("/my/how-i-am-doing")
     assert response.status_code == 200
     assert "When you have had an outcome review" in response.content.decode()
+    amara = world["staff"]["amara"].user
+    for stage, day, values in (("start", dt.date(2026, 1, 5), [2] * 10), ("review", dt.date(2026, 4, 5), [5] * 10)):
+        record_outcome_review(actor=amara, person_id=world["jo"].pk, instrument="barc10", stage=stage,
+                              completed_on=day, answers={"recovery_capital": {f"q{i}": v for i, v in
+                                                                              enumerate(values, start=1)}})
+    page = jo_client.get("/my/how-i-am-doing").content.decode()
+    assert "5 January 2026" in page and "5 April 2026" in page and "outcome-chart-spec" in page
+    assert "Change since your first review: +30." in page
+    entry = AuditEntry.objects.filter(action="myrecord.progress").latest("seq")
+    assert entry.channel == "person" and entry.categories
 
 
 # --- my plan ------------------------------------------------------------------------------------------

@@ -352,3 +352,19 @@ def test_anyone_may_turn_it_on_and_an_administrator_can_reset_it(browser_client,
     reset(actor=world["staff"]["sam"].user, username="amara")
     assert not StaffTwoFactor.objects.filter(user=user).exists()
     assert AuditEntry.objects.filter(action="two_factor.reset", username="sam").exists()
+
+
+def test_the_command_line_resets_a_lost_authenticator(world):
+    from typer.testing import CliRunner
+
+    from throughcare.accounts.two_factor import start_enrolment
+    from throughcare.cli import app
+
+    user = world["staff"]["amara"].user
+    start_enrolment(user)
+    result = CliRunner().invoke(app, ["user", "reset-two-factor", "amara"])
+    assert result.exit_code == 0, result.output
+    assert "Two-step sign-in reset for amara" in result.output
+    assert not StaffTwoFactor.objects.filter(user=user).exists()
+    result = CliRunner().invoke(app, ["user", "reset-two-factor", "nobody"])
+    assert result.exit_code != 0 and "No user has that username" in result.output

@@ -245,6 +245,20 @@ def user_create(username: str = typer.Option(..., "--username"), agency: str = t
     console.print(f"User created: {staff.user.username}, {staff.get_role_display()} at {staff.agency.name}")
 
 
+@user_app.command("reset-two-factor")
+def user_reset_two_factor(username: str):
+    """Remove a user's authenticator app (a lost phone): they set up a new one at their next sign-in."""
+    setup()
+    from throughcare.accounts.two_factor import reset
+    from throughcare.core.errors import ValidationFailed
+
+    try:
+        reset(actor=None, username=username)
+    except ValidationFailed as exc:
+        _validation(exc)
+    console.print(f"Two-step sign-in reset for {username}: they set up their app again when they next sign in.")
+
+
 @token_app.command("create")
 def token_create(username: str, label: str = ""):
     """Print a new API token for USERNAME (shown once)."""

@@ -295,8 +295,7 @@ def progress(request):
         return render(request, "myrecord/progress.html", {"person": person, "measures": [], "available": False})
     person, _grant, data = outcome_progress(request.user, person_id, action="myrecord.progress")
     return render(request, "myrecord/progress.html", {"person": person, "measures": data["measures"],
-                                                      "available": True,
-                                                      "spec": json.dumps(data["spec"], default=str)})
+                                                      "available": True, "spec": data["spec"]})
 
 
 # --- sharing -----------------------------------------------------------------------------------------------
