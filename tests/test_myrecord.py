@@ -456,3 +456,25 @@ def test_every_person_facing_string_has_a_welsh_translation():
     with translation.override("cy"):
         untranslated = sorted(s for s in strings if translation.gettext(s) == s and s not in {"Alcohol"})
     assert not untranslated, f"add these to throughcare/locale/cy/LC_MESSAGES/django.po: {untranslated}"
+
+
+def test_my_release_pack(world, jo_client, api):
+    from pypdf import PdfReader
+
+    from tests.gate_world import days, received
+
+    assert "release pack" not in jo_client.get("/my/").content.decode()
+    received(api, world, release_on=days(20).isoformat())
+    from throughcare.releases.models import ReleasePlan
+
+    plan = ReleasePlan.objects.get()
+    page = jo_client.get("/my/").content.decode()
+    assert f"/my/release-pack/{plan.pk}.pdf" in page and "Download your release pack" in page
+    response = jo_client.get(f"/my/release-pack/{plan.pk}.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Jo Bloggs" in text
+    assert AuditEntry.objects.filter(action="myrecord.release_pack", channel="person").exists()
+    import uuid
+
+    assert jo_client.get(f"/my/release-pack/{uuid.uuid4()}.pdf").status_code == 404

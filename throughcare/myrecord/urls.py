@@ -18,6 +18,7 @@ urlpatterns = [
     path("my/appointments", views.appointments, name="appointments"),
     path("my/appointments/<str:appointment_id>.ics", views.appointment_ics, name="appointment-ics"),
     path("my/how-i-am-doing", views.progress, name="progress"),
+    path("my/release-pack/<str:plan_id>.pdf", views.release_pack, name="release-pack"),
     path("my/sharing", views.sharing, name="sharing"),
     path("my/sharing/new", views.share, name="share"),
     path("my/sharing/<str:consent_id>/stop", views.stop_sharing, name="stop-sharing"),

@@ -205,7 +205,17 @@ def home(request):
     next_appointment = (person.appointments.filter(status="booked", starts_at__gte=timezone.now())
                         .select_related("agency").order_by("starts_at").first())
     return render(request, "myrecord/home.html", {"person": person, "lead": lead,
-                                                  "next_appointment": next_appointment})
+                                                  "next_appointment": next_appointment,
+                                                  "release_plan": _release_plan(person)})
+
+
+def _release_plan(person):
+    """The person's latest release plan, if the releases app has one for them (its pack is theirs)."""
+    try:
+        from throughcare.releases.models import ReleasePlan
+    except ImportError:  # pragma: no cover - the releases app is part of the project
+        return None
+    return ReleasePlan.objects.filter(person=person).order_by("-opened_at").first()
 
 
 @person_page
@@ -296,6 +306,21 @@ def progress(request):
     person, _grant, data = outcome_progress(request.user, person_id, action="myrecord.progress")
     return render(request, "myrecord/progress.html", {"person": person, "measures": data["measures"],
                                                       "available": True, "spec": data["spec"]})
+
+
+@person_page
+def release_pack(request, plan_id):
+    """My release pack: the same PDF the prison prints for me, from my own view of my release plan."""
+    from throughcare.releases import reads as release_reads
+    from throughcare.releases.pack import build, render_pdf
+
+    plan, grant = release_reads.get_plan(request.user, plan_id, action="myrecord.release_pack")
+    context = build(plan, grant)
+    disclose(sorted(set(context["view"].categories) | {Category.CONTACT_ADMIN}))
+    response = HttpResponse(render_pdf("releases/pack.html", context), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="release-pack-{plan.release_on:%Y-%m-%d}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # --- sharing -----------------------------------------------------------------------------------------------
