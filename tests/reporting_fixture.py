@@ -33,6 +33,8 @@ def _episodes():
         ("p7", B, "community", d - 900, d - 600, 1),   # planned, too long ago for either window
         ("p8", B, "community", d - 30, None, 0),       # open
         ("p9", A, "community", d - 50, d + 5, 1),      # ends after the as-of day: not yet an exit
+        ("p10", A, "community", d - 200, None, 0),     # open, not complex, not seen: parked (not complex)
+        ("p11", B, "community", d - 100, None, 0),     # open, never assessed, not seen: parked (counted as not complex)
     ]
     return [dict(episode_key=f"e{i}", person_key=p, agency_id=a, setting=s, start_day=start, end_day=end,
                  exit_code="80" if planned else ("85" if end is not None else ""), planned_exit=planned)
@@ -87,6 +89,12 @@ def _outcomes():
         ("p1", A, "barc10", "total", d - 200, 30, 1), ("p1", A, "barc10", "total", d - 20, 41, 1),
         ("p2", A, "barc10", "total", d - 200, 45, 1), ("p2", A, "barc10", "total", d - 30, 40, 1),
         ("p5", B, "top", "opiates_days", d - 50, 8, -1), ("p5", B, "top", "opiates_days", d - 50, 2, -1),  # same day
+        ("p2", A, "top", "alcohol_days", d - 200, 10, -1), ("p2", A, "top", "alcohol_days", d - 30, 5, -1),
+        ("p4", A, "top", "housing_problems", d - 100, 2, -1), ("p4", A, "top", "housing_problems", d - 10, 0, -1),
+        ("p1", A, "top", "paid_work_days", d - 200, 0, 1), ("p1", A, "top", "paid_work_days", d - 20, 5, 1),
+        ("p1", A, "top", "quality_of_life", d - 200, 8, 1), ("p1", A, "top", "quality_of_life", d - 20, 12, 1),
+        ("p1", A, "top", "crack_days", d - 200, 3, -1), ("p1", A, "top", "crack_days", d - 20, 0, -1),
+        ("p3", A, "top", "shoplifting_days", d - 200, 4, -1), ("p3", A, "top", "shoplifting_days", d - 20, 1, -1),
     ]
     return [dict(score_key=f"o{i:02d}", person_key=p, agency_id=a, instrument=inst, stage="review", day=day,
                  score=score, value=float(v), better=b) for i, (p, a, inst, score, day, v, b) in enumerate(rows)]
@@ -100,8 +108,16 @@ def _releases():
                  plan_complete=complete, engagement=eng) for i, (prison, to, day, complete, eng) in enumerate(rows)]
 
 
+def _complexity():
+    rows = [("p1", 1, 1, 1, 1, 1), ("p2", 1, 1, 1, 0, 0), ("p3", 0, 0, 0, 0, 0), ("p5", 1, 1, 0, 1, 1),
+            ("p8", 0, 1, 1, 1, 0), ("p6", 0, 0, 0, 1, 0)]
+    return [dict(assessment_key=f"x{i}", person_key=p, agency_id=A, day=AS_OF - 500, housing=h, dual_diagnosis=dd,
+                 injecting=inj, criminal_justice=cj, alcohol_and_opiates=ao, years_of_use=None)
+            for i, (p, h, dd, inj, cj, ao) in enumerate(rows)]
+
+
 def fixture() -> dict[str, list[dict]]:
-    return {"rpt_episode": _episodes(), "rpt_referral": _referrals(), "rpt_appointment": _appointments(),
+    return {"rpt_complexity": _complexity(), "rpt_episode": _episodes(), "rpt_referral": _referrals(), "rpt_appointment": _appointments(),
             "rpt_care_team": _care_team(), "rpt_plan": _plans(), "rpt_outcome": _outcomes(),
             "rpt_release": _releases()}
 
@@ -217,6 +233,95 @@ def outcome_change(data) -> list[dict]:
     return out
 
 
-EXPECTED = {"waiting_times": waiting_times, "caseload": caseload, "did_not_attend": did_not_attend,
+FACTORS = ("housing", "dual_diagnosis", "injecting", "criminal_justice", "alcohol_and_opiates")
+
+
+def _complexity_of(data) -> dict:
+    return {c["person_key"]: c for c in data["rpt_complexity"]}
+
+
+def _sustained(e, eps) -> int:
+    back = any(r["person_key"] == e["person_key"] and r["setting"] != "prison" and r is not e
+               and e["end_day"] <= r["start_day"] <= e["end_day"] + 182 for r in eps)
+    return int(e["planned_exit"] == 1 and not back)
+
+
+def casemix_cohort(data) -> list[dict]:
+    cx = _complexity_of(data)
+    out = defaultdict(lambda: {"exits": 0, "sustained": 0})
+    for e in data["rpt_episode"]:
+        if e["setting"] == "prison" or e["end_day"] is None or not AS_OF - 547 < e["end_day"] <= AS_OF - 182:
+            continue
+        c = cx.get(e["person_key"])
+        pattern = (e["agency_id"], int(c is not None), *((c[f] if c else 0) for f in FACTORS))
+        out[pattern]["exits"] += 1
+        out[pattern]["sustained"] += _sustained(e, data["rpt_episode"])
+    names = ("agency_id", "assessed", *FACTORS)
+    return [{**dict(zip(names, k, strict=True)), **v} for k, v in sorted(out.items())]
+
+
+def intake_complexity(data) -> list[dict]:
+    cx = _complexity_of(data)
+    out = defaultdict(list)
+    for e in data["rpt_episode"]:
+        c = cx.get(e["person_key"])
+        if e["setting"] == "prison" or c is None or not AS_OF - 728 < e["start_day"] <= AS_OF:
+            continue
+        since = e["start_day"] - (AS_OF - 728)
+        quarter = min((since - 1) // 91, 7)
+        out[(e["agency_id"], quarter)].append(sum(c[f] for f in FACTORS))
+    return [{"agency_id": a, "quarter": q, "people": len(s), "score_sum": sum(s), "score_squares": sum(x * x for x in s)}
+            for (a, q), s in sorted(out.items())]
+
+
+def parking(data) -> list[dict]:
+    cx = _complexity_of(data)
+    out = defaultdict(lambda: {"complex_in_treatment": 0, "complex_parked": 0, "other_in_treatment": 0,
+                               "other_parked": 0})
+    for e in data["rpt_episode"]:
+        if e["setting"] == "prison" or e["end_day"] is not None or e["start_day"] > AS_OF - 56:
+            continue
+        c = cx.get(e["person_key"])
+        score = sum(c[f] for f in FACTORS) if c else 0
+        seen = any(a["person_key"] == e["person_key"] and a["agency_id"] == e["agency_id"]
+                   and a["status"] == "attended" and AS_OF - 56 < a["day"] <= AS_OF for a in data["rpt_appointment"])
+        kind = "complex" if score >= 3 else "other"
+        out[e["agency_id"]][f"{kind}_in_treatment"] += 1
+        out[e["agency_id"]][f"{kind}_parked"] += not seen
+    return [{"agency_id": k, **v} for k, v in sorted(out.items())]
+
+
+def outcome_domains(data) -> list[dict]:
+    series = defaultdict(list)
+    for o in data["rpt_outcome"]:
+        if o["instrument"] == "top":
+            series[(o["person_key"], o["score"])].append(o)
+    people = defaultdict(set)
+    for (person, score), rows in series.items():
+        first = min(rows, key=lambda o: (o["day"], o["score_key"]))
+        latest = max(rows, key=lambda o: (o["day"], o["score_key"]))
+        if latest["day"] <= first["day"]:
+            continue
+        a, b = first["value"], latest["value"]
+        domain = None
+        if score in ("opiates_days", "crack_days") and a > 0 and b == 0:
+            domain = "drug_use"
+        elif score == "alcohol_days" and a > 0 and b <= a / 2:
+            domain = "alcohol"
+        elif score in ("shoplifting_days", "selling_drugs_days") and a > 0 and b == 0:
+            domain = "offending"
+        elif score == "housing_problems" and a > 0 and b == 0:
+            domain = "housing"
+        elif score in ("paid_work_days", "education_days") and a == 0 and b > 0:
+            domain = "employment"
+        elif score == "quality_of_life" and b - a >= 4:
+            domain = "health_wellbeing"
+        if domain:
+            people[(latest["agency_id"], domain)].add(person)
+    return [{"agency_id": a, "domain": d, "people": len(p)} for (a, d), p in sorted(people.items())]
+
+
+EXPECTED = {"casemix_cohort": casemix_cohort, "intake_complexity": intake_complexity, "parking": parking,
+            "outcome_domains": outcome_domains, "waiting_times": waiting_times, "caseload": caseload, "did_not_attend": did_not_attend,
             "reviews_overdue": reviews_overdue, "exits": exits, "sustained_recovery": sustained_recovery,
             "continuity": continuity, "outcome_change": outcome_change}

@@ -71,3 +71,14 @@ def test_caseload_dna_overdue_and_continuity_worked_by_hand(loaded):
     assert overdue[""]["overdue"] == 1  # no lead professional
     assert run_django(METRICS["continuity"]) == [
         {"agency_id": fx.P, "releases": 5, "plan_complete": 3, "decided": 3, "engaged": 2}]
+
+
+def test_parking_and_outcome_domains_worked_by_hand(loaded):
+    parking = {r["agency_id"]: r for r in run_django(METRICS["parking"])}
+    # A: p1 (complexity 5) and p10 (not complex) unseen for 8 weeks; B: p2 (3) seen 10 days ago, p11 unseen.
+    assert parking[fx.A] == {"agency_id": fx.A, "complex_in_treatment": 1, "complex_parked": 1,
+                             "other_in_treatment": 1, "other_parked": 1}
+    assert (parking[fx.B]["complex_in_treatment"], parking[fx.B]["complex_parked"]) == (1, 0)
+    domains = {(r["agency_id"], r["domain"]): r["people"] for r in run_django(METRICS["outcome_domains"])}
+    assert domains == {(fx.A, "alcohol"): 1, (fx.A, "drug_use"): 1, (fx.A, "employment"): 1,
+                       (fx.A, "health_wellbeing"): 1, (fx.A, "housing"): 1, (fx.B, "drug_use"): 1}

@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("throughcare.directory.urls")),
     path("", include("throughcare.assessments.urls")),
     path("", include("throughcare.outcomes.urls")),
+    path("", include("throughcare.reporting.urls")),
 ]
 
 

@@ -138,8 +138,118 @@ GROUP BY agency_id, instrument, score
 ORDER BY agency_id, instrument, score
 """, ("people", "improved", "worse"))
 
+CASEMIX_COHORT = Metric("casemix_cohort", "Exits by complexity at entry", """
+WITH m AS (SELECT as_of_day AS d FROM rpt_meta),
+x AS (
+  SELECT e.episode_key, e.person_key, e.agency_id, e.end_day, e.planned_exit
+  FROM rpt_episode e, m
+  WHERE e.setting <> 'prison' AND e.end_day IS NOT NULL AND e.end_day > m.d - 547 AND e.end_day <= m.d - 182
+)
+SELECT x.agency_id,
+  CASE WHEN c.person_key IS NULL THEN 0 ELSE 1 END AS assessed,
+  COALESCE(c.housing, 0) AS housing,
+  COALESCE(c.dual_diagnosis, 0) AS dual_diagnosis,
+  COALESCE(c.injecting, 0) AS injecting,
+  COALESCE(c.criminal_justice, 0) AS criminal_justice,
+  COALESCE(c.alcohol_and_opiates, 0) AS alcohol_and_opiates,
+  COUNT(*) AS exits,
+  SUM(CASE WHEN x.planned_exit = 1 AND NOT EXISTS (
+        SELECT 1 FROM rpt_episode r
+        WHERE r.person_key = x.person_key AND r.setting <> 'prison' AND r.episode_key <> x.episode_key
+          AND r.start_day >= x.end_day AND r.start_day <= x.end_day + 182)
+      THEN 1 ELSE 0 END) AS sustained
+FROM x LEFT JOIN rpt_complexity c ON c.person_key = x.person_key
+GROUP BY x.agency_id, CASE WHEN c.person_key IS NULL THEN 0 ELSE 1 END, COALESCE(c.housing, 0),
+  COALESCE(c.dual_diagnosis, 0), COALESCE(c.injecting, 0), COALESCE(c.criminal_justice, 0),
+  COALESCE(c.alcohol_and_opiates, 0)
+ORDER BY 1, 2, 3, 4, 5, 6, 7
+""", ("exits", "sustained"))
+
+INTAKE_COMPLEXITY = Metric("intake_complexity", "Complexity at intake by quarter", """
+WITH m AS (SELECT as_of_day AS d FROM rpt_meta),
+i AS (
+  SELECT e.agency_id, e.start_day - (m.d - 728) AS since,
+    c.housing + c.dual_diagnosis + c.injecting + c.criminal_justice + c.alcohol_and_opiates AS score
+  FROM rpt_episode e CROSS JOIN m JOIN rpt_complexity c ON c.person_key = e.person_key
+  WHERE e.setting <> 'prison' AND e.start_day > m.d - 728 AND e.start_day <= m.d
+)
+SELECT agency_id,
+  (CASE WHEN since > 91 THEN 1 ELSE 0 END) + (CASE WHEN since > 182 THEN 1 ELSE 0 END)
+  + (CASE WHEN since > 273 THEN 1 ELSE 0 END) + (CASE WHEN since > 364 THEN 1 ELSE 0 END)
+  + (CASE WHEN since > 455 THEN 1 ELSE 0 END) + (CASE WHEN since > 546 THEN 1 ELSE 0 END)
+  + (CASE WHEN since > 637 THEN 1 ELSE 0 END) AS quarter,
+  COUNT(*) AS people,
+  SUM(score) AS score_sum,
+  SUM(score * score) AS score_squares
+FROM i
+GROUP BY 1, 2
+ORDER BY 1, 2
+""", ("people",))
+
+PARKING = Metric("parking", "Complex clients with no intervention for 8 weeks", """
+WITH m AS (SELECT as_of_day AS d FROM rpt_meta),
+cur AS (
+  SELECT e.person_key, e.agency_id, m.d AS d,
+    COALESCE(c.housing, 0) + COALESCE(c.dual_diagnosis, 0) + COALESCE(c.injecting, 0)
+    + COALESCE(c.criminal_justice, 0) + COALESCE(c.alcohol_and_opiates, 0) AS score
+  FROM rpt_episode e CROSS JOIN m LEFT JOIN rpt_complexity c ON c.person_key = e.person_key
+  WHERE e.setting <> 'prison' AND e.end_day IS NULL AND e.start_day <= m.d - 56
+),
+seen AS (
+  SELECT cur.person_key, cur.agency_id, cur.score,
+    CASE WHEN EXISTS (
+      SELECT 1 FROM rpt_appointment a
+      WHERE a.person_key = cur.person_key AND a.agency_id = cur.agency_id AND a.status = 'attended'
+        AND a.day > cur.d - 56 AND a.day <= cur.d) THEN 0 ELSE 1 END AS parked
+  FROM cur
+)
+SELECT agency_id,
+  SUM(CASE WHEN score >= 3 THEN 1 ELSE 0 END) AS complex_in_treatment,
+  SUM(CASE WHEN score >= 3 THEN parked ELSE 0 END) AS complex_parked,
+  SUM(CASE WHEN score < 3 THEN 1 ELSE 0 END) AS other_in_treatment,
+  SUM(CASE WHEN score < 3 THEN parked ELSE 0 END) AS other_parked
+FROM seen
+GROUP BY agency_id
+ORDER BY agency_id
+""", ("complex_in_treatment", "complex_parked", "other_in_treatment", "other_parked"))
+
+OUTCOME_DOMAINS = Metric("outcome_domains", "Outcomes achieved by domain", """
+WITH ranked AS (
+  SELECT person_key, agency_id, instrument, score, value, day,
+    ROW_NUMBER() OVER (PARTITION BY person_key, instrument, score ORDER BY day, score_key) AS first_rank,
+    ROW_NUMBER() OVER (PARTITION BY person_key, instrument, score ORDER BY day DESC, score_key DESC) AS last_rank
+  FROM rpt_outcome
+  WHERE instrument = 'top'
+),
+pairs AS (
+  SELECT l.agency_id, f.person_key, f.score, f.value AS first_value, l.value AS latest_value
+  FROM ranked f
+  JOIN ranked l ON l.person_key = f.person_key AND l.instrument = f.instrument AND l.score = f.score
+  WHERE f.first_rank = 1 AND l.last_rank = 1 AND l.day > f.day
+),
+achieved AS (
+  SELECT agency_id, person_key,
+    CASE
+      WHEN score IN ('opiates_days', 'crack_days') AND first_value > 0 AND latest_value = 0 THEN 'drug_use'
+      WHEN score = 'alcohol_days' AND first_value > 0 AND latest_value * 2 <= first_value THEN 'alcohol'
+      WHEN score IN ('shoplifting_days', 'selling_drugs_days') AND first_value > 0 AND latest_value = 0
+        THEN 'offending'
+      WHEN score = 'housing_problems' AND first_value > 0 AND latest_value = 0 THEN 'housing'
+      WHEN score IN ('paid_work_days', 'education_days') AND first_value = 0 AND latest_value > 0 THEN 'employment'
+      WHEN score = 'quality_of_life' AND latest_value - first_value >= 4 THEN 'health_wellbeing'
+    END AS domain
+  FROM pairs
+)
+SELECT agency_id, domain, COUNT(DISTINCT person_key) AS people
+FROM achieved
+WHERE domain IS NOT NULL
+GROUP BY agency_id, domain
+ORDER BY agency_id, domain
+""", ("people",))
+
 METRICS = {m.name: m for m in (WAITING_TIMES, CASELOAD, DID_NOT_ATTEND, REVIEWS_OVERDUE, EXITS, SUSTAINED_RECOVERY,
-                               CONTINUITY, OUTCOME_CHANGE)}
+                               CONTINUITY, OUTCOME_CHANGE, CASEMIX_COHORT, INTAKE_COMPLEXITY, PARKING,
+                               OUTCOME_DOMAINS)}
 
 
 def _plain(value):
