@@ -368,3 +368,13 @@ def test_the_command_line_resets_a_lost_authenticator(world):
     assert not StaffTwoFactor.objects.filter(user=user).exists()
     result = CliRunner().invoke(app, ["user", "reset-two-factor", "nobody"])
     assert result.exit_code != 0 and "No user has that username" in result.output
+
+
+def test_the_demo_world_has_a_person_who_can_sign_in(db):
+    from throughcare.core.demo import DEMO_PASSWORD, DEMO_PERSON_MOBILE, build_world
+    from throughcare.myrecord.signin import check_password
+
+    build_world(people=40, seed=3)
+    account = PersonAccount.objects.select_related("person").get()
+    assert account.address == "07700900001" and account.invited_by.username == "kw.amara"
+    assert check_password(identifier=DEMO_PERSON_MOBILE, password=DEMO_PASSWORD) == account

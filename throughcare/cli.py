@@ -121,6 +121,10 @@ def _print_sign_ins() -> None:
             seen.add(role)
             table.add_row(username, role.label)
     console.print(table)
+    from throughcare.core.demo import DEMO_PERSON_MOBILE
+
+    console.print(f"A person holding their own record: [bold]/my/sign-in[/bold] with {DEMO_PERSON_MOBILE} and "
+                  "the same password (or ask for a code: it is printed in the server log).")
 
 
 @app.command()

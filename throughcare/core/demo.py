@@ -280,6 +280,7 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
     _demo_releases(rng, today)
     _demo_assessments(rng, today)
     _demo_directory(rng, today)
+    _demo_person_record()
     return WorldSummary(agencies=len(agencies), staff=len(staff), people=people, events=totals["events"],
                         episodes=totals["episodes"])
 
@@ -394,3 +395,23 @@ def _demo_assessments(rng, today: dt.date) -> None:
 
     build_assessments(rng=rng, today=today, lead_members=CareTeamMember.objects.filter(
         worker__username="kw.amara", is_lead=True, left_at__isnull=True).select_related("worker"))
+
+
+#: The demo person who can sign in to their own record at /my/sign-in (with DEMO_PASSWORD, or a code the
+#: console sender prints in the server's log).
+DEMO_PERSON_MOBILE = "07700 900001"
+
+
+def _demo_person_record() -> None:
+    """The first person kw.amara leads on can sign in to their own record (throughcare/myrecord)."""
+    from throughcare.myrecord.actions import invite_person, set_password
+    from throughcare.people.models import Person
+
+    lead = (CareTeamMember.objects.filter(worker__username="kw.amara", is_lead=True, left_at__isnull=True)
+            .select_related("person", "worker").order_by("person__display_name", "person_id").first())
+    if lead is None:
+        return
+    Person.objects.filter(pk=lead.person_id).update(
+        phone=DEMO_PERSON_MOBILE, safe_to_contact={**(lead.person.safe_to_contact or {}), "text": True})
+    account = invite_person(actor=lead.worker, person_id=lead.person_id, channel="sms")
+    set_password(actor=account.user, password=DEMO_PASSWORD, confirm=DEMO_PASSWORD)
