@@ -378,3 +378,30 @@ def test_the_demo_world_has_a_person_who_can_sign_in(db):
     account = PersonAccount.objects.select_related("person").get()
     assert account.address == "07700900001" and account.invited_by.username == "kw.amara"
     assert check_password(identifier=DEMO_PERSON_MOBILE, password=DEMO_PASSWORD) == account
+
+
+def test_a_worker_turns_the_sign_in_off_at_once_and_back_on_to_a_new_number(browser_client, world, outbox,
+                                                                            django_capture_on_commit_callbacks):
+    jo = world["jo"]
+    account = invite_jo(world)
+    person = Client()
+    person.force_login(account.user)
+    assert person.get("/my/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post("/my/sign-in", {"identifier": JO_MOBILE})
+    code = latest_code(outbox)
+    amara = browser_client("amara")
+    assert browser_client("grace").post(f"/people/{jo.pk}/own-record/stop").status_code == 404
+    response = amara.post(f"/people/{jo.pk}/own-record/stop")
+    assert response.status_code == 302
+    assert person.get("/my/").status_code == 403  # the very next page
+    late = Client()
+    late.post("/my/sign-in", {"identifier": JO_MOBILE})
+    assert late.post("/my/sign-in/code", {"code": code}).status_code == 422
+    assert AuditEntry.objects.filter(action="person_account.stop", username="amara").exists()
+    assert amara.post(f"/people/{jo.pk}/own-record/stop").status_code == 422
+    contactable(jo, phone="07700 900111")
+    assert amara.post(f"/people/{jo.pk}/own-record", {"channel": "sms"}).status_code == 302
+    account.refresh_from_db()
+    assert account.disabled_at is None and account.address == "07700900111"
+    assert person.get("/my/").status_code == 200

@@ -66,15 +66,21 @@ def invite_person(*, actor, person_id, channel: str, address: str = "", base_url
         if not (person.safe_to_contact or {}).get(SAFE_KEY.get(channel, "")):
             errors["channel"] = (f"It is not recorded as safe to {'text' if channel == SignInChannel.SMS else 'email'} "
                                  f"{person.display_name}: check with them and update their contact details first")
-        if PersonAccount.objects.filter(person=person).exists():
+        existing = PersonAccount.objects.select_for_update().filter(person=person).first()
+        if existing is not None and existing.disabled_at is None:
             errors["channel"] = f"{person.display_name} can already sign in to their own record"
-        elif normalised and PersonAccount.objects.filter(address=normalised).exists():
+        elif normalised and PersonAccount.objects.filter(address=normalised).exclude(person=person).exists():
             errors["address"] = "That number or address already signs in to another record"
         if errors:
             raise ValidationFailed(errors)
-        user = get_user_model().objects.create_user(username=f"person-{uuid.uuid4().hex[:12]}", password=None)
-        account = PersonAccount.objects.create(user=user, person=person, channel=channel, address=normalised,
-                                               invited_by=actor)
+        if existing is not None:  # turned back on, perhaps to a new number: the same account and user
+            account = existing
+            account.channel, account.address, account.invited_by, account.disabled_at = channel, normalised, actor, None
+            account.save(update_fields=["channel", "address", "invited_by", "disabled_at"])
+        else:
+            user = get_user_model().objects.create_user(username=f"person-{uuid.uuid4().hex[:12]}", password=None)
+            account = PersonAccount.objects.create(user=user, person=person, channel=channel, address=normalised,
+                                                   invited_by=actor)
         _event(person, agency_id=staff.agency_id, actor=actor, kind=EventKind.DETAILS_UPDATED,
                title="Can now sign in to see their own record",
                body=f"Sign-in codes go by {SignInChannel(channel).label.lower()}.", subject_type="person_account",
@@ -84,6 +90,30 @@ def invite_person(*, actor, person_id, channel: str, address: str = "", base_url
         url = base_url + reverse("myrecord:sign-in")
         agency = staff.agency.name
         transaction.on_commit(lambda: _invite_message(account, agency, url))
+    return account
+
+
+def stop_sign_in(*, actor, person_id, reason: str = "") -> PersonAccount:
+    """Turn off the person's sign-in at once (a lost phone, or someone else has it): codes already sent stop
+    working and their next page is refused. A worker can turn it back on, to a new number, with invite_person."""
+    from throughcare.myrecord.models import SignInCode
+
+    with transaction.atomic():
+        person, grant = get_person(actor, person_id, action="person_account.stop", write=True, categories=[])
+        if not grant.relationship:
+            raise Forbidden("Only an agency working with the person can change their sign-in")
+        account = PersonAccount.objects.select_for_update().filter(person=person, disabled_at__isnull=True).first()
+        if account is None:
+            raise ValidationFailed({"account": f"{person.display_name} cannot sign in to their own record"})
+        now = timezone.now()
+        account.disabled_at = now
+        account.save(update_fields=["disabled_at"])
+        SignInCode.objects.filter(account=account, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+        _event(person, agency_id=staff_of(actor).agency_id, actor=actor, kind=EventKind.DETAILS_UPDATED,
+               title="Sign-in to their own record turned off", subject_type="person_account",
+               subject_id=str(account.pk))
+        record_action(actor=actor, action="person_account.stop", person_id=person.pk, resource="person_account",
+                      resource_id=str(account.pk), lawful_basis=grant.basis, reason=(reason or "").strip()[:300])
     return account
 
 

@@ -30,5 +30,6 @@ urlpatterns = [
     path("my/password", views.password, name="password"),
     # staff
     path("people/<str:person_id>/own-record", views.invite, name="invite"),
+    path("people/<str:person_id>/own-record/stop", views.stop, name="stop"),
     path("corrections/<str:correction_id>", views.answer, name="answer"),
 ]

@@ -475,6 +475,8 @@ def invite(request, person_id):
     if not grant.relationship:
         raise Forbidden("Only an agency working with the person can set up their own record")
     account = getattr(person, "account", None)
+    if account is not None and account.disabled_at is not None:
+        account = None  # turned off: the form turns it back on
     form = InviteForm(request.POST or None)
     return form_page(request, form, run=lambda data: actions.invite_person(
         actor=request.user, person_id=person.pk, channel=data["channel"], address=data["address"],
@@ -482,6 +484,18 @@ def invite(request, person_id):
         success=lambda acc: f"{person.display_name} can now sign in to their own record",
         redirect_to=reverse("people:detail", kwargs={"person_id": person.pk}),
         template="myrecord/invite.html", person=person, account=account)
+
+
+@staff_page
+@require_POST
+def stop(request, person_id):
+    """Turn the person's sign-in off at once (the button on the page above)."""
+    try:
+        account = actions.stop_sign_in(actor=request.user, person_id=person_id)
+    except ValidationFailed as failure:
+        return render(request, "403.html", {"message": failure.fields["account"]}, status=422)
+    messages.success(request, f"{account.person.display_name} can no longer sign in to their own record")
+    return redirect("myrecord:invite", person_id=account.person_id)
 
 
 @staff_page
