@@ -408,6 +408,38 @@ def reports_extract(directory: Path = typer.Argument(..., help="Where to write o
         console.print(f"{table}: {rows} rows")
 
 
+@reports_app.command("national-return")
+def reports_national_return(out: Path = typer.Argument(..., help="The CSV file to write"),
+                            agency: str = typer.Option(..., "--agency", help="The provider's name"),
+                            start: str = typer.Option(..., "--from", help="First day of the period, YYYY-MM-DD"),
+                            end: str = typer.Option(..., "--to", help="Last day of the period, YYYY-MM-DD")):
+    """The national return (NDTMS-shaped CSV) for one provider: consented people only, validated first."""
+    import datetime as dt
+    import io
+
+    setup()
+    from throughcare.agencies.models import Agency
+    from throughcare.core.errors import ValidationFailed
+    from throughcare.reporting.national_return import write
+
+    provider = Agency.objects.filter(name=agency).first()
+    if provider is None:
+        fail(f"No agency is called {agency}", 2)
+    try:
+        first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    except ValueError:
+        fail("Enter the dates as YYYY-MM-DD", 2)
+    text = io.StringIO()
+    try:
+        count = write(provider, first, last, text)
+    except ValidationFailed as exc:
+        for field, message in exc.fields.items():
+            err.print(f"{field}: {message}")
+        fail(f"{exc.message}", 2)
+    out.write_text(text.getvalue(), encoding="utf-8")
+    console.print(f"Wrote {count} records to {out}")
+
+
 def main() -> None:
     app()
 
