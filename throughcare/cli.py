@@ -440,6 +440,21 @@ def reports_national_return(out: Path = typer.Argument(..., help="The CSV file t
     console.print(f"Wrote {count} records to {out}")
 
 
+@reports_app.command("fhir-export")
+def reports_fhir_export(directory: Path = typer.Argument(..., help="Where to write one NDJSON file per resource type"),
+                        agency: str = typer.Option(..., "--agency", help="The provider's name")):
+    """FHIR R4 bulk NDJSON of one provider's records of consented people, each resource validated."""
+    setup()
+    from throughcare.agencies.models import Agency
+    from throughcare.reporting.fhir_export import export
+
+    provider = Agency.objects.filter(name=agency).first()
+    if provider is None:
+        fail(f"No agency is called {agency}", 2)
+    for kind, count in export(provider, directory).items():
+        console.print(f"{kind}: {count}")
+
+
 def main() -> None:
     app()
 
