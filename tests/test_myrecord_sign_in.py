@@ -405,3 +405,16 @@ def test_a_worker_turns_the_sign_in_off_at_once_and_back_on_to_a_new_number(brow
     account.refresh_from_db()
     assert account.disabled_at is None and account.address == "07700900111"
     assert person.get("/my/").status_code == 200
+
+
+def test_system_checks_catch_a_misspelt_role_and_warn_when_production_has_no_second_factor(settings):
+    from throughcare.accounts.checks import two_factor_roles
+
+    settings.TOTP_ROLES = ["key_worker", "keyworker"]
+    [error] = two_factor_roles()
+    assert error.id == "throughcare.A001" and "keyworker" in error.msg
+    settings.TOTP_ROLES, settings.PRODUCTION = [], True
+    [warning] = two_factor_roles()
+    assert warning.id == "throughcare.A002"
+    settings.TOTP_ROLES = ["all"]
+    assert two_factor_roles() == []
