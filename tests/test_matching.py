@@ -186,3 +186,19 @@ def test_join_page_errors_name_the_fields(browser_client, world):
     assert "does not confirm a possible match" in html and "Enter the service" in html
     assert 'href="#id_nhs_number"' in html
     assert not Episode.objects.filter(agency=world["agencies"]["prison"]).exists()
+
+
+def test_link_index_rebuilds_the_keys_of_people_loaded_in_bulk(world):
+    from typer.testing import CliRunner
+
+    from throughcare.cli import app
+
+    MatchKey.objects.all().delete()
+    MatchProfile.objects.all().delete()
+    assert find_candidates(world["staff"]["amara"].user, PersonDetails(
+        given_names="Jo", family_name="Bloggs", date_of_birth=dt.date(1985, 3, 27))).shown == []
+    result = CliRunner().invoke(app, ["link", "index"])
+    assert result.exit_code == 0, result.output
+    assert "rebuilt for 1 people" in result.output
+    assert [c.person for c in find_candidates(world["staff"]["amara"].user, PersonDetails(
+        given_names="Jo", family_name="Bloggs", date_of_birth=dt.date(1985, 3, 27))).shown] == [world["jo"]]

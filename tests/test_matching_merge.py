@@ -72,6 +72,10 @@ def test_merge_combines_everything_and_unmerge_restores_it_exactly(world, twin):
     assert Event.objects.filter(person=jo, kind=EventKind.RECORDS_MERGED).count() == 1
     assert set(AuditEntry.objects.filter(action="person.merge").values_list("person_id", flat=True)) == {jo.pk, twin.pk}
     assert not MatchKey.objects.filter(person=twin).exists()
+    from throughcare.matching.index import rebuild
+
+    rebuild()
+    assert not MatchKey.objects.filter(person=twin).exists()  # a merged record stays out of the index
     assert Person.objects.filter(pk=twin.pk).exists()  # the merged record's own row is kept
 
     unmerge_records(actor=alan, merge_id=merge.pk, reason="Twins: different people after all")

@@ -281,8 +281,16 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
     _demo_assessments(rng, today)
     _demo_directory(rng, today)
     _demo_person_record()
+    _demo_matching(batch_size)
     return WorldSummary(agencies=len(agencies), staff=len(staff), people=people, events=totals["events"],
                         episodes=totals["episodes"])
+
+
+def _demo_matching(batch_size: int) -> None:
+    """The people were bulk-created: give them the blocking keys that find them as possible matches."""
+    from throughcare.matching.index import rebuild
+
+    rebuild(batch_size=batch_size)
 
 
 def _demo_directory(rng, today: dt.date) -> None:
