@@ -22,6 +22,7 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
     result = _check_deploy(
         THROUGHCARE_PRODUCTION="true", THROUGHCARE_SECRET_KEY=secrets.token_urlsafe(50),
         THROUGHCARE_DATA_DIR=str(tmp_path), THROUGHCARE_NOTIFY_SENDER="govuk_notify",
+        THROUGHCARE_CACHE_URL="redis://127.0.0.1:6379/0",
         THROUGHCARE_NOTIFY_API_KEY="throughcare-test-" + "0" * 36 + "-" + "0" * 36,
         THROUGHCARE_NOTIFY_SMS_TEMPLATE_ID="00000000-0000-4000-8000-000000000001",
         THROUGHCARE_NOTIFY_EMAIL_TEMPLATE_ID="00000000-0000-4000-8000-000000000002")

@@ -413,8 +413,11 @@ def test_system_checks_catch_a_misspelt_role_and_warn_when_production_has_no_sec
     settings.TOTP_ROLES = ["key_worker", "keyworker"]
     [error] = two_factor_roles()
     assert error.id == "throughcare.A001" and "keyworker" in error.msg
-    settings.TOTP_ROLES, settings.PRODUCTION = [], True
+    settings.TOTP_ROLES, settings.PRODUCTION, settings.CACHE_URL = [], True, "redis://127.0.0.1:6379/0"
     [warning] = two_factor_roles()
     assert warning.id == "throughcare.A002"
     settings.TOTP_ROLES = ["all"]
     assert two_factor_roles() == []
+    settings.CACHE_URL = ""  # production with rate limits counted per process is warned about too
+    [warning] = two_factor_roles()
+    assert warning.id == "throughcare.A003" and "THROUGHCARE_CACHE_URL" in warning.hint

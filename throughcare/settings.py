@@ -179,6 +179,11 @@ CONTINUITY_SUPPRESS_BELOW = config.env_int("THROUGHCARE_CONTINUITY_SUPPRESS_BELO
 
 # Staff two-step sign-in and the person-held record (throughcare/accounts, throughcare/myrecord;
 # docs/configuration.md). TOTP_ROLES: roles that must give an authenticator code ("all", or role names).
+#: A cache shared by every worker (sign-in rate limits must count across workers): Redis in deployment.
+CACHE_URL = config.env_str("THROUGHCARE_CACHE_URL", "")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                      "KEY_PREFIX": "throughcare"}} if CACHE_URL else {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 TOTP_ROLES = config.env_list("THROUGHCARE_TOTP_ROLES", ["all"] if PRODUCTION else [])
 PERSON_CODE_MINUTES = config.env_int("THROUGHCARE_PERSON_CODE_MINUTES", 10)
 PERSON_SIGN_IN_LIMIT = config.env_int("THROUGHCARE_PERSON_SIGN_IN_LIMIT", 5)
