@@ -42,6 +42,15 @@ class Api:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counts live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     """Password hashing is deliberately slow; tests need no protection from brute force."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

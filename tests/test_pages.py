@@ -304,3 +304,18 @@ def test_a_single_error_and_a_hint_keep_their_ids():
     assert 'aria-describedby="id_reason-hint"' in untouched and "govuk-error-message" not in untouched
     plain = render_to_string("includes/field.html", {"field": _Reasons()["note"]})
     assert "aria-describedby" not in plain
+
+
+def test_staff_sign_in_stops_guessing_after_ten_failures_even_with_the_right_password(world):
+    from django.test import Client
+
+    from throughcare.accounts.views import FAILURES_PER_USERNAME, TOO_MANY
+
+    client = Client()
+    for _ in range(FAILURES_PER_USERNAME):
+        wrong = client.post("/sign-in", {"username": "amara", "password": "guess"})
+        assert "Enter a correct username and password" in wrong.content.decode()
+    refused = client.post("/sign-in", {"username": "amara", "password": PASSWORD})
+    assert TOO_MANY in refused.content.decode() and "_auth_user_id" not in client.session
+    # Another username from the same client is still fine, well below the per-client limit.
+    assert client.post("/sign-in", {"username": "ben", "password": PASSWORD}).status_code == 302

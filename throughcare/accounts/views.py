@@ -8,10 +8,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from throughcare.accounts import totp, two_factor
 from throughcare.agencies.models import staff_of
+from throughcare.core import ratelimit
 from throughcare.core.errors import ValidationFailed
 from throughcare.core.forms import GovForm
 
 STAFF_BACKEND = "throughcare.accounts.backends.StaffBackend"
+
+
+#: Failed password attempts allowed per username, and per client address, in a window; then sign-in waits.
+FAILURES_PER_USERNAME = 10
+FAILURES_PER_CLIENT = 50
+FAILURE_WINDOW_SECONDS = 15 * 60
+TOO_MANY = "Too many attempts to sign in. Wait 15 minutes, then try again."
 
 
 class SignInForm(GovForm, AuthenticationForm):
@@ -23,6 +31,24 @@ class SignInForm(GovForm, AuthenticationForm):
         "invalid_login": "Enter a correct username and password",
         "inactive": "This account is inactive",
     }
+
+    def _keys(self) -> list[str]:
+        username = (self.data.get("username") or "").strip().lower()
+        client = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        return [ratelimit.key("staff-sign-in-user", username), ratelimit.key("staff-sign-in-client", client)]
+
+    def clean(self):
+        """Refuse before checking the password once a username (or a client) has failed too often: a correct
+        password does not get through either, so guessing gains nothing. Only failures are counted."""
+        user_key, client_key = self._keys()
+        if ratelimit.count(user_key) >= FAILURES_PER_USERNAME or ratelimit.count(client_key) >= FAILURES_PER_CLIENT:
+            raise forms.ValidationError(TOO_MANY, code="too_many")
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            ratelimit.hit(user_key, FAILURE_WINDOW_SECONDS)
+            ratelimit.hit(client_key, FAILURE_WINDOW_SECONDS)
+            raise
 
 
 class SignInView(auth_views.LoginView):

@@ -17,7 +17,6 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from throughcare.audit.recorder import record_action
+from throughcare.core import ratelimit
 from throughcare.core.errors import ThroughcareError, ValidationFailed
 from throughcare.myrecord.models import PersonAccount, SignInChannel, SignInCode
 from throughcare.notifications.service import mobile_number
@@ -63,16 +63,11 @@ def _digest(purpose: str, value: str) -> str:
 
 
 def _key(kind: str, value: str) -> str:
-    return f"tc:myrecord:{kind}:{_digest('rate', value)[:32]}"
+    return ratelimit.key(f"myrecord:{kind}", value)
 
 
 def _count(key: str) -> int:
-    cache.add(key, 0, WINDOW_SECONDS)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, WINDOW_SECONDS)
-        return 1
+    return ratelimit.hit(key, WINDOW_SECONDS)
 
 
 def _limit(client: str, address: str, kind: str, allowed: int) -> None:
