@@ -114,9 +114,16 @@ def _require_commissioner(user):
 
 def commissioner_report(user, *, tariff: dict | None = None, audit: bool = True) -> dict:
     _require_commissioner(user)
-    threshold = settings.REPORT_SUPPRESS_BELOW
-    results = _run()
-    names = _names()
+    report = assemble_commissioner(_run(), _names(), settings.REPORT_SUPPRESS_BELOW, tariff)
+    if audit:
+        record_access(actor=user, action="report.commissioner", resource="report",
+                      reason="commissioner dashboard (de-identified, suppressed)")
+    return {**_meta(), **report}
+
+
+def assemble_commissioner(results: dict, names: dict, threshold: int, tariff: dict | None = None) -> dict:
+    """The commissioner report from the metrics' results (from any engine): suppressed tables, case mix,
+    intake trends, payments and chart specs. Pure: no database (benchmarks/reporting.py runs it on DuckDB)."""
     rows = _metric_rows(results)
     tables = [publish(SHAPES[name], rows[name], names, threshold) for name in SHAPES]
     for instrument, score, title in OUTCOME_SCORES:
@@ -125,11 +132,8 @@ def commissioner_report(user, *, tariff: dict | None = None, audit: bool = True)
     adjusted = casemix_table(results["casemix_cohort"], names, threshold)
     trends = trend_table(results["intake_complexity"], names, threshold)
     payments = pbr_table(results, names, threshold, tariff or {d: pbr.DEFAULT_TARIFF[d] for d in pbr.DOMAINS})
-    if audit:
-        record_access(actor=user, action="report.commissioner", resource="report",
-                      reason="commissioner dashboard (de-identified, suppressed)")
     by_name = {t["name"]: t for t in tables}
-    return {**_meta(), "threshold": threshold, "tables": tables, "casemix": adjusted, "trends": trends,
+    return {"threshold": threshold, "tables": tables, "casemix": adjusted, "trends": trends,
             "pbr": payments,
             "charts": [rate_chart(by_name["sustained_recovery"], "sustained_rate", "Sustained recovery"),
                        rate_chart(by_name["waiting_times"], "share_within_3_weeks", "Started within 3 weeks"),

@@ -1,7 +1,7 @@
 """Metric definitions as SQL over the reporting tables (docs/reporting.md has one section per metric).
 
 The SQL takes no parameters: "today" is `rpt_meta.as_of_day`, days are whole numbers, flags 0 or 1, and
-only plain SQL is used (CASE, COUNT, SUM, AVG, EXISTS, ROW_NUMBER), so the same text runs unchanged on
+only plain SQL is used (CASE, COUNT, SUM, AVG, EXISTS, and window functions over a named WINDOW), so the same text runs unchanged on
 SQLite, PostgreSQL and DuckDB over a Parquet extract (tests/test_reporting_metrics.py runs both and
 compares). Every metric is grouped by agency; partnership totals and suppression come afterwards.
 """
@@ -115,17 +115,14 @@ ORDER BY r.prison_id
 """, ("releases", "plan_complete", "decided", "engaged"))
 
 OUTCOME_CHANGE = Metric("outcome_change", "Outcome change", """
-WITH ranked AS (
-  SELECT person_key, agency_id, instrument, score, value, better, day,
-    ROW_NUMBER() OVER (PARTITION BY person_key, instrument, score ORDER BY day, score_key) AS first_rank,
-    ROW_NUMBER() OVER (PARTITION BY person_key, instrument, score ORDER BY day DESC, score_key DESC) AS last_rank
+WITH ends AS (
+  SELECT instrument, score, better,
+    FIRST_VALUE(value) OVER w AS first_value, LAST_VALUE(value) OVER w AS latest_value,
+    FIRST_VALUE(day) OVER w AS first_day, LAST_VALUE(day) OVER w AS latest_day,
+    LAST_VALUE(agency_id) OVER w AS agency_id, ROW_NUMBER() OVER w AS n
   FROM rpt_outcome
-),
-pairs AS (
-  SELECT l.agency_id, f.instrument, f.score, f.better, f.value AS first_value, l.value AS latest_value
-  FROM ranked f
-  JOIN ranked l ON l.person_key = f.person_key AND l.instrument = f.instrument AND l.score = f.score
-  WHERE f.first_rank = 1 AND l.last_rank = 1 AND l.day > f.day
+  WINDOW w AS (PARTITION BY person_key, instrument, score ORDER BY day, score_key
+               ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 )
 SELECT agency_id, instrument, score,
   COUNT(*) AS people,
@@ -133,7 +130,8 @@ SELECT agency_id, instrument, score,
   AVG(latest_value) AS mean_latest,
   SUM(CASE WHEN (latest_value - first_value) * better > 0 THEN 1 ELSE 0 END) AS improved,
   SUM(CASE WHEN (latest_value - first_value) * better < 0 THEN 1 ELSE 0 END) AS worse
-FROM pairs
+FROM ends
+WHERE n = 1 AND latest_day > first_day
 GROUP BY agency_id, instrument, score
 ORDER BY agency_id, instrument, score
 """, ("people", "improved", "worse"))
@@ -214,18 +212,15 @@ ORDER BY agency_id
 """, ("complex_in_treatment", "complex_parked", "other_in_treatment", "other_parked"))
 
 OUTCOME_DOMAINS = Metric("outcome_domains", "Outcomes achieved by domain", """
-WITH ranked AS (
-  SELECT person_key, agency_id, instrument, score, value, day,
-    ROW_NUMBER() OVER (PARTITION BY person_key, instrument, score ORDER BY day, score_key) AS first_rank,
-    ROW_NUMBER() OVER (PARTITION BY person_key, instrument, score ORDER BY day DESC, score_key DESC) AS last_rank
+WITH pairs AS (
+  SELECT person_key, score,
+    FIRST_VALUE(value) OVER w AS first_value, LAST_VALUE(value) OVER w AS latest_value,
+    FIRST_VALUE(day) OVER w AS first_day, LAST_VALUE(day) OVER w AS latest_day,
+    LAST_VALUE(agency_id) OVER w AS agency_id, ROW_NUMBER() OVER w AS n
   FROM rpt_outcome
   WHERE instrument = 'top'
-),
-pairs AS (
-  SELECT l.agency_id, f.person_key, f.score, f.value AS first_value, l.value AS latest_value
-  FROM ranked f
-  JOIN ranked l ON l.person_key = f.person_key AND l.instrument = f.instrument AND l.score = f.score
-  WHERE f.first_rank = 1 AND l.last_rank = 1 AND l.day > f.day
+  WINDOW w AS (PARTITION BY person_key, score ORDER BY day, score_key
+               ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ),
 achieved AS (
   SELECT agency_id, person_key,
@@ -239,6 +234,7 @@ achieved AS (
       WHEN score = 'quality_of_life' AND latest_value - first_value >= 4 THEN 'health_wellbeing'
     END AS domain
   FROM pairs
+  WHERE n = 1 AND latest_day > first_day
 )
 SELECT agency_id, domain, COUNT(DISTINCT person_key) AS people
 FROM achieved
