@@ -182,3 +182,17 @@ def test_the_cream_skimming_signal():
     trends = {t.agency_id: t for t in casemix.intake_trends(falling + steady)}
     assert trends["a"].falling and trends["a"].slope_per_year == pytest.approx(-1.2)
     assert not trends["b"].falling and trends["b"].slope_per_year == pytest.approx(0.0)
+
+
+def test_the_demo_world_fills_the_dashboards(db):
+    from throughcare.agencies.models import Staff
+    from throughcare.core.demo import build_world
+    from throughcare.reporting.models import REpisode, RPerson
+
+    build_world(people=40, seed=3)
+    assert RPerson.objects.count() == 40 and REpisode.objects.exists()
+    commissioner = Staff.objects.filter(role="commissioner").select_related("user").first()
+    report = dashboards.commissioner_report(commissioner.user, audit=False)
+    assert report["as_of"] is not None and report["tables"][0]["total"]["started"] is not None
+    worker = Staff.objects.get(user__username="kw.amara")
+    assert dashboards.service_report(worker.user)["caseloads"]

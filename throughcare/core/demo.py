@@ -282,6 +282,7 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
     _demo_directory(rng, today)
     _demo_person_record()
     _demo_matching(batch_size)
+    _demo_reporting(today)
     return WorldSummary(agencies=len(agencies), staff=len(staff), people=people, events=totals["events"],
                         episodes=totals["episodes"])
 
@@ -423,3 +424,10 @@ def _demo_person_record() -> None:
         phone=DEMO_PERSON_MOBILE, safe_to_contact={**(lead.person.safe_to_contact or {}), "text": True})
     account = invite_person(actor=lead.worker, person_id=lead.person_id, channel="sms")
     set_password(actor=account.user, password=DEMO_PASSWORD, confirm=DEMO_PASSWORD)
+
+
+def _demo_reporting(today: dt.date) -> None:
+    """The reporting tables, so the service and commissioner dashboards (/reports/) have figures."""
+    from throughcare.reporting.refresh import refresh
+
+    refresh(full=True, today=today)
