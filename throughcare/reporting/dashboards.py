@@ -135,9 +135,10 @@ def assemble_commissioner(results: dict, names: dict, threshold: int, tariff: di
     by_name = {t["name"]: t for t in tables}
     return {"threshold": threshold, "tables": tables, "casemix": adjusted, "trends": trends,
             "pbr": payments,
-            "charts": [rate_chart(by_name["sustained_recovery"], "sustained_rate", "Sustained recovery"),
-                       rate_chart(by_name["waiting_times"], "share_within_3_weeks", "Started within 3 weeks"),
-                       casemix_chart(adjusted)]}
+            "charts": [c for c in (rate_chart(by_name["sustained_recovery"], "sustained_rate", "Sustained recovery"),
+                                   rate_chart(by_name["waiting_times"], "share_within_3_weeks",
+                                              "Started within 3 weeks"),
+                                   casemix_chart(adjusted)) if c["spec"]["data"]["values"]]}
 
 
 def casemix_table(groups: list[dict], names: dict, threshold: int) -> dict:
@@ -208,7 +209,8 @@ def _pct(value) -> str | None:
 
 def _spec(title: str, values: list[dict], encoding: dict, mark="bar", layer=None) -> dict:
     spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "title": title, "width": "container",
-            "height": 220, "data": {"values": values}}
+            "height": 220, "data": {"values": values},
+            "description": f"{title}; the same figures are in the tables on this page."}
     if layer:
         spec["layer"] = layer
     else:
