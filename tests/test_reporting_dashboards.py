@@ -64,7 +64,8 @@ def test_the_commissioner_sees_every_provider_suppressed_and_no_one(reported, br
     assert "Commissioner dashboard" in page and "[c]" in page and "Riverside Recovery" in page
     assert "Open Door" in page and "Partnership" in page
     assert "Bloggs" not in page and person_key(world["jo"].pk) not in page and "p1" not in page.split()
-    assert "vega-lite.min.js" in page and "reporting-charts.js" in page  # charts, with the tables beside them
+    # Charts are drawn only from shown figures: in this small fixture every rate is withheld, so none.
+    assert "tc-chart" not in page and "vega-lite.min.js" not in page
     entry = AuditEntry.objects.filter(action="report.commissioner").latest("seq")
     assert entry.outcome == "allowed" and entry.username == "yusuf"
 
@@ -84,6 +85,7 @@ def test_staff_see_their_own_service_unsuppressed(reported, browser_client, worl
     page = response.content.decode()
     assert "Riverside Recovery" in page and "Open Door" not in page
     assert "Amara Okafor" in page  # caseload per worker, by name, for her own service
+    assert "vega-lite.min.js" in page and 'id="chart-waiting-time-distribution"' in page  # a chart beside the table
     report = dashboards.service_report(world["staff"]["amara"].user)
     waiting = next(t for t in report["tables"] if t["name"] == "waiting_times")
     assert waiting["rows"][0]["started"] == 6 and waiting["rows"][0]["share_within_3_weeks"] == "67%"
@@ -196,3 +198,17 @@ def test_the_demo_world_fills_the_dashboards(db):
     assert report["as_of"] is not None and report["tables"][0]["total"]["started"] is not None
     worker = Staff.objects.get(user__username="kw.amara")
     assert dashboards.service_report(worker.user)["caseloads"]
+
+
+def test_commissioner_charts_show_only_figures_that_are_shown(reported):
+    results = {name: run_django(m) for name, m in METRICS.items()}
+    for name in ("waiting_times", "sustained_recovery", "casemix_cohort"):  # ten times the people
+        for row in results[name]:
+            for column in METRICS[name].counts:
+                row[column] *= 10
+    names = dict(RAgency.objects.values_list("agency_id", "name"))
+    report = dashboards.assemble_commissioner(results, names, 5)
+    charts = {c["title"]: c["spec"] for c in report["charts"]}
+    assert set(charts) == {"Sustained recovery", "Started within 3 weeks", "Sustained recovery adjusted for case mix"}
+    assert {"provider": "Riverside Recovery", "percent": 67} in charts["Started within 3 weeks"]["data"]["values"]
+    assert charts["Sustained recovery"]["description"].endswith("the same figures are in the tables on this page.")
