@@ -6,7 +6,7 @@
 1. Generates the reporting tables straight into Parquet with DuckDB (not through Django): 1,000,000 people,
    4,000,000 episodes and 6,000,000 outcome-review scores (10,000,000 episodes and reviews), 1,000,000
    referrals, 2,000,000 appointments, 1,000,000 care team places, 600,000 plans, 100,000 releases and
-   800,000 complexity rows, with 20 providers and 4 prisons. Deterministic (hashes of the row number).
+   800,000 complexity rows and 800,000 substances at presentation, with 20 providers and 4 prisons. Deterministic (hashes of the row number).
 2. The full report: every metric's SQL from throughcare/reporting/metrics.py, unchanged, on DuckDB over the
    Parquet files, then the same assembly the commissioner dashboard uses (reporting.dashboards:
    suppression with its linear-programme audit, the case-mix model, intake trends, payments, chart specs).
@@ -109,6 +109,14 @@ def generate(out: Path, people: int) -> dict[str, int]:
                 ({_h('i', 35)} % 4 = 0)::INTEGER AS injecting, ({_h('i', 36)} % 3 = 0)::INTEGER AS criminal_justice,
                 ({_h('i', 37)} % 5 = 0)::INTEGER AS alcohol_and_opiates, NULL::INTEGER AS years_of_use
             FROM range({n['complexity']}) t(i)""",
+        "rpt_presentation": f"""SELECT md5('s' || i) AS presentation_key, {pk} AS person_key,
+                {provider(38)} AS agency_id, day, strftime(DATE '1970-01-01' + day, '%Y-%m') AS month,
+                ['heroin', 'crack', 'cannabis', 'alcohol', 'synthetic_cannabinoids'][i % 5 + 1] AS substance,
+                (i % 5 = 4)::INTEGER AS nps
+            FROM (SELECT i, ({d} - {_h('i', 39)} % 700)::INTEGER AS day FROM range({n['complexity']}) t(i))""",
+        "rpt_partner_signal": """SELECT i::BIGINT AS id, strftime(DATE '2025-12-01' + INTERVAL (i % 12) MONTH, '%Y-%m')
+                AS month, 'Area ' || (i // 12) AS area, 'police' AS source, 'Seizures' AS signal,
+                (i * 7 % 50)::INTEGER AS count, '2026-11-01' AS imported_at FROM range(120) t(i)""",
     }
     counts = {}
     for table, sql in tables.items():

@@ -116,8 +116,25 @@ def _complexity():
             for i, (p, h, dd, inj, cj, ao) in enumerate(rows)]
 
 
+def _presentations():
+    d = AS_OF
+    rows = [("p1", d - 10, "heroin"), ("p1", d - 10, "crack"), ("p1", d - 10, "alcohol"), ("p2", d - 40, "cannabis"),
+            ("p3", d - 40, "synthetic_cannabinoids"), ("p5", d - 41, "cannabis"), ("p4", d - 400, "heroin")]
+    return [dict(presentation_key=f"s{i}", person_key=p, agency_id=A, day=day,
+                 month=f"{keys.from_day(day):%Y-%m}", substance=sub, nps=int(sub == "synthetic_cannabinoids"))
+            for i, (p, day, sub) in enumerate(rows)]
+
+
+def _signals():
+    rows = [("2026-10", "Northgate", "police", "Seizures of spice", 7), ("2026-10", "Swansea", "police",
+            "Seizures of spice", 3), ("2026-09", "Northgate", "hospital", "Admissions: drug poisoning", 2)]
+    return [dict(month=m, area=a, source=src, signal=sig, count=c, imported_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+            for m, a, src, sig, c in rows]
+
+
 def fixture() -> dict[str, list[dict]]:
-    return {"rpt_complexity": _complexity(), "rpt_episode": _episodes(), "rpt_referral": _referrals(), "rpt_appointment": _appointments(),
+    return {"rpt_presentation": _presentations(), "rpt_partner_signal": _signals(),
+            "rpt_complexity": _complexity(), "rpt_episode": _episodes(), "rpt_referral": _referrals(), "rpt_appointment": _appointments(),
             "rpt_care_team": _care_team(), "rpt_plan": _plans(), "rpt_outcome": _outcomes(),
             "rpt_release": _releases()}
 
@@ -321,7 +338,24 @@ def outcome_domains(data) -> list[dict]:
     return [{"agency_id": a, "domain": d, "people": len(p)} for (a, d), p in sorted(people.items())]
 
 
-EXPECTED = {"casemix_cohort": casemix_cohort, "intake_complexity": intake_complexity, "parking": parking,
+def substances(data) -> list[dict]:
+    out = defaultdict(lambda: {"nps": 0, "people": set()})
+    for r in data["rpt_presentation"]:
+        if AS_OF - 365 < r["day"] <= AS_OF:
+            row = out[(r["month"], r["substance"])]
+            row["nps"] = max(row["nps"], r["nps"])
+            row["people"].add(r["person_key"])
+    return [{"month": m, "substance": s, "nps": v["nps"], "people": len(v["people"])} for (m, s), v in sorted(out.items())]
+
+
+def partner_signals(data) -> list[dict]:
+    out = defaultdict(int)
+    for r in data["rpt_partner_signal"]:
+        out[(r["month"], r["source"], r["signal"])] += r["count"]
+    return [{"month": m, "source": src, "signal": sig, "total": t} for (m, src, sig), t in sorted(out.items())]
+
+
+EXPECTED = {"substances": substances, "partner_signals": partner_signals, "casemix_cohort": casemix_cohort, "intake_complexity": intake_complexity, "parking": parking,
             "outcome_domains": outcome_domains, "waiting_times": waiting_times, "caseload": caseload, "did_not_attend": did_not_attend,
             "reviews_overdue": reviews_overdue, "exits": exits, "sustained_recovery": sustained_recovery,
             "continuity": continuity, "outcome_change": outcome_change}

@@ -455,6 +455,22 @@ def reports_fhir_export(directory: Path = typer.Argument(..., help="Where to wri
         console.print(f"{kind}: {count}")
 
 
+@reports_app.command("import-signals")
+def reports_import_signals(file: Path = typer.Argument(..., help="CSV: month,area,source,signal,count")):
+    """Import partners' aggregate signals (hospital admissions, police seizures): all rows or none."""
+    setup()
+    from throughcare.core.errors import ValidationFailed
+    from throughcare.reporting.signals import import_signals
+
+    try:
+        count = import_signals(actor=None, text=file.read_text(encoding="utf-8"))
+    except ValidationFailed as exc:
+        for field, message in exc.fields.items():
+            err.print(f"{field}: {message}")
+        fail(exc.message, 2)
+    console.print(f"Imported {count} rows")
+
+
 def main() -> None:
     app()
 

@@ -25,6 +25,7 @@ from throughcare.reporting import casemix, pbr
 from throughcare.reporting.keys import from_day
 from throughcare.reporting.metrics import METRICS, run_django
 from throughcare.reporting.models import RAgency, ReportMeta
+from throughcare.reporting.signals import local_intelligence
 from throughcare.reporting.suppression import Table, published
 from throughcare.reporting.tables import SHAPES, Shape, caseload_by_agency, publish, unsuppressed
 
@@ -114,14 +115,16 @@ def _require_commissioner(user):
 
 def commissioner_report(user, *, tariff: dict | None = None, audit: bool = True) -> dict:
     _require_commissioner(user)
-    report = assemble_commissioner(_run(), _names(), settings.REPORT_SUPPRESS_BELOW, tariff)
+    meta = _meta()
+    report = assemble_commissioner(_run(), _names(), settings.REPORT_SUPPRESS_BELOW, tariff, as_of=meta["as_of"])
     if audit:
         record_access(actor=user, action="report.commissioner", resource="report",
                       reason="commissioner dashboard (de-identified, suppressed)")
-    return {**_meta(), **report}
+    return {**meta, **report}
 
 
-def assemble_commissioner(results: dict, names: dict, threshold: int, tariff: dict | None = None) -> dict:
+def assemble_commissioner(results: dict, names: dict, threshold: int, tariff: dict | None = None,
+                          as_of: dt.date | None = None) -> dict:
     """The commissioner report from the metrics' results (from any engine): suppressed tables, case mix,
     intake trends, payments and chart specs. Pure: no database (benchmarks/reporting.py runs it on DuckDB)."""
     rows = _metric_rows(results)
@@ -134,7 +137,7 @@ def assemble_commissioner(results: dict, names: dict, threshold: int, tariff: di
     payments = pbr_table(results, names, threshold, tariff or {d: pbr.DEFAULT_TARIFF[d] for d in pbr.DOMAINS})
     by_name = {t["name"]: t for t in tables}
     return {"threshold": threshold, "tables": tables, "casemix": adjusted, "trends": trends,
-            "pbr": payments,
+            "pbr": payments, "local": local_intelligence(results, as_of, threshold),
             "charts": [c for c in (rate_chart(by_name["sustained_recovery"], "sustained_rate", "Sustained recovery"),
                                    rate_chart(by_name["waiting_times"], "share_within_3_weeks",
                                               "Started within 3 weeks"),

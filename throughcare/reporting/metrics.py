@@ -243,9 +243,25 @@ GROUP BY agency_id, domain
 ORDER BY agency_id, domain
 """, ("people",))
 
+SUBSTANCES = Metric("substances", "Substances at presentation by month", """
+WITH m AS (SELECT as_of_day AS d FROM rpt_meta)
+SELECT p.month, p.substance, MAX(p.nps) AS nps, COUNT(DISTINCT p.person_key) AS people
+FROM rpt_presentation p, m
+WHERE p.day > m.d - 365 AND p.day <= m.d
+GROUP BY p.month, p.substance
+ORDER BY p.month, p.substance
+""", ("people",))
+
+PARTNER_SIGNALS = Metric("partner_signals", "Partners' signals by month", """
+SELECT month, source, signal, SUM(count) AS total
+FROM rpt_partner_signal
+GROUP BY month, source, signal
+ORDER BY month, source, signal
+""", ("total",))
+
 METRICS = {m.name: m for m in (WAITING_TIMES, CASELOAD, DID_NOT_ATTEND, REVIEWS_OVERDUE, EXITS, SUSTAINED_RECOVERY,
                                CONTINUITY, OUTCOME_CHANGE, CASEMIX_COHORT, INTAKE_COMPLEXITY, PARKING,
-                               OUTCOME_DOMAINS)}
+                               OUTCOME_DOMAINS, SUBSTANCES, PARTNER_SIGNALS)}
 
 
 def _plain(value):

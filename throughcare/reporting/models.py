@@ -171,8 +171,41 @@ class RComplexity(models.Model):
         db_table = "rpt_complexity"
 
 
+class RPresentation(models.Model):
+    """A substance a person presented with: one row per substance of each first holistic assessment (as amended)."""
+
+    presentation_key = models.CharField(max_length=KEY, primary_key=True)
+    person_key = models.CharField(max_length=KEY, db_index=True)
+    agency_id = models.CharField(max_length=36)
+    day = models.IntegerField()
+    month = models.CharField(max_length=7, help_text="YYYY-MM")
+    substance = models.CharField(max_length=40)
+    #: 1 for new psychoactive substances (synthetic cannabinoids and others).
+    nps = models.SmallIntegerField(default=0)
+
+    class Meta:
+        db_table = "rpt_presentation"
+
+
+class PartnerSignal(models.Model):
+    """An aggregate count from a partner (hospital admissions, police seizures), imported as CSV. No person."""
+
+    month = models.CharField(max_length=7, help_text="YYYY-MM")
+    area = models.CharField(max_length=120)
+    source = models.CharField(max_length=40)
+    signal = models.CharField(max_length=120)
+    count = models.PositiveIntegerField()
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "rpt_partner_signal"
+        constraints = [models.UniqueConstraint(fields=["month", "area", "source", "signal"],
+                                               name="partner_signal_once")]
+
+
 #: Every reporting table that is extracted and that reports may read, in extract order.
 TABLES = (ReportMeta, RAgency, RPerson, REpisode, RReferral, RAppointment, RCareTeam, RPlan, ROutcome, RRelease,
-          RComplexity)
+          RComplexity, RPresentation, PartnerSignal)
 #: The per-person tables a refresh rebuilds for each person touched.
-PERSON_TABLES = (RPerson, REpisode, RReferral, RAppointment, RCareTeam, RPlan, ROutcome, RRelease, RComplexity)
+PERSON_TABLES = (RPerson, REpisode, RReferral, RAppointment, RCareTeam, RPlan, ROutcome, RRelease, RComplexity,
+                 RPresentation)

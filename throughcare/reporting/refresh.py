@@ -36,6 +36,7 @@ from throughcare.reporting.models import (
     ROutcome,
     RPerson,
     RPlan,
+    RPresentation,
     RReferral,
     RRelease,
     Watermark,
@@ -214,7 +215,7 @@ def build_rows(person_ids: Iterable, today: dt.date) -> dict:
             released_day=keys.day(c.released_on), plan_complete=int(bool(plan and plan.complete_at_release)),
             engagement=(handover.outcome if handover else "") or ""))
     assessments = Assessment.objects.filter(person_id__in=ids, instrument=HOLISTIC, status=Status.SUBMITTED)
-    rows[RComplexity] = complexity_rows(assessments.order_by("submitted_at", "created_at"))
+    rows[RComplexity], rows[RPresentation] = complexity_rows(assessments.order_by("submitted_at", "created_at"))
     return rows
 
 
@@ -250,8 +251,20 @@ def complexity_factors(answers: dict) -> dict[str, int]:
     }
 
 
-def complexity_rows(assessments) -> list[RComplexity]:
-    """Complexity at entry: each person's first submitted holistic assessment (as last amended)."""
+NPS = frozenset({"synthetic_cannabinoids", "other_nps"})
+
+
+def presented(answers: dict) -> list[str]:
+    """The substances a holistic assessment says the person used in the last 28 days (alcohol if they drank)."""
+    used = [s for s in (answers.get("drugs", {}).get("drugs_used") or []) if s != "none"]
+    if answers.get("alcohol", {}).get("drinks") is True:
+        used.append("alcohol")
+    return sorted(set(used))
+
+
+def complexity_rows(assessments) -> tuple[list[RComplexity], list[RPresentation]]:
+    """Complexity at entry, and the substances presented: each person's first submitted holistic assessment
+    (as last amended)."""
     chains: dict = {}
     first_of_person: dict = {}
     for a in assessments:
@@ -262,12 +275,19 @@ def complexity_rows(assessments) -> list[RComplexity]:
             first_of_person[(a.person_id, "root")] = a
         if root == first_of_person[a.person_id]:
             first_of_person[(a.person_id, "latest")] = a
-    out = []
+    out, substances = [], []
     for person_id in [k for k in first_of_person if not isinstance(k, tuple)]:
         a = first_of_person[(person_id, "latest")]
+        first_day = first_of_person[(person_id, "root")].submitted_at
+        local = timezone.localtime(first_day).date()
+        for substance in presented(a.answers):
+            substances.append(RPresentation(
+                presentation_key=keys.key("presentation", f"{first_of_person[person_id]}:{substance}"),
+                person_key=keys.person_key(person_id), agency_id=str(a.agency_id), day=keys.day(first_day),
+                month=f"{local:%Y-%m}", substance=substance, nps=int(substance in NPS)))
         out.append(RComplexity(assessment_key=keys.key("assessment", first_of_person[person_id]),
                                person_key=keys.person_key(person_id), agency_id=str(a.agency_id),
                                day=keys.day(first_of_person[(person_id, "root")].submitted_at),
                                years_of_use=None,
                                **complexity_factors(a.answers)))
-    return out
+    return out, substances

@@ -1,0 +1,78 @@
+"""Local intelligence: substances at presentation from the holistic assessment, partners' signals imported
+as CSV (all or nothing, errors naming row and column, audited), both published suppressed by month."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests import reporting_fixture as fx
+from tests.assessment_helpers import full_answers
+from tests.test_assessments import _submitted
+from throughcare.audit.models import AuditEntry
+from throughcare.core.errors import ValidationFailed
+from throughcare.reporting import keys
+from throughcare.reporting.metrics import METRICS, run_django
+from throughcare.reporting.models import PartnerSignal, RPresentation
+from throughcare.reporting.refresh import presented, refresh
+from throughcare.reporting.signals import import_signals, last_months, local_intelligence
+
+GOOD = "month,area,source,signal,count\n2026-10,Northgate,police,Seizures of spice,7\n"
+
+
+def test_substances_at_presentation_come_from_the_first_assessment(api, world):
+    _submitted(api, world)
+    refresh(today=dt.date(2026, 12, 31))
+    rows = RPresentation.objects.filter(person_key=keys.person_key(world["jo"].pk))
+    assert sorted(r.substance for r in rows) == presented(full_answers()) and rows.exists()
+    assert {len(r.month) for r in rows} == {7}
+
+
+def test_import_is_all_or_nothing_and_names_row_and_column(world):
+    bad = GOOD + "2026-13,Northgate,police,Seizures,3\n2026-11,,gossip,,-1\n"
+    with pytest.raises(ValidationFailed) as failure:
+        import_signals(actor=world["staff"]["yusuf"].user, text=bad)
+    assert failure.value.fields == {
+        "row 3 month": "Enter the month as YYYY-MM, like 2026-10", "row 4 area": "Enter the area (up to 120 characters)",
+        "row 4 source": "Choose the source from hospital, police, ambulance, public_health, other",
+        "row 4 signal": "Enter what is counted (up to 120 characters)",
+        "row 4 count": "Enter the count as a whole number, 0 or more"}
+    assert not PartnerSignal.objects.exists()
+    with pytest.raises(ValidationFailed) as wrong:
+        import_signals(actor=None, text="when,where\n")
+    assert "file" in wrong.value.fields
+
+
+def test_import_stores_replaces_and_audits(world):
+    assert import_signals(actor=world["staff"]["yusuf"].user, text=GOOD) == 1
+    import_signals(actor=world["staff"]["yusuf"].user, text=GOOD.replace(",7", ",9"))
+    assert PartnerSignal.objects.get().count == 9  # the same month, area, source and signal: replaced
+    assert AuditEntry.objects.filter(action="partner_signal.import", username="yusuf").count() == 2
+
+
+def test_published_by_month_and_suppressed(db):
+    fx.load(fx.fixture())
+    results = {name: run_django(METRICS[name]) for name in ("substances", "partner_signals")}
+    local = local_intelligence(results, keys.from_day(fx.AS_OF), 5)
+    substances = {row["label"]: row for row in local["substances"]["rows"]}
+    assert local["substances"]["months"] == last_months(dt.date(2026, 11, 20)) and len(local["substances"]["months"]) == 12
+    # Every count in the small fixture is 1 or 2: all withheld, and the totals with them.
+    assert substances["Cannabis"]["cells"][-2] == "[c]" and "[c]" in local["substances"]["total"]["cells"]
+    assert "Synthetic cannabinoids (NPS)" in substances
+    signals = {row["label"]: row for row in local["signals"]["rows"]}
+    assert signals["Police: Seizures of spice"]["cells"][-2] == "10"  # two areas summed for October
+    assert signals["Hospital: Admissions: drug poisoning"]["cells"][-3] == "[c]"
+
+
+def test_the_command(world, tmp_path):
+    from typer.testing import CliRunner
+
+    from throughcare.cli import app
+
+    path = tmp_path / "signals.csv"
+    path.write_text(GOOD)
+    result = CliRunner().invoke(app, ["reports", "import-signals", str(path)])
+    assert result.exit_code == 0 and "Imported 1 rows" in result.output
+    path.write_text(GOOD + "2026-1,x,police,y,1\n")
+    assert CliRunner().invoke(app, ["reports", "import-signals", str(path)]).exit_code == 2
