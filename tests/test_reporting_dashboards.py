@@ -212,3 +212,18 @@ def test_commissioner_charts_show_only_figures_that_are_shown(reported):
     assert set(charts) == {"Sustained recovery", "Started within 3 weeks", "Sustained recovery adjusted for case mix"}
     assert {"provider": "Riverside Recovery", "percent": 67} in charts["Started within 3 weeks"]["data"]["values"]
     assert charts["Sustained recovery"]["description"].endswith("the same figures are in the tables on this page.")
+
+
+def test_sustained_recovery_is_withheld_alike_in_every_table_that_shows_it(reported, world):
+    results = {name: run_django(m) for name, m in METRICS.items()}
+    for row in results["sustained_recovery"]:  # enough people that some figures are shown
+        row["planned_exits"] *= 3
+        row["re_presented"] *= 3
+    names = dict(RAgency.objects.values_list("agency_id", "name"))
+    report = dashboards.assemble_commissioner(results, names, 5)
+    own = {r["label"]: r["sustained"] for r in next(t for t in report["tables"]
+                                                    if t["name"] == "sustained_recovery")["rows"]}
+    payments = {r["label"]: r["sustained_recovery"] for r in report["pbr"]["rows"]}
+    for label, value in own.items():
+        assert payments.get(label, value) == value, label  # shown alike, or withheld (None) alike
+    assert any(v is not None for v in own.values()) or all(v is None for v in payments.values())

@@ -94,3 +94,20 @@ def test_no_published_table_lets_a_reader_recover_a_small_count(rows, with_row_t
     assert small <= hidden  # every count from 1 to 4 is withheld
     assert recoverable(table, hidden, T) == []
     assert not {cell for cell in solve_by_hand(table, hidden) if 0 < table.value(cell) < T}
+
+
+def test_a_figure_published_in_two_tables_is_withheld_in_both_or_neither():
+    from throughcare.reporting.suppression import shared
+
+    # "sustained" is 3 at p0 in both; alone, table one takes p1 (8) as its partner, table two p2 (9).
+    one = Table(row_labels=["p0", "p1", "p2", "Partnership"], columns=["sustained", "other"],
+                values=[[3, 30], [8, 40], [20, 50], [31, 120]], relations=[])
+    two = Table(row_labels=["p1", "p0", "p2", "Partnership"], columns=["x", "sustained"],
+                values=[[50, 12], [60, 3], [70, 9], [180, 24]], relations=[])
+    alone = [suppress(one, T), suppress(two, T)]
+    labels = [{t.row_labels[r] for r, c in h if c == t.columns.index("sustained")} for t, h in zip((one, two), alone, strict=True)]
+    assert labels[0] != labels[1]  # on their own they withhold different providers: one would give the other away
+    hidden = shared([(one, "sustained"), (two, "sustained")], T)
+    labels = [{t.row_labels[r] for r, c in h if c == t.columns.index("sustained")} for t, h in zip((one, two), hidden, strict=True)]
+    assert labels[0] == labels[1] and "p0" in labels[0]
+    assert recoverable(one, hidden[0], T) == [] and recoverable(two, hidden[1], T) == []

@@ -26,8 +26,8 @@ from throughcare.reporting.keys import from_day
 from throughcare.reporting.metrics import METRICS, run_django
 from throughcare.reporting.models import RAgency, ReportMeta
 from throughcare.reporting.signals import local_intelligence
-from throughcare.reporting.suppression import Table, published
-from throughcare.reporting.tables import SHAPES, Shape, caseload_by_agency, publish, unsuppressed
+from throughcare.reporting.suppression import Table, published, shared
+from throughcare.reporting.tables import SHAPES, Shape, caseload_by_agency, publish, table_of, unsuppressed
 
 SERVICE_ROLES = RECORDING_ROLES
 COMMISSIONER_ROLES = frozenset({Role.COMMISSIONER, Role.SERVICE_MANAGER})
@@ -128,13 +128,21 @@ def assemble_commissioner(results: dict, names: dict, threshold: int, tariff: di
     """The commissioner report from the metrics' results (from any engine): suppressed tables, case mix,
     intake trends, payments and chart specs. Pure: no database (benchmarks/reporting.py runs it on DuckDB)."""
     rows = _metric_rows(results)
-    tables = [publish(SHAPES[name], rows[name], names, threshold) for name in SHAPES]
+    # Sustained recovery appears in three tables (its own, case mix, payments): withheld in all or none.
+    fit = casemix.adjust(results["casemix_cohort"])
+    pbr_counts, pbr_agencies = pbr_table_of(results, names)
+    shared_hidden = shared([(table_of(SHAPES["sustained_recovery"], rows["sustained_recovery"], names), "sustained"),
+                            (casemix_table_of(fit[1], names), "sustained"), (pbr_counts, "sustained_recovery")],
+                           threshold)
+    tables = [publish(SHAPES[name], rows[name], names, threshold,
+                      shared_hidden[0] if name == "sustained_recovery" else None) for name in SHAPES]
     for instrument, score, title in OUTCOME_SCORES:
         tables.append(publish(_outcome_shape(instrument, score, title), _outcome_rows(results, instrument, score),
                               names, threshold))
-    adjusted = casemix_table(results["casemix_cohort"], names, threshold)
+    adjusted = casemix_table(fit, names, threshold, shared_hidden[1])
     trends = trend_table(results["intake_complexity"], names, threshold)
-    payments = pbr_table(results, names, threshold, tariff or {d: pbr.DEFAULT_TARIFF[d] for d in pbr.DOMAINS})
+    payments = pbr_table(pbr_counts, pbr_agencies, threshold,
+                         tariff or {d: pbr.DEFAULT_TARIFF[d] for d in pbr.DOMAINS}, shared_hidden[2])
     by_name = {t["name"]: t for t in tables}
     return {"threshold": threshold, "tables": tables, "casemix": adjusted, "trends": trends,
             "pbr": payments, "local": local_intelligence(results, as_of, threshold),
@@ -144,15 +152,18 @@ def assemble_commissioner(results: dict, names: dict, threshold: int, tariff: di
                                    casemix_chart(adjusted)) if c["spec"]["data"]["values"]]}
 
 
-def casemix_table(groups: list[dict], names: dict, threshold: int) -> dict:
-    model, adjusted, overall = casemix.adjust(groups)
-    counts = Table(row_labels=[names.get(a.agency_id, "Unknown") for a in adjusted] + ["Partnership"],
-                   columns=["exits", "sustained", "not_sustained"],
-                   values=[[a.exits, a.observed, a.exits - a.observed] for a in adjusted]
-                   + [[sum(a.exits for a in adjusted), sum(a.observed for a in adjusted),
-                       sum(a.exits - a.observed for a in adjusted)]],
-                   relations=[("exits", ("sustained", "not_sustained"))])
-    shown = published(counts, threshold)
+def casemix_table_of(adjusted: list, names: dict) -> Table:
+    return Table(row_labels=[names.get(a.agency_id, "Unknown") for a in adjusted] + ["Partnership"],
+                 columns=["exits", "sustained", "not_sustained"],
+                 values=[[a.exits, a.observed, a.exits - a.observed] for a in adjusted]
+                 + [[sum(a.exits for a in adjusted), sum(a.observed for a in adjusted),
+                     sum(a.exits - a.observed for a in adjusted)]],
+                 relations=[("exits", ("sustained", "not_sustained"))])
+
+
+def casemix_table(fit: tuple, names: dict, threshold: int, hidden=None) -> dict:
+    model, adjusted, overall = fit
+    shown = published(casemix_table_of(adjusted, names), threshold, hidden)
     rows = []
     for row, a in zip(shown[:-1], adjusted, strict=True):
         visible = row["exits"] is not None and row["sustained"] is not None
@@ -182,7 +193,7 @@ def trend_table(rows: list[dict], names: dict, threshold: int) -> list[dict]:
     return out
 
 
-def pbr_table(results: dict, names: dict, threshold: int, tariff: dict) -> dict:
+def pbr_table_of(results: dict, names: dict) -> tuple[Table, list[str]]:
     domains = list(pbr.DOMAINS)
     counts: dict[str, dict[str, int]] = {}
     for r in results["outcome_domains"]:
@@ -192,8 +203,13 @@ def pbr_table(results: dict, names: dict, threshold: int, tariff: dict) -> dict:
     agencies = sorted(counts, key=lambda a: names.get(a, a))
     values = [[counts[a].get(d, 0) for d in domains] for a in agencies]
     total = [sum(col) for col in zip(*values, strict=True)] if values else [0] * len(domains)
-    shown = published(Table(row_labels=[names.get(a, "Unknown") for a in agencies] + ["Partnership"],
-                            columns=domains, values=[*values, total]), threshold)
+    return Table(row_labels=[names.get(a, "Unknown") for a in agencies] + ["Partnership"],
+                 columns=domains, values=[*values, total]), agencies
+
+
+def pbr_table(counts: Table, agencies: list[str], threshold: int, tariff: dict, hidden=None) -> dict:
+    domains = list(pbr.DOMAINS)
+    shown = published(counts, threshold, hidden)
     pay = pbr.payments({i: {d: row[d] for d in domains} for i, row in enumerate(shown)}, tariff)
     if any(pay[i] is None for i in range(len(agencies))):
         pay[len(agencies)] = None  # the total less the shown payments would give a withheld one away

@@ -89,10 +89,11 @@ def recoverable(table: Table, hidden: set[Cell], threshold: int) -> list[tuple[C
     return found
 
 
-def suppress(table: Table, threshold: int) -> set[Cell]:
-    """The cells to withhold (primary and secondary) so no count from 1 to threshold - 1 can be recovered."""
+def suppress(table: Table, threshold: int, forced: set[Cell] | frozenset = frozenset()) -> set[Cell]:
+    """The cells to withhold (primary and secondary) so no count from 1 to threshold - 1 can be recovered.
+    `forced`: cells withheld anyway (because the same figure is withheld in another published table)."""
     hidden = {(r, c) for r in range(len(table.row_labels)) for c in range(len(table.columns))
-              if 0 < table.values[r][c] < threshold}
+              if 0 < table.values[r][c] < threshold} | set(forced)
     if not hidden:
         return hidden
     equations = table.equations()
@@ -128,9 +129,28 @@ def suppress(table: Table, threshold: int) -> set[Cell]:
     return hidden
 
 
-def published(table: Table, threshold: int) -> list[dict]:
+def shared(tables: list[tuple[Table, str]], threshold: int) -> list[set[Cell]]:
+    """Suppress tables that publish the same figure (a column, row by row label) so that it is withheld in all
+    of them or in none: a figure withheld in one but shown in another would undo the first's protection.
+    Repeats until no table withholds a shared figure another shows. Returns each table's withheld cells."""
+    forced: list[set[Cell]] = [set() for _ in tables]
+    for _round in range(100):
+        hiddens = [suppress(t, threshold, forced=f) for (t, _col), f in zip(tables, forced, strict=True)]
+        labels = set()
+        for (t, col), h in zip(tables, hiddens, strict=True):
+            c = t.columns.index(col)
+            labels |= {t.row_labels[r] for r, cc in h if cc == c}
+        wanted = [{(r, t.columns.index(col)) for r, label in enumerate(t.row_labels) if label in labels}
+                  for t, col in tables]
+        if all(w <= h for w, h in zip(wanted, hiddens, strict=True)):
+            return hiddens
+        forced = [f | w for f, w in zip(forced, wanted, strict=True)]
+    raise RuntimeError("shared suppression did not settle")  # pragma: no cover - bounded by the cells
+
+
+def published(table: Table, threshold: int, hidden: set[Cell] | None = None) -> list[dict]:
     """The table as shown: each row {"label", column: int or None, column_text: str}."""
-    hidden = suppress(table, threshold)
+    hidden = suppress(table, threshold) if hidden is None else hidden
     out = []
     for r, label in enumerate(table.row_labels):
         row = {"label": label}

@@ -104,9 +104,9 @@ def table_of(shape: Shape, rows: list[dict], names: dict[str, str]) -> Table:
                  values=[*values, total], relations=list(shape.relations))
 
 
-def publish(shape: Shape, rows: list[dict], names: dict[str, str], threshold: int) -> dict:
+def publish(shape: Shape, rows: list[dict], names: dict[str, str], threshold: int, hidden=None) -> dict:
     """A metric's table for commissioners: providers and the partnership, suppressed, with rates."""
-    shown = published(table_of(shape, rows, names), threshold)
+    shown = published(table_of(shape, rows, names), threshold, hidden)
     for row in shown:
         for name, part, whole in shape.rates:
             row[name] = _rate(row[part], row[whole])
