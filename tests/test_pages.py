@@ -203,7 +203,8 @@ REVIEW, AUDIT, AGENCIES = ("Review queue", "/caldicott/"), ("Audit trail", "/aud
 TODAY, REFERRALS, DIRECTORY = ("Today", "/today/"), ("Referrals", "/referrals/"), ("Services", "/directory/")
 RELEASES, GATE, CONTINUITY = ("Release plans", "/releases/"), ("Meeting at the gate", "/gate/"), \
     ("Continuity of care", "/continuity/")
-WORKER = [TODAY, FIND, REFERRALS, DIRECTORY, RELEASES, REGISTER, EMERGENCY]
+REPORTS = ("Reports", "/reports/")
+WORKER = [TODAY, FIND, REFERRALS, DIRECTORY, RELEASES, REPORTS, REGISTER, EMERGENCY]
 
 
 @pytest.mark.parametrize("persona,path,links,current", [
@@ -220,8 +221,10 @@ WORKER = [TODAY, FIND, REFERRALS, DIRECTORY, RELEASES, REGISTER, EMERGENCY]
     ("grace", "/releases/", WORKER, (RELEASES, "page")),
     ("una", "/people/", [FIND, REFERRALS, GATE, DIRECTORY], (FIND, "page")),
     ("una", "/gate/", [FIND, REFERRALS, GATE, DIRECTORY], (GATE, "page")),
-    ("yusuf", "/people/", [FIND, CONTINUITY, DIRECTORY], (FIND, "page")),
-    ("yusuf", "/continuity/", [FIND, CONTINUITY, DIRECTORY], (CONTINUITY, "page")),
+    ("yusuf", "/people/", [REPORTS, CONTINUITY, DIRECTORY, FIND], (FIND, "page")),
+    ("yusuf", "/continuity/", [REPORTS, CONTINUITY, DIRECTORY, FIND], (CONTINUITY, "page")),
+    ("yusuf", "/reports/commissioner/", [REPORTS, CONTINUITY, DIRECTORY, FIND], (REPORTS, "true")),
+    ("amara", "/reports/service/", WORKER, (REPORTS, "true")),
     ("alan", "/caldicott/", [REVIEW, AUDIT], (REVIEW, "page")),
     ("alan", "/caldicott/lawful-basis/{basis}", [REVIEW, AUDIT], (REVIEW, "true")),
     ("alan", "/audit/", [REVIEW, AUDIT], (AUDIT, "page")),

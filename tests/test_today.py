@@ -74,7 +74,8 @@ def test_today_shows_appointments_today_and_reviews_due(browser_client, world):
 def test_signing_in_as_a_key_worker_lands_on_today(browser_client, world):
     response = browser_client("amara").get("/")
     assert response.status_code == 302 and response["Location"] == "/today/"
-    assert browser_client("yusuf").get("/")["Location"] == "/people/"
+    assert browser_client("yusuf").get("/")["Location"] == "/reports/commissioner/"
+    assert browser_client("una").get("/")["Location"] == "/people/"
 
 
 def test_today_shows_the_caseload_and_referral_clocks_on_both_sides(browser_client, world):

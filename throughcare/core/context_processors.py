@@ -29,6 +29,7 @@ SECTIONS = {
     "releases": (_("Release plans"), "releases:list", ("/release-plans/", "/release-plan-items/", "/custody/")),
     "gate": (_("Meeting at the gate"), "releases:gate", ()),
     "continuity": (_("Continuity of care"), "releases:continuity", ()),
+    "reports": (_("Reports"), "reporting:index", ("/reports/",)),
     "register": (_("Register a person"), "people:register", ()),
     "emergency": (_("Emergency access"), "consent:break-glass", ()),
     "review": (_("Review queue"), "consent:review-queue", ("/caldicott/",)),
@@ -46,14 +47,14 @@ def _sections_for(role) -> list[str]:
     if role == Role.AUDITOR:
         return ["audit"]
     if role == Role.SERVICE_MANAGER:
-        return ["today", "find", "referrals", "directory", "releases", "continuity", "review", "register",
-                "emergency"]
+        return ["today", "find", "referrals", "directory", "releases", "reports", "continuity", "review",
+                "register", "emergency"]
     if role in RECORDING_ROLES:
-        return ["today", "find", "referrals", "directory", "releases", "register", "emergency"]
+        return ["today", "find", "referrals", "directory", "releases", "reports", "register", "emergency"]
     if role == Role.PEER_MENTOR:
         return ["find", "referrals", "gate", "directory"]  # contact and administration details of referrals, no reasons
     if role == Role.COMMISSIONER:
-        return ["find", "continuity", "directory"]  # aggregate figures only
+        return ["reports", "continuity", "directory", "find"]  # aggregate figures only
     return ["find", "directory"]  # peer mentors (contact details of their people) and commissioners cannot register anyone
 
 

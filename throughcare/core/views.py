@@ -59,6 +59,8 @@ def home(request):
         return redirect("audit:list")
     if staff is not None and staff.role in RECORDING_ROLES:
         return redirect("today:page")
+    if staff is not None and staff.role == Role.COMMISSIONER:
+        return redirect("reporting:commissioner")
     return redirect("people:search")
 
 
