@@ -95,6 +95,15 @@ def _nhs(rng: random.Random) -> str:
             return "".join(map(str, digits)) + str(check)
 
 
+def _unique_nhs(rng: random.Random, used: set) -> str:
+    """NHS numbers are unique on the register (a unique constraint): a clash is drawn again."""
+    while True:
+        number = _nhs(rng)
+        if number not in used:
+            used.add(number)
+            return number
+
+
 def _typo(rng: random.Random, word: str) -> str:
     if len(word) < 3:
         return word + rng.choice("aeiou")
@@ -160,12 +169,12 @@ def synthetic(n: int, *, seed: int = 1, duplicate_share: float = 0.2):
     span = dt.date(2005, 12, 31).toordinal() - start
     given_draw = rng.choices(given, weights=gw, k=originals)
     family_draw = rng.choices(family, weights=fw, k=originals)
-    records, person_of = [], {}
+    records, person_of, used = [], {}, set()
     for i in range(originals):
         record = {"record_id": f"r{i}", "given_name": given_draw[i].lower(), "surname": family_draw[i].lower(),
                   "dob": dt.date.fromordinal(start + rng.randrange(span)).isoformat(), "sex": rng.choice("mf"),
                   "postcode": rng.choice(postcodes), "address": None, "town": None,
-                  "nhs_number": _nhs(rng) if rng.random() < 0.33 else None, "prison_number": None,
+                  "nhs_number": _unique_nhs(rng, used) if rng.random() < 0.33 else None, "prison_number": None,
                   "probation_reference": None}
         records.append(record)
         person_of[record["record_id"]] = i
@@ -318,7 +327,6 @@ def build_register(n: int, *, seed: int = 1) -> tuple[Path, list[dict], list[int
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from throughcare.agencies.models import Agency
     from throughcare.matching import index
     from throughcare.people.models import Person
 
@@ -334,30 +342,27 @@ def build_register(n: int, *, seed: int = 1) -> tuple[Path, list[dict], list[int
     path.unlink(missing_ok=True)
     connection.close()
     call_command("migrate", verbosity=0)
-    agency = Agency.objects.create(name="Benchmark", kind="community_treatment")
+    from throughcare.agencies.actions import create_agency
+    from throughcare.people.models import Identifier, PersonName
+
+    agency = create_agency(actor=None, name="Benchmark", kind="community_treatment")
     now = timezone.now()
-    ids = [uuid.UUID(int=i + 1) for i in range(n)]
-    person_table = Person._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
-        for start in range(0, n, 50_000):
-            batch = range(start, min(n, start + 50_000))
-            cursor.executemany(
-                f"INSERT INTO {person_table} (id, date_of_birth, sex, gender, ethnicity, postcode, preferred_language, "
-                "interpreter_needed, disabilities, learning_disability, phone, email, safe_to_contact, "
-                "safe_to_contact_note, display_name, registered_by_agency_id, registered_at, updated_at, version) "
-                "VALUES (%s, %s, %s, '', '', %s, 'English', 0, '[]', 0, '', '', '{}', '', %s, %s, %s, %s, 1)",
-                [(ids[i].hex, records[i]["dob"], "female" if records[i]["sex"] == "f" else "male",
-                  records[i]["postcode"] or "", f"{records[i]['given_name']} {records[i]['surname']}", agency.pk.hex,
-                  now.isoformat(), now.isoformat()) for i in batch])
-            cursor.executemany(
-                "INSERT INTO people_personname (person_id, kind, given_names, family_name, folded_given, folded_family) "
-                "VALUES (%s, 'usual', %s, %s, %s, %s)",
-                [(ids[i].hex, records[i]["given_name"], records[i]["surname"], records[i]["given_name"],
-                  records[i]["surname"]) for i in batch])
-            cursor.executemany(
-                "INSERT INTO people_identifier (person_id, scheme, value) VALUES (%s, 'nhs', %s)",
-                [(ids[i].hex, records[i]["nhs_number"]) for i in batch if records[i]["nhs_number"]])
-            print(f"people {batch.stop:,}", file=sys.stderr, flush=True)
+    for start in range(0, n, 20_000):
+        batch = range(start, min(n, start + 20_000))
+        with transaction.atomic():
+            Person.objects.bulk_create([Person(
+                id=uuid.UUID(int=i + 1), date_of_birth=dt.date.fromisoformat(records[i]["dob"]),
+                sex="female" if records[i]["sex"] == "f" else "male", postcode=records[i]["postcode"] or "",
+                display_name=f"{records[i]['given_name']} {records[i]['surname']}", registered_by_agency=agency,
+                registered_at=now, updated_at=now) for i in batch], batch_size=5000)
+            PersonName.objects.bulk_create([PersonName(
+                person_id=uuid.UUID(int=i + 1), kind="usual", given_names=records[i]["given_name"],
+                family_name=records[i]["surname"], folded_given=records[i]["given_name"],
+                folded_family=records[i]["surname"]) for i in batch], batch_size=5000)
+            Identifier.objects.bulk_create([Identifier(person_id=uuid.UUID(int=i + 1), scheme="nhs",
+                                                       value=records[i]["nhs_number"])
+                                            for i in batch if records[i]["nhs_number"]], batch_size=5000)
+        print(f"people {batch.stop:,}", file=sys.stderr, flush=True)
     index.rebuild(batch_size=20_000, progress=None)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -365,12 +370,12 @@ def build_register(n: int, *, seed: int = 1) -> tuple[Path, list[dict], list[int
 
 
 def register_benchmark(n: int) -> dict:
+    path, queries, sample = build_register(n)
+    from django.db import connection
+
     from throughcare.matching import index, records, trained
     from throughcare.matching.candidates import scored
     from throughcare.people.inputs import PersonDetails
-
-    path, queries, sample = build_register(n)
-    from django.db import connection
 
     connection.close()
     import uuid

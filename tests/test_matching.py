@@ -138,6 +138,16 @@ def test_join_is_refused_without_a_confirming_identifier(api, world, change, fie
     assert api("grace").get(f"/people/{world['jo'].pk}").status_code == 404
 
 
+@pytest.mark.parametrize("who", ["yusuf", "alan", "una", "sam"])
+def test_roles_that_cannot_register_learn_nothing_about_matches(api, world, who):
+    """No existence oracle: the same 403 whether or not a possible match is held."""
+    for body in (LIKE_JO, {"given_names": "Priya", "family_name": "Shah", "date_of_birth": "1978-06-15"}):
+        for path in ("/people/candidates", "/people"):
+            response = api(who).post(path, body)
+            assert response.status_code == 403, (path, response.content)
+            assert "cannot register" in response.json()["error"]["message"]
+
+
 @pytest.mark.parametrize("who", ["yusuf", "alan", "una"])
 def test_roles_that_cannot_register_cannot_join(api, world, who):
     response = api(who).post("/people/join", {**LIKE_JO, "nhs_number": "4857773457", "setting": "community",

@@ -12,10 +12,12 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
+from throughcare.agencies.models import staff_of
+from throughcare.agencies.roles import RECORDING_ROLES
 from throughcare.audit.recorder import record_access
 from throughcare.consent.policy import visible_people
 from throughcare.core.categories import IDENTITY_CATEGORY
-from throughcare.core.errors import Conflict, ValidationFailed
+from throughcare.core.errors import Conflict, Forbidden, ValidationFailed
 from throughcare.matching import index, records, spec, trained
 from throughcare.matching.scoring import FieldResult, Score
 from throughcare.people.inputs import PersonDetails, clean
@@ -82,8 +84,16 @@ def scored(details: PersonDetails, *, threshold: float = spec.CANDIDATE_THRESHOL
     return version, results
 
 
+def _require_registrar(user) -> None:
+    """Only those who may register people look for matches (anyone else would learn who is held)."""
+    staff = staff_of(user)
+    if staff is None or staff.role not in RECORDING_ROLES:
+        raise Forbidden("Your role cannot register people")
+
+
 def find_candidates(user, details: PersonDetails) -> Candidates:
     """Possible matches for `details`, as `user` may see them. One audit entry names those shown."""
+    _require_registrar(user)
     details = checked(details)
     version, results = scored(details)
     ids = [person_id for person_id, _score in results]
