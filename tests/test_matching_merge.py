@@ -226,3 +226,8 @@ def test_link_match_command(world, twin):
     result = CliRunner().invoke(app, ["link", "match"])
     assert result.exit_code == 0, result.output
     assert "1 new merge proposal" in result.output
+
+
+def test_the_review_queue_links_to_possible_duplicates(browser_client, world):
+    html = browser_client("alan").get("/caldicott/").content.decode()
+    assert 'href="/caldicott/merges/"' in html
