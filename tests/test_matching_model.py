@@ -182,3 +182,56 @@ def test_dedupe_of_a_missing_file_says_so(tmp_path):
     result = runner.invoke(app, ["link", "dedupe", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o.csv")])
     assert result.exit_code == 2
     assert "Cannot read" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.django_db
+def test_train_on_the_register_reads_people_and_saves_a_version(world, monkeypatch):
+    """The register's own people, without labels (a small register here: the minimum is lowered)."""
+    import datetime as dt
+    import random
+
+    from django.utils import timezone
+
+    from throughcare.matching import cli as link_cli
+    from throughcare.matching.index import register_records
+    from throughcare.people.models import Person, PersonName
+
+    rng = random.Random(3)
+    given = [a + b for a in ("al", "be", "ca", "da", "el", "fi", "go", "ha") for b in ("ma", "ron", "lie", "den", "sy")]
+    family = [a + b for a in ("ash", "brook", "carr", "dun", "fair", "hol", "kings", "lang") for b in
+              ("ley", "ton", "well", "field", "worth")]
+    agency, now = world["agencies"]["riverside"], timezone.now()
+    people, names = [], []
+    for i in range(300):
+        born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(20000))
+        g, f = rng.choice(given), rng.choice(family)
+        for copy_ in range(2 if i % 5 == 0 else 1):  # every fifth person registered twice, with a slip
+            slip_given, slip_family = copy_ and i % 2, copy_ and not i % 2
+            person = Person(date_of_birth=born, sex=rng.choice(["female", "male"]), postcode=f"SA{i % 40} 1AA",
+                            display_name=f"{g} {f}", registered_by_agency=agency, registered_at=now, updated_at=now)
+            people.append(person)
+            names.append(PersonName(person=person, given_names=g + ("e" if slip_given else ""),
+                                    family_name=f + ("e" if slip_family else ""),
+                                    folded_given=g + ("e" if slip_given else ""),
+                                    folded_family=f + ("e" if slip_family else "")))
+    Person.objects.bulk_create(people)
+    PersonName.objects.bulk_create(names)
+    assert len(list(register_records())) == 361  # with Jo
+    monkeypatch.setattr(link_cli, "MIN_TRAIN_RECORDS", 100)
+    result = runner.invoke(app, ["link", "train"])
+    assert result.exit_code == 0, result.output
+    model = MatchModel.objects.get()
+    assert model.source == "register" and model.records == 361 and model.version == 1
+    assert trained.scorer()[0] == 1
+
+
+@pytest.mark.django_db
+def test_a_collapsed_model_is_refused_and_the_model_in_use_stays():
+    from throughcare.core.errors import ValidationFailed
+
+    collapsed = copy.deepcopy(trained.default_parameters())
+    collapsed["probability_two_random_records_match"] = 0.0
+    with pytest.raises(ValidationFailed) as failure:
+        trained.save(collapsed, source="register", records=5000)
+    assert "chance that two records match" in failure.value.fields["model"]
+    assert trained.current_version() == 0

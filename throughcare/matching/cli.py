@@ -54,8 +54,13 @@ def train(dataset: str = typer.Option("register", "--dataset", help="register, f
         export.write_text(json.dumps(parameters, indent=1, sort_keys=True) + "\n")
         console.print(f"Model written to {export}")
     if save:
-        saved = record_training(actor=None, parameters=parameters, source=dataset, records=len(data),
-                                notes={"seconds": timings.steps, "seed": seed})
+        from throughcare.core.errors import ValidationFailed
+
+        try:
+            saved = record_training(actor=None, parameters=parameters, source=dataset, records=len(data),
+                                    notes={"seconds": timings.steps, "seed": seed})
+        except ValidationFailed as exc:
+            _fail(exc.fields["model"])
         console.print(f"Matching model version {saved.version} trained on {len(data)} records ({dataset})")
 
 

@@ -166,6 +166,15 @@ def train(records, *, seed: int = 1, u_pairs: float | None = None, timings: Timi
     u_pairs = u_pairs or u_sample_pairs(len(frame))
     linker.training.estimate_probability_two_random_records_match(
         [_block(rule) for rule in spec.DETERMINISTIC_RULES], recall=spec.DETERMINISTIC_RECALL)
+    prior = linker.misc.save_model_to_json()["probability_two_random_records_match"]
+    floor = 2 * 0.005 / max(len(frame), 2)
+    if not prior or prior < floor:
+        # A register that registration keeps free of exact duplicates gives the deterministic rules nothing
+        # to find; EM started from a prior of 0 collapses. Assume at least one record in 200 is a duplicate:
+        # 0.005 n pairs among n²/2.
+        saved = linker.misc.save_model_to_json()
+        saved["probability_two_random_records_match"] = floor
+        linker = Linker(frame, saved, db_api=duckdb_api())
     started = timings.add("prior", started)
     linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
     started = timings.add("u", started)

@@ -46,8 +46,31 @@ def scorer() -> tuple[int, Scorer]:
         return version, _scorers[version]
 
 
+def problems(parameters: dict) -> list[str]:
+    """Why a trained model is not fit to use (EM can collapse on odd data), or []."""
+    found = []
+    prior = parameters.get("probability_two_random_records_match")
+    if not isinstance(prior, int | float) or not 0 < prior < 1:
+        found.append(f"the chance that two records match came out as {prior}")
+    for comparison in parameters.get("comparisons", []):
+        if comparison["output_column_name"] not in ("given_name", "surname", "dob", "postcode"):
+            continue
+        exact = next((level for level in comparison["comparison_levels"] if level.get("label_for_charts") == "the same"),
+                     {})
+        m, u = exact.get("m_probability"), exact.get("u_probability")
+        if not (isinstance(m, int | float) and isinstance(u, int | float) and m > u):
+            found.append(f"{comparison['output_column_name']}: agreeing did not come out as evidence of a match")
+    return found
+
+
 def save(parameters: dict, *, source: str, records: int, trained_by: str = "", notes: dict | None = None) -> MatchModel:
     """Save a newly trained model as the next version (never overwriting an earlier one)."""
+    from throughcare.core.errors import ValidationFailed
+
+    found = problems(parameters)
+    if found:
+        raise ValidationFailed({"model": "Training did not produce a usable model (" + "; ".join(found) + "). The "
+                                         "model in use is unchanged."})
     Scorer(parameters)  # refuse a model whose levels do not match spec.py
     for _attempt in range(3):
         try:
