@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
-from throughcare.core.errors import ValidationFailed
+from throughcare.core.etags import if_match, set_etag
 from throughcare.custody import actions
 from throughcare.custody.models import Custody
 from throughcare.custody.reads import (
@@ -139,18 +139,10 @@ def _out(custody: Custody, grant=None) -> dict:
     }
 
 
-def if_match(request) -> int | None:
-    raw = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise ValidationFailed({"If-Match": "Send the ETag you were given, e.g. \"3\""})
-    return int(raw)
-
 
 def _written(response: HttpResponse, custody: Custody) -> dict:
     custody = Custody.objects.select_related("prison").get(pk=custody.pk)
-    response["ETag"] = f'"{custody.version}"'
+    set_etag(response, custody.version)
     return _out(custody)
 
 
@@ -172,7 +164,7 @@ def list_custody(request, person_id: str):
 @router.get("/custody/{custody_id}", response=CustodyOut, summary="One custody record; the ETag is its version")
 def read(request, custody_id: str, response: HttpResponse):
     custody, grant = get_custody(request.user, custody_id)
-    response["ETag"] = f'"{custody.version}"'
+    set_etag(response, custody.version)
     return _out(custody, grant)
 
 

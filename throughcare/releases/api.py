@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field
 
 from throughcare.agencies.models import staff_of
 from throughcare.core.errors import Forbidden
-from throughcare.custody.api import if_match
+from throughcare.core.etags import if_match, set_etag
 from throughcare.releases import actions, reads
 from throughcare.releases.continuity import continuity_report
 from throughcare.releases.models import CommunityHandover, PlanReview, ReleasePlan
@@ -216,7 +216,7 @@ def list_plans(request, person_id: str):
 def open_plan(request, custody_id: str, response: HttpResponse):
     plan = actions.open_release_plan(actor=request.user, custody_id=custody_id)
     plan, grant = reads.get_plan(request.user, plan.pk)
-    response["ETag"] = f'"{plan.version}"'
+    set_etag(response, plan.version)
     return Status(201, _plan(plan, grant))
 
 
@@ -224,7 +224,7 @@ def open_plan(request, custody_id: str, response: HttpResponse):
             summary="One release plan as you may see it; the ETag is its version")
 def read_plan(request, plan_id: str, response: HttpResponse):
     plan, grant = reads.get_plan(request.user, plan_id)
-    response["ETag"] = f'"{plan.version}"'
+    set_etag(response, plan.version)
     return _plan(plan, grant)
 
 
@@ -235,7 +235,7 @@ def change_item(request, item_id: str, payload: ItemIn, response: HttpResponse):
                                expected_version=if_match(request))
     plan, grant = reads.get_plan(request.user, item.plan_id, action="release_item.read")
     view = next(v for v in reads.plan_view(plan, grant).items if v.item.pk == item.pk)
-    response["ETag"] = f'"{item.version}"'
+    set_etag(response, item.version)
     return _item(view)
 
 
@@ -271,7 +271,7 @@ def handover_pdf(request, plan_id: str):
              summary="Hand the plan over to the community service the person goes to")
 def send_handover(request, plan_id: str, payload: HandoverIn, response: HttpResponse):
     handover = actions.send_handover(actor=request.user, plan_id=plan_id, **payload.dict())
-    response["ETag"] = f'"{handover.version}"'
+    set_etag(response, handover.version)
     return Status(201, _handover(handover, None))
 
 
@@ -280,7 +280,7 @@ def send_handover(request, plan_id: str, payload: HandoverIn, response: HttpResp
 def acknowledge(request, handover_id: str, response: HttpResponse):
     handover = actions.acknowledge_handover(actor=request.user, handover_id=handover_id,
                                             expected_version=if_match(request))
-    response["ETag"] = f'"{handover.version}"'
+    set_etag(response, handover.version)
     return _handover(handover, None)
 
 
@@ -289,7 +289,7 @@ def acknowledge(request, handover_id: str, response: HttpResponse):
 def engagement(request, handover_id: str, payload: EngagementIn, response: HttpResponse):
     handover = actions.record_first_intervention(actor=request.user, handover_id=handover_id,
                                                  expected_version=if_match(request), **payload.dict())
-    response["ETag"] = f'"{handover.version}"'
+    set_etag(response, handover.version)
     return _handover(handover, None)
 
 
