@@ -19,7 +19,7 @@ from throughcare.audit.models import AuditEntry
 from throughcare.journey.models import Event
 from throughcare.outcomes import scoring
 from throughcare.outcomes.actions import record_outcome_review
-from throughcare.outcomes.models import ImmutableError, OutcomeReview
+from throughcare.outcomes.models import ImmutableError, OutcomeDraft, OutcomeReview
 
 BARC = [4, 5, 3, 2, 6, 4, 3, 5, 4, 2]  # total 38
 
@@ -262,36 +262,117 @@ def test_fhir_observations_validate(api, world):
 # --- pages --------------------------------------------------------------------------------------------
 
 
-def _barc_form(values=BARC, **overrides) -> dict:
-    data = {"stage": "start", "completed_on-day": "5", "completed_on-month": "1", "completed_on-year": "2026",
-            "step": "check"}
-    data.update({f"recovery_capital-q{i}": str(v) for i, v in enumerate(values, start=1)})
-    return {**data, **overrides}
+def _draft_q(draft, section, question, back=False) -> str:
+    return f"/outcome-drafts/{draft.pk}/sections/{section}/{question}" + ("?return=check" if back else "")
 
 
-def test_record_a_review_on_one_page_then_check_your_answers(browser_client, world):
+def _walk(client, draft, steps) -> object:
+    """Post each (section, question, data) in turn with the draft's revision; the last response."""
+    response = None
+    for section, question, data in steps:
+        revision = OutcomeDraft.objects.get(pk=draft.pk).revision
+        response = client.post(_draft_q(draft, section, question), {"revision": revision, "then": "continue", **data})
+        assert response.status_code == 302, response.content.decode()[:2000]
+    return response
+
+
+def test_record_barc10_one_question_a_page_then_check_your_answers(browser_client, world):
     jo, amara = world["jo"], browser_client("amara")
     page = amara.get(f"/people/{jo.pk}/outcomes")
     assert page.status_code == 200 and "No outcome reviews that you can see yet" in page.content.decode()
     assert f"/people/{jo.pk}/outcomes/record/barc10" in page.content.decode()
-    form = amara.get(f"/people/{jo.pk}/outcomes/record/barc10").content.decode()
-    assert "I am making good progress on my recovery journey." in form and 'name="recovery_capital-q10"' in form
-    errors = amara.post(f"/people/{jo.pk}/outcomes/record/barc10",
-                        _barc_form(**{"recovery_capital-q3": "9", "recovery_capital-q4": "", "stage": ""}))
-    assert errors.status_code == 422
-    text = errors.content.decode()
-    assert "Enough energy must be between 1 and 6" in text and "Choose part of the community" in text
-    assert "Choose when it was completed" in text and 'href="#id_recovery_capital-q3_0"' in text
-    check = amara.post(f"/people/{jo.pk}/outcomes/record/barc10", _barc_form())
-    assert check.status_code == 200 and not OutcomeReview.objects.exists()
-    text = check.content.decode()
-    assert "Check your answers before recording" in text and "Recovery capital (BARC-10 total)" in text
-    assert ">38<" in text and 'name="recovery_capital-q1" value="4"' in text
-    back = amara.post(f"/people/{jo.pk}/outcomes/record/barc10", _barc_form(step="edit"))
-    assert back.status_code == 200 and "Continue" in back.content.decode() and not OutcomeReview.objects.exists()
-    done = amara.post(f"/people/{jo.pk}/outcomes/record/barc10", _barc_form(step="confirm"))
+    intro = amara.get(f"/people/{jo.pk}/outcomes/record/barc10").content.decode()
+    assert "one question a page" in intro and "Start now" in intro and not OutcomeDraft.objects.exists()
+    started = amara.post(f"/people/{jo.pk}/outcomes/record/barc10")
+    draft = OutcomeDraft.objects.get()
+    assert started["Location"] == _draft_q(draft, "review", "stage") and draft.instrument_version == 1
+    stage = amara.get(started["Location"]).content.decode()
+    assert '<h1 class="govuk-fieldset__heading">When in treatment is this review?</h1>' in stage
+    assert f'href="/outcome-drafts/{draft.pk}" class="govuk-back-link"' in stage and "Only Riverside Recovery" in stage
+    blank = amara.post(_draft_q(draft, "review", "stage"), {"revision": 1, "then": "continue"})
+    assert blank.status_code == 422 and "Choose when in treatment" in blank.content.decode()
+    future = amara.post(_draft_q(draft, "review", "completed_on"), {
+        "revision": 1, "completed_on-day": "1", "completed_on-month": "1", "completed_on-year": "2099",
+        "then": "continue"})
+    assert future.status_code == 422 and "must be today or in the past" in future.content.decode()
+    _walk(amara, draft, [("review", "stage", {"stage": "start"}),
+                         ("review", "completed_on", {"completed_on-day": "5", "completed_on-month": "1",
+                                                     "completed_on-year": "2026"})])
+    first = amara.get(_draft_q(draft, "recovery_capital", "q1")).content.decode()
+    assert "There are more important things to me in life than using substances." in first
+    assert "How much do you agree with each statement?" in first and first.count('class="govuk-radios__input"') == 6
+    bad = amara.post(_draft_q(draft, "recovery_capital", "q3"), {"revision": 3, "q3": "9", "then": "continue"})
+    assert bad.status_code == 422 and '<a href="#id_q3_0">Enough energy must be between 1 and 6</a>' in (
+        bad.content.decode())
+    _walk(amara, draft, [("recovery_capital", f"q{i}", {f"q{i}": str(v)}) for i, v in enumerate(BARC[:6], start=1)])
+    later = amara.post(_draft_q(draft, "recovery_capital", "q7"), {"revision": 9, "q7": "3", "then": "save"})
+    assert later["Location"] == f"/outcome-drafts/{draft.pk}" and not OutcomeReview.objects.exists()
+    overview = amara.get(later["Location"]).content.decode()
+    assert "Draft saved at" in overview and "You have completed 1 of 2 sections" in overview
+    # Coming back later: the measure's page offers the draft, which opens at its first unanswered question.
+    again = amara.get(f"/people/{jo.pk}/outcomes/record/barc10").content.decode()
+    assert "Continue the draft" in again and f'href="/outcome-drafts/{draft.pk}"' in again
+    assert f'href="{_draft_q(draft, "recovery_capital", "q8")}"' in overview
+    check = amara.get(f"/outcome-drafts/{draft.pk}/check").content.decode()
+    assert "Not scored until every item is answered" in check and "3 questions still to answer" in check
+    refused = amara.post(f"/outcome-drafts/{draft.pk}/check", {"revision": 10})
+    assert refused.status_code == 422 and not OutcomeReview.objects.exists()
+    assert f'<a href="{_draft_q(draft, "recovery_capital", "q8", back=True)}">Choose responsibility for actions' in (
+        refused.content.decode())
+    _walk(amara, draft, [("recovery_capital", f"q{i}", {f"q{i}": str(BARC[i - 1])}) for i in (8, 9, 10)])
+    check = amara.get(f"/outcome-drafts/{draft.pk}/check").content.decode()
+    assert "Start of treatment" in check and "5 January 2026" in check and ">38<" in check
+    # Change a rating from check your answers: back to check your answers, with the score moved.
+    changed = amara.post(_draft_q(draft, "recovery_capital", "q1", back=True), {"revision": 13, "q1": "6",
+                                                                                   "then": "continue"})
+    assert changed["Location"] == f"/outcome-drafts/{draft.pk}/check"
+    assert ">40<" in amara.get(changed["Location"]).content.decode()
+    stale = amara.post(f"/outcome-drafts/{draft.pk}/check", {"revision": 13})
+    assert stale.status_code == 422 and "Someone else saved this draft" in stale.content.decode()
+    done = amara.post(f"/outcome-drafts/{draft.pk}/check", {"revision": 14})
     assert done.status_code == 302 and done["Location"] == f"/people/{jo.pk}/outcomes"
-    assert OutcomeReview.objects.get().scores == {"total": 38}
+    review = OutcomeReview.objects.get()
+    assert review.scores == {"total": 40} and review.stage == "start" and review.completed_on == dt.date(2026, 1, 5)
+    assert not OutcomeDraft.objects.exists()
+    assert [e.action for e in AuditEntry.objects.filter(resource__in=["outcome_draft", "outcome_review"])
+            .order_by("seq")].count("outcome.draft_save") == 13  # one for each answer given
+    assert AuditEntry.objects.filter(action="outcome.record", resource_id=str(review.pk)).exists()
+
+
+def test_top_one_question_a_page_follows_its_branching(browser_client, world):
+    amara = browser_client("amara")
+    amara.post(f"/people/{world['jo'].pk}/outcomes/record/top")
+    draft = OutcomeDraft.objects.get()
+    none = _walk(amara, draft, [("substance_use", "opiates_days", {"opiates_days": "0"})])
+    assert none["Location"] == _draft_q(draft, "substance_use", "crack_days")  # no amount when not used
+    used = _walk(amara, draft, [("substance_use", "opiates_days", {"opiates_days": "12"})])
+    assert used["Location"] == _draft_q(draft, "substance_use", "opiates_amount")
+    amount = amara.get(used["Location"]).content.decode()
+    assert '<div class="govuk-input__suffix" aria-hidden="true">grams</div>' in amount
+    _walk(amara, draft, [("substance_use", "opiates_amount", {"opiates_amount": "0.5"})])
+    assert OutcomeDraft.objects.get().answers["substance_use"] == {"opiates_days": 12, "opiates_amount": 0.5}
+    # Back to none: the amount is no longer asked, and not kept.
+    _walk(amara, draft, [("substance_use", "opiates_days", {"opiates_days": "0"})])
+    assert OutcomeDraft.objects.get().answers["substance_use"] == {"opiates_days": 0}
+    assert amara.get(_draft_q(draft, "substance_use", "opiates_amount"))["Location"] == f"/outcome-drafts/{draft.pk}"
+
+
+def test_outcome_drafts_are_their_agencys_alone_and_can_be_discarded(browser_client, world):
+    jo, amara = world["jo"], browser_client("amara")
+    amara.post(f"/people/{jo.pk}/outcomes/record/barc10")
+    draft = OutcomeDraft.objects.get()
+    harbour_housing_works_with_jo(world, consent=["housing", "substance_use"])
+    hana = browser_client("hana")
+    for url in (f"/outcome-drafts/{draft.pk}", _draft_q(draft, "review", "stage"), f"/outcome-drafts/{draft.pk}/check",
+                f"/outcome-drafts/{draft.pk}/discard"):
+        assert hana.get(url).status_code == 404 and browser_client("grace").get(url).status_code == 404
+    assert "Start now" in hana.get(f"/people/{jo.pk}/outcomes/record/barc10").content.decode()
+    stale = amara.post(f"/outcome-drafts/{draft.pk}/discard", {"revision": 5})
+    assert stale.status_code == 409 and OutcomeDraft.objects.exists()
+    gone = amara.post(f"/outcome-drafts/{draft.pk}/discard", {"revision": 1})
+    assert gone["Location"] == f"/people/{jo.pk}/outcomes" and not OutcomeDraft.objects.exists()
+    assert AuditEntry.objects.filter(action="outcome.draft_discard", resource_id=str(draft.pk)).exists()
+    assert not Event.objects.filter(subject_type="outcome_draft").exists()  # a draft is nobody else's business
 
 
 def test_the_progress_page_has_the_chart_spec_and_the_same_figures_in_tables(browser_client, api, world):
