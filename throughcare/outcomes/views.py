@@ -25,14 +25,13 @@ from throughcare.outcomes import drafts, scoring
 from throughcare.outcomes.actions import outcome_instrument
 from throughcare.outcomes.drafts import ABOUT, about_answers, read_draft
 from throughcare.outcomes.models import Stage
-from throughcare.outcomes.reads import list_reviews, progress, read_review
+from throughcare.outcomes.reads import progress_page_data, read_review
 from throughcare.people.access import get_person
 
 
 @staff_page
 def progress_page(request, person_id):
-    person, grant, data = progress(request.user, person_id, action="outcome.chart")
-    _person, _grant, reviews = list_reviews(request.user, person.pk)
+    person, grant, data, reviews = progress_page_data(request.user, person_id)
     return render(request, "outcomes/progress.html", {
         "person": person, "grant": grant, "measures": data["measures"], "spec": data["spec"], "reviews": reviews,
         "instruments": instruments.current("outcome"), "next_due": next_due(reviews)})
