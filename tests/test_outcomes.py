@@ -13,10 +13,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
+from fhirclient.models.bundle import Bundle as R4Bundle
+from fhirclient.models.fhirabstractbase import FHIRValidationError
 
 from tests.assessment_helpers import harbour_housing_works_with_jo
 from throughcare.assessments import instruments
 from throughcare.assessments.answers import clean_answers, missing_required
+from throughcare.assessments.fhir import r4_checked
 from throughcare.audit.models import AuditEntry
 from throughcare.journey.models import Event
 from throughcare.outcomes import scoring
@@ -395,7 +398,8 @@ def test_fhir_observations_validate(api, world):
     response = api("amara").get(f"/outcome-reviews/{rid}/fhir")
     assert response.status_code == 200 and response["Content-Type"] == "application/fhir+json"
     bundle = response.json()
-    Bundle.model_validate(bundle)
+    Bundle.model_validate(bundle)  # FHIR R4B (fhir.resources)
+    assert len(R4Bundle(bundle, strict=True).entry) == 17  # FHIR R4 4.0.1 (fhirclient)
     observations = {e["resource"]["code"]["coding"][0]["code"]: e["resource"] for e in bundle["entry"]}
     assert len(observations) == 17
     assert observations["opiates_days"]["valueQuantity"] == {"value": 20, "unit": "days",
@@ -404,6 +408,22 @@ def test_fhir_observations_validate(api, world):
     assert observations["psychological_health"]["effectiveDateTime"] == "2026-01-05"
     assert observations["psychological_health"]["category"][0]["coding"][0]["code"] == "survey"
     assert AuditEntry.objects.filter(action="outcome.export", person_id=jo.pk).exists()
+
+
+def test_exports_are_also_checked_as_fhir_r4_which_names_what_r4_does_not_allow():
+    observation = {"resourceType": "Observation", "status": "final", "code": {"text": "Days using opiates"},
+                   "effectiveDateTime": "2026-01-05", "valueInteger": 3}
+    assert r4_checked(observation) == observation
+    with pytest.raises(FHIRValidationError, match='Superfluous entry "instantiatesCanonical"'):  # an R5 element
+        r4_checked({**observation, "instantiatesCanonical": "https://example.org/x"})
+    with pytest.raises(FHIRValidationError, match="effectiveDateTime"):
+        r4_checked({**observation, "effectiveDateTime": "5th January"})
+    with pytest.raises(FHIRValidationError, match='Non-optional property "status"'):
+        r4_checked({k: v for k, v in observation.items() if k != "status"})
+    with pytest.raises(FHIRValidationError, match="valueInteger"):
+        r4_checked({"resourceType": "Bundle", "type": "collection", "entry": [
+            {"fullUrl": "urn:uuid:00000000-0000-4000-8000-000000000001",
+             "resource": {**observation, "valueInteger": "three"}}]})
 
 
 # --- pages --------------------------------------------------------------------------------------------
