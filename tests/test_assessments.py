@@ -9,6 +9,7 @@ import json
 
 import pytest
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from fhirclient.models.questionnaireresponse import QuestionnaireResponse as R4QuestionnaireResponse
 
 from tests.assessment_helpers import full_answers, harbour_housing_works_with_jo
 from throughcare.assessments import instruments
@@ -380,8 +381,9 @@ def test_fhir_questionnaire_response_validates_and_carries_typed_answers(api, wo
     response = api("amara").get(f"/assessments/{aid}/fhir")
     assert response.status_code == 200 and response["Content-Type"] == "application/fhir+json"
     resource = response.json()
-    parsed = QuestionnaireResponse.model_validate(resource)
+    parsed = QuestionnaireResponse.model_validate(resource)  # FHIR R4B (fhir.resources)
     assert parsed.status == "completed"
+    assert R4QuestionnaireResponse(resource, strict=True).status == "completed"  # FHIR R4 4.0.1 (fhirclient)
     assert resource["questionnaire"] == "https://throughcare.org.uk/fhir/Questionnaire/holistic-assessment|1"
     assert resource["subject"]["reference"] == f"Patient/{world['jo'].pk}"
     answers = {i["linkId"]: i["answer"] for s in resource["item"] for i in s["item"]}
@@ -391,3 +393,26 @@ def test_fhir_questionnaire_response_validates_and_carries_typed_answers(api, wo
     assert answers["physical_health.bbv_test_date"] == [{"valueDate": "2025-11-02"}]
     assert [a["valueCoding"]["code"] for a in answers["drugs.drugs_used"]] == ["heroin", "crack"]
     assert AuditEntry.objects.filter(action="assessment.export", person_id=world["jo"].pk).exists()
+
+
+@pytest.mark.parametrize("module, names", [
+    ("questionnaireresponse", ["QuestionnaireResponse", "QuestionnaireResponseItem", "QuestionnaireResponseItemAnswer"]),
+    ("observation", ["Observation", "ObservationComponent", "ObservationReferenceRange"]),
+    ("healthcareservice", ["HealthcareService", "HealthcareServiceEligibility", "HealthcareServiceAvailableTime",
+                           "HealthcareServiceNotAvailable"]),
+    ("location", ["Location", "LocationPosition", "LocationHoursOfOperation"]),
+    ("bundle", ["Bundle", "BundleEntry", "BundleLink"]),
+])
+def test_the_r4b_and_r4_models_of_what_we_export_have_the_same_elements(module, names):
+    """Decision 0010: fhir.resources' R4B models and fhirclient's R4 (4.0.1) models agree, element by element
+    (names, each choice type of value[x], and whether it repeats), for every resource Throughcare exports."""
+    import importlib
+
+    r4b, r4 = importlib.import_module(f"fhir.resources.R4B.{module}"), importlib.import_module(
+        f"fhirclient.models.{module}")
+    for name in names:
+        r4_elements = {js: is_list for (_n, js, _t, is_list, _of_many, _req) in getattr(r4, name)().elementProperties()}
+        r4b_elements = {(f.alias or n): "List" in str(f.annotation) for n, f in getattr(r4b, name).model_fields.items()
+                        if not (f.alias or n).startswith("_") and (f.alias or n) not in {"resource_type",
+                                                                                       "fhir_comments"}}
+        assert r4b_elements == r4_elements, name

@@ -9,6 +9,7 @@ import json
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
+from fhirclient.models.bundle import Bundle as R4Bundle
 from typer.testing import CliRunner
 
 from tests.directory_helpers import build_directory
@@ -242,7 +243,9 @@ def test_cli_export_and_import(world, directory, tmp_path):
 
 def test_fhir_healthcare_services(api, world, directory):
     bundle = export_bundle()
-    Bundle.model_validate(bundle)
+    Bundle.model_validate(bundle)  # FHIR R4B (fhir.resources)
+    r4 = R4Bundle(bundle, strict=True)  # FHIR R4 4.0.1 (fhirclient)
+    assert {e.resource.resource_type for e in r4.entry} == {"HealthcareService"}
     services = {e["resource"]["name"]: e["resource"] for e in bundle["entry"]}
     assert set(services) == {"Structured treatment", "Women's recovery group", "Wellbeing clinic",
                              "Young people's service", "Cardiff floating support", "Alcohol day programme"}

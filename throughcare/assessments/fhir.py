@@ -1,8 +1,10 @@
-"""FHIR R4 export of an assessment as a QuestionnaireResponse, checked by the fhir.resources models.
+"""FHIR R4 export of an assessment as a QuestionnaireResponse, checked twice before it is sent.
 
-fhir.resources ships FHIR R4B (4.3.0), whose QuestionnaireResponse and Observation are the R4 (4.0.1)
-structures unchanged; docs/decisions/0010-assessments-and-outcomes.md. Only the sections the caller
-may see are exported. Throughcare's own instruments and codes live under FHIR_BASE, a canonical
+`validated` parses each resource with the fhir.resources models of FHIR R4B (4.3.0: fhir.resources 8 has
+no R4 package) and then, strictly, with SMART Health IT's models of FHIR R4 (4.0.1) from `fhirclient`
+(unknown elements, wrong types, missing required elements and malformed dates are refused);
+docs/decisions/0010-assessments-and-outcomes.md says why both and what differs. Only the sections the
+caller may see are exported. Throughcare's own instruments and codes live under FHIR_BASE, a canonical
 address that names them (it is not fetched).
 """
 
@@ -12,6 +14,7 @@ import json
 
 from django.http import HttpResponse
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from fhirclient.models.fhirelementfactory import FHIRElementFactory
 
 from throughcare.assessments.instruments import Instrument, Question
 
@@ -47,8 +50,18 @@ def subject(person) -> dict:
 
 
 def validated(model, resource: dict) -> dict:
-    """The resource as the fhir.resources model reads it back: raises if it is not valid FHIR."""
-    return json.loads(model.model_validate(resource).model_dump_json())
+    """The resource as the fhir.resources (R4B) model reads it back, also checked as R4: raises if it is not
+    valid FHIR in either."""
+    checked = json.loads(model.model_validate(resource).model_dump_json())
+    r4_checked(checked)
+    return checked
+
+
+def r4_checked(resource: dict) -> dict:
+    """Parse `resource` (a Bundle's entries too) with fhirclient's FHIR R4 4.0.1 models in strict mode: raises
+    fhirclient's FHIRValidationError naming the path of anything R4 does not allow."""
+    FHIRElementFactory.instantiate(resource["resourceType"], resource)
+    return resource
 
 
 def questionnaire_response_json(read) -> dict:

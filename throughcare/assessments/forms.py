@@ -1,4 +1,4 @@
-"""Page forms built from an instrument section: one field per question, GOV.UK markup.
+"""Page forms built from an instrument's questions: one question a page, GOV.UK markup.
 
 Fields take anything: checking types and ranges is the action's job (answers.clean_section), so the page
 and the API give the same messages, naming the same questions.
@@ -7,12 +7,11 @@ and the API give the same messages, naming the same questions.
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from django import forms
 
 from throughcare.assessments.answers import _fmt
-from throughcare.assessments.instruments import Question, Section
+from throughcare.assessments.instruments import Question
 from throughcare.core.forms import GovDateField, GovForm
 
 #: A scale with this many points or fewer is radios; longer ones (0-20) are a number box.
@@ -65,56 +64,41 @@ def initial_value(q: Question, value):
     return value
 
 
-class SectionForm(GovForm):
+class QuestionForm(GovForm):
+    """One question on its own page (the journey), with the draft's revision it was read at (If-Match)."""
+
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args, section: Section, answers: dict, versioned: bool = True, **kwargs):
-        given = answers.get(section.id, {})
-        initial = {q.id: initial_value(q, given.get(q.id)) for q in section.questions}
-        initial.update(kwargs.pop("initial", {}))
+    def __init__(self, *args, question: Question, value, section_id: str, **kwargs):
+        initial = {question.id: initial_value(question, value), **kwargs.pop("initial", {})}
         super().__init__(*args, initial=initial, **kwargs)
-        self.section = section
-        if not versioned:  # one of several sections on a page (an outcome review): no draft revision
-            del self.fields["revision"]
-        # Choice fields take any value: the action names a bad one in the question's own words.
-        for q in section.questions:
-            self.fields[q.id] = field_for(q)
+        self.question, self.section_id = question, section_id
+        self.fields[question.id] = field_for(question)
+
+    @property
+    def answer(self):
+        return self[self.question.id]
 
     def full_clean(self):
         super().full_clean()
-        for q in self.section.questions:  # the action, not Django, decides whether a choice is valid
-            if q.type in {"choice", "scale", "yes_no", "multi_choice"} and q.id in self.errors:
-                del self.errors[q.id]
+        q = self.question  # the action, not Django, decides whether a choice is valid
+        if q.type in {"choice", "scale", "yes_no", "multi_choice"} and q.id in self.errors:
+            del self.errors[q.id]
 
-    def raw(self) -> dict:
-        """The section's answers as the action takes them (strings are parsed and checked there)."""
-        out = {}
-        for q in self.section.questions:
-            if q.type == "date":
-                value = self.cleaned_data.get(q.id)
-                out[q.id] = value.isoformat() if value else None
-            elif q.type == "multi_choice":
-                out[q.id] = self.data.getlist(self.add_prefix(q.id))
-            else:
-                out[q.id] = (self.data.get(self.add_prefix(q.id)) or "").strip()
-        return out
-
-    def rows(self):
-        """(bound field, show_if as JSON or "") for each question, in order."""
-        for q in self.section.questions:
-            rule = ""
-            if q.show_if:
-                value = list(q.show_if.value) if isinstance(q.show_if.value, tuple) else q.show_if.value
-                if isinstance(value, bool):
-                    value = "yes" if value else "no"
-                rule = json.dumps({"question": q.show_if.question, "op": q.show_if.op, "value": value})
-            yield self[q.id], rule
+    def raw(self):
+        """The answer as the action takes it (strings are parsed and checked there); None when blank."""
+        q = self.question
+        if q.type == "date":
+            value = self.cleaned_data.get(q.id)
+            return value.isoformat() if value else None
+        if q.type == "multi_choice":
+            return self.data.getlist(self.add_prefix(q.id)) or None
+        return (self.data.get(self.add_prefix(q.id)) or "").strip() or None
 
     def add_action_errors(self, failure) -> None:
-        prefix = f"answers.{self.section.id}."
+        mine = f"answers.{self.section_id}.{self.question.id}"
         for name, message in failure.fields.items():
-            field = name[len(prefix):] if name.startswith(prefix) else None
-            self.add_error(field if field in self.fields else None, message)
+            self.add_error(self.question.id if name in {mine, self.question.id} else None, message)
 
 
 class RevisionForm(GovForm):

@@ -395,9 +395,16 @@ def parse(text: str, file: str) -> Instrument:
                       scores=tuple(scores), file=Path(file).name)
 
 
+def load_all(directory: str | Path | None = None) -> dict[tuple[str, int], Instrument]:
+    """Every instrument file, checked. Called when the app starts, so a bad file stops start-up.
+
+    The directory is read when called (INSTRUMENTS_DIR unless given), so a test can point the module at a
+    directory holding a new version; each directory is read once."""
+    return _load_directory(str(directory if directory is not None else INSTRUMENTS_DIR))
+
+
 @cache
-def load_all(directory: str = str(INSTRUMENTS_DIR)) -> dict[tuple[str, int], Instrument]:
-    """Every instrument file, checked. Called when the app starts, so a bad file stops start-up."""
+def _load_directory(directory: str) -> dict[tuple[str, int], Instrument]:
     found: dict[tuple[str, int], Instrument] = {}
     for path in sorted(Path(directory).glob("*.yaml")):
         instrument = parse(path.read_text(encoding="utf-8"), str(path))

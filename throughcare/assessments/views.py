@@ -1,7 +1,8 @@
-"""Assessment pages: the person's assessments, a draft as a task list of sections (one section per page,
-saved explicitly), check your answers (with what changed since last time), submit, amend and discard.
+"""Assessment pages: the person's assessments, a draft as a task list of sections, each section asked one
+question per page (saved with the draft's revision, "Save draft and come back later" to leave), check your
+answers (with what changed since last time and "Change" links that return there), submit, amend and discard.
 
-One section per page rather than one question per page: docs/decisions/0010-assessments-and-outcomes.md.
+The journey follows the instrument's branching: docs/decisions/0010-assessments-and-outcomes.md.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
 from throughcare.agencies.models import staff_of
-from throughcare.assessments import actions
+from throughcare.assessments import actions, journey
 from throughcare.assessments.answers import missing_required
-from throughcare.assessments.forms import RevisionForm, SectionForm, StartForm
+from throughcare.assessments.forms import RevisionForm, StartForm
 from throughcare.assessments.models import Status
+from throughcare.assessments.question_pages import Draft, question_step
 from throughcare.assessments.reads import person_assessments, read_assessment
 from throughcare.core.errors import PreconditionFailed, ValidationFailed
 from throughcare.core.views import staff_page
@@ -56,18 +57,19 @@ def start_page(request, person_id):
                   status=422 if form.errors else 200)
 
 
+def _question_url(assessment_id, section_id: str, question_id: str, *, back_to_check: bool = False) -> str:
+    url = _url(assessment_id, "assessments:question", section_id=section_id, question_id=question_id)
+    return f"{url}?return=check" if back_to_check else url
+
+
 def _task_list(read) -> list[dict]:
     rows = []
-    for section in read.view["sections"]:
-        if section["answered"] == 0:
-            status = "Not yet started"
-        elif section["answered"] == section["asked"]:
-            status = "Completed"
-        else:
-            status = f"{section['answered']} of {section['asked']} answered"
-        changed = sum(1 for c in read.view["changes"] if c["section"] == section["id"])
-        rows.append({**section, "status": status, "changed": changed,
-                     "url": _url(read.assessment.pk, "assessments:section", section_id=section["id"])})
+    answers = read.assessment.answers
+    for section, shown_section in zip(read.sections, read.view["sections"], strict=True):
+        given = answers.get(section.id, {})
+        changed = sum(1 for c in read.view["changes"] if c["section"] == section.id)
+        rows.append({**shown_section, "status": journey.status(section, given), "changed": changed,
+                     "url": _question_url(read.assessment.pk, section.id, journey.resume_at(section, given).id)})
     return rows
 
 
@@ -80,7 +82,8 @@ def detail_page(request, assessment_id):
                "instrument": read.instrument}
     if a.status == Status.DRAFT:
         return render(request, "assessments/task_list.html", {
-            **context, "tasks": _task_list(read), "check_url": _url(a.pk, "assessments:check"),
+            **context, "tasks": (tasks := _task_list(read)), "check_url": _url(a.pk, "assessments:check"),
+            "completed": sum(1 for t in tasks if t["status"] == journey.COMPLETED),
             "discard_url": _url(a.pk, "assessments:discard")})
     latest = actions.latest_submitted(read.person, a.instrument)
     return render(request, "assessments/detail.html", {
@@ -98,40 +101,32 @@ def _section_or_404(read, section_id):
 
 @staff_page
 def section_page(request, assessment_id, section_id):
+    """A section's link: its first question (or, in progress, its first one still to answer)."""
+    read = read_assessment(request.user, assessment_id, action="assessment.form", write=True)
+    section = _section_or_404(read, section_id)
+    first = journey.resume_at(section, read.assessment.answers.get(section.id, {}))
+    return redirect(_question_url(read.assessment.pk, section.id, first.id))
+
+
+@staff_page
+def question_page(request, assessment_id, section_id, question_id):
+    """One question of a section: question_pages.question_step, saving through actions.save_draft."""
     read = read_assessment(request.user, assessment_id, action="assessment.form", write=True)
     section = _section_or_404(read, section_id)
     a = read.assessment
-    form = SectionForm(request.POST or None, section=section, answers=a.answers, initial={"revision": a.revision})
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = actions.save_draft(actor=request.user, assessment_id=a.pk,
-                                       expected_revision=form.cleaned_data["revision"],
-                                       answers={section.id: form.raw()})
-        except ValidationFailed as failure:
-            form.add_action_errors(failure)
-        except PreconditionFailed as failure:
-            current = read_assessment(request.user, a.pk, audit=False).assessment
-            data = request.POST.copy()
-            data["revision"] = str(current.revision)
-            form = SectionForm(data, section=section, answers=current.answers)
-            form.is_valid()
-            form.add_error(None, f"{failure.message.split(' Reload')[0]}. Your answers are below, not yet saved: "
-                                 "check them, then save again.")
-            status = 409
-        else:
-            when = timezone.localtime(saved.updated_at)
-            messages.success(request, f"Draft saved at {when:%H:%M}")
-            if request.POST.get("then") == "task-list":
-                return redirect(_url(a.pk))
-            later = [s for s in read.sections if read.sections.index(s) > read.sections.index(section)]
-            return redirect(_url(a.pk, "assessments:section", section_id=later[0].id) if later
-                            else _url(a.pk, "assessments:check"))
-    position = read.sections.index(section) + 1
-    return render(request, "assessments/section.html", {
-        "person": read.person, "assessment": a, "instrument": read.instrument, "section": section, "form": form,
-        "position": position, "of": len(read.sections), "back_url": _url(a.pk),
-    }, status=422 if form.errors and status == 200 else status)
+
+    def save(expected_revision: int, section_answers: dict):
+        saved = actions.save_draft(actor=request.user, assessment_id=a.pk, expected_revision=expected_revision,
+                                   answers={section.id: section_answers})
+        return saved.answers.get(section.id, {}), saved.updated_at
+
+    return question_step(request, Draft(
+        section=section, answers=a.answers.get(section.id, {}), revision=a.revision,
+        question_url=lambda qid, back: _question_url(a.pk, section.id, qid, back_to_check=back),
+        overview_url=_url(a.pk), check_url=_url(a.pk, "assessments:check"), save=save,
+        current_revision=lambda: read_assessment(request.user, a.pk, audit=False).assessment.revision,
+        context={"person": read.person, "assessment": a, "view": read.view, "title": read.instrument.title,
+                 "draft_banner": "assessments/_draft_banner.html"}), question_id)
 
 
 @staff_page
@@ -150,17 +145,20 @@ def check_page(request, assessment_id):
             missing = failure.fields
         except PreconditionFailed:
             read = read_assessment(request.user, a.pk, audit=False)
-            form = RevisionForm(initial={"revision": read.assessment.revision})
+            form = RevisionForm({"revision": read.assessment.revision})
+            form.is_valid()
             form.add_error(None, "Someone else saved this draft while you were checking it. Check the answers "
                                  "again, then submit.")
         else:
             messages.success(request, f"{read.instrument.title} submitted")
             return redirect(_url(a.pk))
     changed = {(c["section"], c["question"]): c for c in read.view["changes"]}
-    errors = [(_url(a.pk, "assessments:section", section_id=name.split(".")[1]) + f"#id_{name.split('.')[2]}",
-               message) for name, message in missing.items()]
-    sections = [{**s, "url": _url(a.pk, "assessments:section", section_id=s["id"]),
+    errors = [(_question_url(a.pk, name.split(".")[1], name.split(".")[2], back_to_check=True), message)
+              for name, message in missing.items()]
+    sections = [{**s, "url": _question_url(a.pk, s["id"], s["questions"][0]["id"] if s["questions"] else "",
+                                           back_to_check=True),
                  "questions": [{**q, "change": changed.get((s["id"], q["id"])),
+                                "url": _question_url(a.pk, s["id"], q["id"], back_to_check=True),
                                 "missing": f"answers.{s['id']}.{q['id']}" in missing} for q in s["questions"]]}
                 for s in read.view["sections"]]
     still_missing = missing_required(read.instrument, a.answers)

@@ -6,12 +6,11 @@ import datetime as dt
 import uuid
 
 from django.http import HttpResponse
-from django.utils import timezone
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from throughcare.core.etags import if_match
-from throughcare.directory import actions
+from throughcare.directory import actions, clock
 from throughcare.directory.eligibility import evaluate, profile_for
 from throughcare.directory.hours import is_open
 from throughcare.directory.models import Location, Organisation
@@ -245,7 +244,7 @@ def service_out(service, wait, now) -> dict:
 
 
 def _services_out(services, now=None) -> list[dict]:
-    now = now or timezone.now()
+    now = now or clock.now()
     waits = waiting_times(services, now)
     return [service_out(s, waits[s.pk], now) for s in services]
 
@@ -263,7 +262,8 @@ def list_services(request, need: str = "", area: str = "", open_now: bool = Fals
                   service_type: str = "", q: str = "", co_occurring: bool = False):
     filters = clean_filters(need=need, area=area, open_now=open_now, self_referral=self_referral,
                             service_type=service_type, q=q, co_occurring=co_occurring)
-    items = _services_out(search_services(filters))
+    now = clock.now()
+    items = _services_out(search_services(filters, now=now), now)
     return {"total": len(items), "items": items}
 
 
@@ -360,7 +360,7 @@ def person_eligibility(request, person_id: str, need: str = "", area: str = "", 
         told["substances"] = [s for s in substances.split(",") if s.strip()]
     filters = {"need": need, "area": area, "open_now": open_now, "self_referral": self_referral,
                "service_type": service_type, "q": q}
-    now = timezone.now()
+    now = clock.now()
     person, profile, shown, hidden = eligibility(request.user, person_id, filters, told=told, now=now)
     outs = {o["id"]: o for o in _services_out([v.service for v in shown + hidden], now)}
     return {

@@ -1,7 +1,8 @@
 """Directory services as FHIR R4 HealthcareService resources (the shape UK Core profiles), in a Bundle.
 
-Each resource is built as plain JSON and then parsed by the `fhir.resources` R4B models (HealthcareService
-is the same in R4 and R4B), so anything that is not valid FHIR fails here rather than in a partner's system.
+Each resource is built as plain JSON and then parsed by the `fhir.resources` R4B models and, strictly, by
+fhirclient's FHIR R4 (4.0.1) models (HealthcareService and Location are the same in R4 and R4B: decision
+0010), so anything that is not valid FHIR fails here rather than in a partner's system.
 Places are contained Location resources; Throughcare's vocabularies are codings in `urn:throughcare:*`
 systems with their labels as display text.
 """
@@ -113,13 +114,15 @@ def healthcare_service(service: Service) -> dict:
 
 
 def export_bundle(services: Iterable[Service] | None = None) -> dict:
-    """A collection Bundle of every active or temporarily closed service, validated by fhir.resources."""
+    """A collection Bundle of every active or temporarily closed service, checked as R4B and as R4."""
     from fhir.resources.R4B.bundle import Bundle
+
+    from throughcare.assessments.fhir import r4_checked
 
     if services is None:
         services = (Service.objects.exclude(status__in=["inactive", "defunct"]).select_related("organisation")
                     .prefetch_related("hours", "contacts", "locations").order_by("organisation__name", "name", "id"))
     bundle = {"resourceType": "Bundle", "type": "collection", "timestamp": timezone.now().isoformat(),
               "entry": [{"fullUrl": f"urn:uuid:{s.pk}", "resource": healthcare_service(s)} for s in services]}
-    Bundle.model_validate(bundle)  # raises if anything is not valid FHIR
-    return bundle
+    Bundle.model_validate(bundle)  # raises if anything is not valid FHIR R4B
+    return r4_checked(bundle)  # ... or R4

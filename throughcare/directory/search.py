@@ -12,10 +12,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q
-from django.utils import timezone
 
 from throughcare.core.errors import NotFound, ValidationFailed
 from throughcare.core.ids import parse_uuid
+from throughcare.directory import clock
 from throughcare.directory.hours import is_open
 from throughcare.directory.models import Contact, Service
 from throughcare.directory.vocab import (
@@ -82,7 +82,7 @@ def covers(service, area: str) -> bool:
 
 
 def search_services(filters: Filters, *, public: bool = False, now: dt.datetime | None = None) -> list[Service]:
-    now = now or timezone.now()
+    now = now or clock.now()
     queryset = _queryset(public)
     if filters.service_type:
         queryset = queryset.filter(service_type=filters.service_type)

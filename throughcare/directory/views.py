@@ -7,13 +7,12 @@ from urllib.parse import urlencode
 
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 
 from throughcare.agencies.models import staff_of
 from throughcare.agencies.roles import Role
 from throughcare.core.errors import ValidationFailed
 from throughcare.core.views import admin_page, form_page, staff_page
-from throughcare.directory import actions
+from throughcare.directory import actions, clock
 from throughcare.directory.eligibility import age_range, evaluate, profile_for
 from throughcare.directory.forms import (
     FilterForm,
@@ -64,22 +63,22 @@ class Entry:
 
 
 def _entries(services, now=None) -> list[Entry]:
-    now = now or timezone.now()
+    now = now or clock.now()
     waits = waiting_times(services, now)
     return [Entry(s, waits[s.pk], now) for s in services]
 
 
 def _search(request, form_class, *, public: bool):
     form = form_class(request.GET)
-    services, error_fields = [], {}
+    services, error_fields, now = [], {}, clock.now()
     if form.is_valid():
         try:
-            services = search_services(clean_filters(**form.filters()), public=public)
+            services = search_services(clean_filters(**form.filters()), public=public, now=now)
         except ValidationFailed as failure:
             error_fields = failure.fields
             for name, message in failure.fields.items():
                 form.add_error(name if name in form.fields else None, message)
-    return form, _entries(services), error_fields
+    return form, _entries(services, now), error_fields
 
 
 # --- public ------------------------------------------------------------------------------------------------
@@ -157,17 +156,17 @@ def person_services(request, person_id):
     person, grant, profile = profile_for(request.user, person_id, told=told_form.told())
     staff = staff_of(request.user)
     form = StaffFilterForm(request.GET)
-    eligible, not_shown = [], []
+    eligible, not_shown, now = [], [], clock.now()
     if form.is_valid():
         filters = form.filters()
         filters.pop("co_occurring", None)
         try:
-            services = search_services(clean_filters(**filters))
+            services = search_services(clean_filters(**filters), now=now)
         except ValidationFailed as failure:
             services = []
             for name, message in failure.fields.items():
                 form.add_error(name if name in form.fields else None, message)
-        entries = {e.service.pk: e for e in _entries(services)}
+        entries = {e.service.pk: e for e in _entries(services, now)}
         for service in services:
             verdict = evaluate(service, profile)
             row = {"entry": entries[service.pk], "verdict": verdict,

@@ -19,8 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.utils import timezone
-
+from throughcare.directory import clock
 from throughcare.directory.hours import zone
 from throughcare.referrals.clocks import days_between
 
@@ -58,7 +57,7 @@ def waiting_times(services: Iterable, now: dt.datetime | None = None) -> dict:
     from throughcare.referrals.models import Referral
 
     services = list(services)
-    now = now or timezone.now()
+    now = now or clock.now()
     agency_ids = {s.organisation.agency_id for s in services if s.organisation.agency_id}
     samples: dict[tuple, list] = defaultdict(list)
     if agency_ids:

@@ -24,8 +24,9 @@ from throughcare.people.access import get_person
 REVIEW_NOT_FOUND = "Outcome review not found"
 
 
-def outcome_instrument(key) -> instruments.Instrument | None:
-    found = instruments.get(key) if isinstance(key, str) else None
+def outcome_instrument(key, version: int | None = None) -> instruments.Instrument | None:
+    """An outcome measure by key: the newest version, or the one a draft was started with."""
+    found = instruments.get(key, version) if isinstance(key, str) else None
     return found if found is not None and found.purpose == "outcome" else None
 
 
@@ -46,10 +47,12 @@ def _date(value, errors: dict[str, str]) -> dt.date | None:
     return day
 
 
-def check_review(*, instrument, stage, completed_on, answers) -> tuple[instruments.Instrument, dt.date, dict, dict]:
-    """Everything sent, checked: (instrument, day, clean answers, scores), or ValidationFailed naming fields."""
+def check_review(*, instrument, stage, completed_on, answers, version: int | None = None) -> tuple[
+        instruments.Instrument, dt.date, dict, dict]:
+    """Everything sent, checked: (instrument, day, clean answers, scores), or ValidationFailed naming fields.
+    The newest version of the measure, unless a draft was started with an earlier one (`version`)."""
     errors: dict[str, str] = {}
-    chosen = outcome_instrument(instrument)
+    chosen = outcome_instrument(instrument, version)
     if chosen is None:
         keys = ", ".join(i.key for i in instruments.current("outcome"))
         raise ValidationFailed({"instrument": f"Choose an outcome measure: {keys}"})
@@ -67,7 +70,7 @@ def check_review(*, instrument, stage, completed_on, answers) -> tuple[instrumen
 
 
 def record_outcome_review(*, actor, person_id, instrument, stage, completed_on, answers,
-                          replaces=None) -> OutcomeReview:
+                          replaces=None, version: int | None = None) -> OutcomeReview:
     with transaction.atomic():
         person, grant = get_person(actor, person_id, action="outcome.record", write=True, categories=[])
         staff = staff_of(actor)
@@ -83,7 +86,7 @@ def record_outcome_review(*, actor, person_id, instrument, stage, completed_on, 
             if instrument != replaced.instrument:
                 raise ValidationFailed({"instrument": "A correction is of the same outcome measure"})
         chosen, day, clean, scores = check_review(instrument=instrument, stage=stage, completed_on=completed_on,
-                                                  answers=answers)
+                                                  answers=answers, version=version)
         try:
             with transaction.atomic():
                 review = OutcomeReview.objects.create(

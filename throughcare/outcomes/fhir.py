@@ -1,5 +1,6 @@
 """FHIR R4 export of an outcome review: a Bundle (collection) of one Observation per score the caller may
-see, checked by the fhir.resources models (R4B, whose Observation is R4's; docs/decisions/0010)."""
+see, checked by the fhir.resources R4B models and fhirclient's R4 models (assessments.fhir.validated;
+docs/decisions/0010)."""
 
 from __future__ import annotations
 

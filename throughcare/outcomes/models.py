@@ -54,3 +54,31 @@ class OutcomeReview(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableError("An outcome review is never deleted")
+
+
+class OutcomeDraft(models.Model):
+    """An outcome review being recorded one question a page: saved explicitly (each save raises `revision`, the
+    If-Match of the pages), seen only by the agency recording it, one per person, measure and agency. Nothing
+    in it is a review until it is recorded, when it becomes an OutcomeReview and the draft is gone. Written only
+    by outcomes.drafts."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    instrument = models.CharField(max_length=40)
+    instrument_version = models.PositiveSmallIntegerField()
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+    completed_on = models.DateField(null=True, blank=True)
+    answers = models.JSONField(default=dict, help_text="{section: {question: value}}")
+    revision = models.PositiveIntegerField(default=1, help_text="Rises with each save: what the pages send back")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "instrument", "agency"],
+                                               name="outcome_one_draft_per_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} v{self.instrument_version} (draft)"

@@ -94,6 +94,28 @@ def progress(user, person_id, *, action: str = "outcome.chart") -> tuple[object,
     reviews = list(OutcomeReview.objects.filter(person=person).filter(Q(replaced_by__isnull=True))
                    .only("id", "instrument", "instrument_version", "stage", "completed_on", "scores", "agency_id",
                          "recorded_at").order_by("completed_on", "recorded_at"))
+    data, categories = _progress(reviews, grant)
+    disclose(sorted({IDENTITY_CATEGORY, *categories}))
+    return person, grant, data
+
+
+def progress_page_data(user, person_id) -> tuple[object, object, dict, list[dict]]:
+    """The outcomes page: the progress (as `progress`) and the reviews (as `list_reviews`), from one scoped
+    look-up and one query for the reviews, whatever their number."""
+    person, grant = get_person(user, person_id, action="outcome.chart", categories=[IDENTITY_CATEGORY])
+    reviews = list(_reviews(person).order_by("completed_on", "recorded_at"))
+    data, categories = _progress([r for r in reviews if not hasattr(r, "replaced_by")], grant)
+    views = []
+    for review in reversed(reviews):
+        view, seen = review_view(review, grant)
+        if view["sections"]:
+            views.append(view)
+            categories |= seen
+    disclose(sorted({IDENTITY_CATEGORY, *categories}))
+    return person, grant, data, views
+
+
+def _progress(reviews: list[OutcomeReview], grant) -> tuple[dict, set[str]]:
     measures: dict[tuple[str, str], dict] = {}
     categories: set[str] = set()
     for review in reviews:
@@ -122,8 +144,7 @@ def progress(user, person_id, *, action: str = "outcome.chart") -> tuple[object,
             "reliable": moved.reliable, "label": moved.label, "since": points[0]["date"],
             "change_display": f"{'+' if moved.change > 0 else ''}{_fmt(moved.change)}"}
         out.append(measure)
-    disclose(sorted({IDENTITY_CATEGORY, *categories}))
-    return person, grant, {"measures": out, "spec": chart_spec(out)}
+    return {"measures": out, "spec": chart_spec(out)}, categories
 
 
 def chart_spec(measures: list[dict]) -> dict:
