@@ -340,7 +340,7 @@ def import_responses(*, actor, consultation_id, uploads: list[Upload]) -> list[R
     questions = list(consultation.questions.all())
     by_qid = {q.qid: q for q in questions}
     if not questions:
-        raise ValidationFailed({"files": "Import the consultation paper (or add its questions) before its responses"})
+        raise ValidationFailed({"files": "Response files: import the consultation paper (or add its questions) before its responses"})
     taken = set(consultation.respondents.values_list("ref", flat=True))
     created: list[tuple[Respondent, list[dict]]] = []
     now = timezone.now()
@@ -348,7 +348,7 @@ def import_responses(*, actor, consultation_id, uploads: list[Upload]) -> list[R
         if upload.rows is None:
             ref = workflow.clean_ref(upload.name.rsplit(".", 1)[0])
             if ref in taken:
-                raise ValidationFailed({"files": f"{upload.name}: a response called {ref} has already been imported"})
+                raise ValidationFailed({"files": f"Response files: {upload.name}: a response called {ref} has already been imported"})
             taken.add(ref)
             passages = workflow.map_document(upload.text, questions)
             created.append((Respondent(consultation=consultation, ref=ref, source=Source.DOCUMENT,
@@ -357,12 +357,12 @@ def import_responses(*, actor, consultation_id, uploads: list[Upload]) -> list[R
             continue
         columns = {qid for row in upload.rows for qid in row.answers}
         if upload.rows and not columns & set(by_qid):
-            raise ValidationFailed({"files": f"{upload.name}: no column is headed with a question number "
+            raise ValidationFailed({"files": f"Response files: {upload.name}: no column is headed with a question number "
                                              f"({', '.join(list(by_qid)[:3])}…)"})
         for row in upload.rows:
             ref = workflow.clean_ref(row.respondent_id)
             if ref in taken:
-                raise ValidationFailed({"files": f"{upload.name}: the respondent {ref} appears twice, or has already "
+                raise ValidationFailed({"files": f"Response files: {upload.name}: the respondent {ref} appears twice, or has already "
                                                  f"been imported"})
             taken.add(ref)
             written = workflow.Written()
@@ -381,7 +381,7 @@ def import_responses(*, actor, consultation_id, uploads: list[Upload]) -> list[R
     try:
         Respondent.objects.bulk_create([r for r, _p in created])
     except IntegrityError:
-        raise ValidationFailed({"files": "A response with the same reference was imported at the same time: "
+        raise ValidationFailed({"files": "Response files: a response with the same reference was imported at the same time: "
                                          "try again"}) from None
     saved = {r.ref: r for r in consultation.respondents.filter(ref__in=[r.ref for r, _p in created])}
     for respondent, passages in created:

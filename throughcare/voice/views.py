@@ -49,6 +49,15 @@ def analyst_page(view):
     return staff_page(wrapper)
 
 
+def _post(request):
+    """The posted data, or None for a GET (an empty POST is still a POST: its form shows what is missing)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _posted(request):
+    return (request.POST, request.FILES) if request.method == "POST" else (None, None)
+
+
 def consultation_url(consultation, name: str = "consultation", **kwargs) -> str:
     return reverse(f"voice:{name}", kwargs={"cid": consultation.pk, **kwargs})
 
@@ -74,7 +83,7 @@ def consultation_list(request):
 
 @analyst_page
 def consultation_new(request):
-    form = ConsultationForm(request.POST or None)
+    form = ConsultationForm(_post(request))
     return form_page(request, form, run=lambda data: actions.create_consultation(actor=request.user, **data),
                      success=lambda c: f"Consultation created: {c.title}", redirect_to=consultation_url,
                      heading="Create a consultation", submit="Create consultation",
@@ -84,7 +93,7 @@ def consultation_new(request):
 @staff_page
 def consultation_edit(request, cid):
     consultation = get_consultation(request.user, cid)
-    form = ConsultationForm(request.POST or None, initial={"title": consultation.title,
+    form = ConsultationForm(_post(request), initial={"title": consultation.title,
                                                            "description": consultation.description})
     return form_page(request, form, run=lambda data: actions.update_consultation(
         actor=request.user, consultation_id=cid, **data), success="Consultation updated",
@@ -118,7 +127,7 @@ def consultation_status(request, cid):
 @staff_page
 def paper_import(request, cid):
     consultation = get_consultation(request.user, cid)
-    form = PaperForm(request.POST or None, request.FILES or None)
+    form = PaperForm(*_posted(request))
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["paper"]
         try:
@@ -145,7 +154,7 @@ def questions(request, cid):
 @staff_page
 def question_new(request, cid):
     consultation = get_consultation(request.user, cid)
-    form = QuestionForm(request.POST or None, initial={"type": "open"})
+    form = QuestionForm(_post(request), initial={"type": "open"})
     return form_page(request, form, run=lambda _d: actions.add_question(
         actor=request.user, consultation_id=cid, data=form.action_input()),
         success=lambda q: f"Question {q.qid} added", redirect_to=consultation_url(consultation, "questions"),
@@ -161,7 +170,7 @@ def question_edit(request, cid, qpk):
         from django.http import Http404
 
         raise Http404("Question not found")
-    form = QuestionForm(request.POST or None, initial=QuestionForm.initial_for(question))
+    form = QuestionForm(_post(request), initial=QuestionForm.initial_for(question))
     return form_page(request, form, run=lambda _d: actions.update_question(
         actor=request.user, consultation_id=cid, question_id=qpk, data=form.action_input()),
         success=lambda q: f"Question {q.qid} saved", redirect_to=consultation_url(consultation, "questions"),
@@ -199,7 +208,7 @@ def responses(request, cid):
 @staff_page
 def responses_import(request, cid):
     consultation = get_consultation(request.user, cid)
-    form = ResponseImportForm(request.POST or None, request.FILES or None)
+    form = ResponseImportForm(*_posted(request))
     if request.method == "POST" and form.is_valid():
         uploads, problems = [], []
         for upload in form.cleaned_data["files"]:
@@ -325,7 +334,7 @@ def analysts(request):
     require_admin(request.user)
     candidates = list(Staff.objects.select_related("user", "agency").exclude(role__in=NEVER_ANALYSTS).exclude(
         voice_grant__isnull=False).order_by("agency__name", "user__username"))
-    form = GrantForm(request.POST or None, staff=candidates)
+    form = GrantForm(_post(request), staff=candidates)
     if request.method == "POST" and request.POST.get("revoke"):
         actions.revoke_analyst(actor=request.user, staff_id=request.POST["revoke"])
         messages.success(request, "Consultation analyst permission taken away")

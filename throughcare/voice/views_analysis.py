@@ -14,7 +14,7 @@ from throughcare.voice import publish_actions, reads, theme_actions, workflow
 from throughcare.voice.forms import CodeForm, DecisionForm, MergeForm, ThemeForm
 from throughcare.voice.models import Assignment, CodedBy, Redaction, Status, Theme
 from throughcare.voice.permissions import get_consultation
-from throughcare.voice.views import failure_links, page
+from throughcare.voice.views import _post, failure_links, page
 
 
 def _question(consultation, qpk):
@@ -138,7 +138,7 @@ def merge(request, cid, qpk):
 def theme_add(request, cid, qpk):
     consultation = get_consultation(request.user, cid)
     question = _question(consultation, qpk)
-    form = ThemeForm(request.POST or None)
+    form = ThemeForm(_post(request))
     return form_page(request, form, run=lambda data: theme_actions.add_theme(
         actor=request.user, consultation_id=cid, question_id=qpk, **data),
         success=lambda t: f"Theme “{t.label}” added", redirect_to=_themes_url(cid, qpk),
@@ -150,7 +150,7 @@ def theme_add(request, cid, qpk):
 def theme_edit(request, cid, tpk):
     consultation = get_consultation(request.user, cid)
     theme = _theme(consultation, tpk)
-    form = ThemeForm(request.POST or None, initial={"label": theme.label, "description": theme.description})
+    form = ThemeForm(_post(request), initial={"label": theme.label, "description": theme.description})
     return form_page(request, form, run=lambda data: theme_actions.rename_theme(
         actor=request.user, consultation_id=cid, theme_id=tpk, **data),
         success=lambda t: f"Theme renamed “{t.label}”", redirect_to=_themes_url(cid, theme.question_id),
@@ -228,7 +228,7 @@ def code(request, cid, qpk, rpk):
     approved = list(question.themes.filter(approved=True))
     assignment = question.assignments.filter(respondent_id=unit.respondent_id).prefetch_related("themes").first()
     initial = {"themes": [str(t.pk) for t in assignment.themes.all()], "stance": assignment.stance} if assignment else {}
-    form = CodeForm(request.POST or None, themes=approved, initial=initial)
+    form = CodeForm(_post(request), themes=approved, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             theme_actions.code_response(actor=request.user, consultation_id=cid, question_id=qpk,
@@ -293,7 +293,7 @@ def _approved_themes(consultation):
 @staff_page
 def decisions(request, cid):
     consultation = get_consultation(request.user, cid)
-    form = DecisionForm(request.POST or None, themes=_approved_themes(consultation))
+    form = DecisionForm(_post(request), themes=_approved_themes(consultation))
     if request.method == "POST" and form.is_valid():
         try:
             publish_actions.add_decision(actor=request.user, consultation_id=cid, theme_id=form.cleaned_data["theme"],
@@ -315,7 +315,7 @@ def decision_edit(request, cid, pk):
     decision = consultation.decisions.filter(pk=pk).first()
     if decision is None:
         raise Http404("Decision not found")
-    form = DecisionForm(request.POST or None, themes=_approved_themes(consultation),
+    form = DecisionForm(_post(request), themes=_approved_themes(consultation),
                         initial=DecisionForm.initial_for(decision))
     return form_page(request, form, run=lambda data: publish_actions.update_decision(
         actor=request.user, consultation_id=cid, decision_id=pk, theme_id=data["theme"],

@@ -48,7 +48,7 @@ def _client_key(request) -> str:
 @public_page
 def respond(request, cid):
     consultation = get_public_consultation(cid, open_only=True)
-    form = PublicResponseForm(request.POST or None, questions=consultation.questions.all())
+    form = PublicResponseForm(request.POST if request.method == "POST" else None, questions=consultation.questions.all())
     status = 200
     if request.method == "POST":
         key = _client_key(request)
