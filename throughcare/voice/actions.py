@@ -52,7 +52,9 @@ TRANSITIONS = {Status.DRAFT: {Status.OPEN}, Status.OPEN: {Status.CLOSED}, Status
 
 def _text(errors: dict, name: str, value, *, label: str, required: bool = False, limit: int = 200) -> str:
     value = (value if isinstance(value, str) else "" if value is None else str(value)).strip()
-    if required and not value:
+    if "\x00" in value:
+        errors[name] = f"{label[0].upper()}{label[1:]} must not contain null characters"
+    elif required and not value:
         errors[name] = f"Enter {label}"
     elif len(value) > limit:
         errors[name] = f"{label[0].upper()}{label[1:]} must be {limit:,} characters or fewer"
@@ -169,7 +171,7 @@ def _clean_question(consultation, data: QuestionInput, *, current: Question | No
     kind = data.type if data.type in QuestionType.values else ""
     if not kind:
         errors["type"] = "Choose the type of question from the list"
-    options = [o.strip() for o in (data.options or []) if o and o.strip()]
+    options = [o.replace("\x00", "").strip() for o in (data.options or []) if isinstance(o, str) and o.strip()]
     options = list(dict.fromkeys(options))
     if kind in FIXED_OPTIONS:
         options = list(FIXED_OPTIONS[kind])

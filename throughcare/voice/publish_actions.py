@@ -63,7 +63,9 @@ def _decision_fields(consultation, *, theme_id, you_said, we_did, status, ration
                                          ("rationale", rationale, "why", False),
                                          ("next_steps", next_steps, "the next steps", False)):
         value = (value or "").strip() if isinstance(value, str) or value is None else str(value)
-        if required and not value:
+        if "\x00" in value:
+            errors[name] = f"Remove the null characters from {label}"
+        elif required and not value:
             errors[name] = f"Enter {label}"
         elif len(value) > MAX_DECISION_TEXT:
             errors[name] = f"Keep {label} to {MAX_DECISION_TEXT:,} characters or fewer"

@@ -290,7 +290,7 @@ def rename_theme(*, actor, consultation_id, theme_id, label: str, description: s
         raise ValidationFailed(errors)
     themes = workflow.theme_set(theme.question.themes.all())
     try:
-        edited = themes.rename(theme.key, label or "", description or "")
+        edited = themes.rename(theme.key, (label or "").replace("\x00", ""), (description or "").replace("\x00", ""))
     except workflow.ThemeError:
         raise ValidationFailed({"label": "Enter a name for the theme"}) from None
     _edit(theme, edited)
@@ -328,7 +328,8 @@ def merge_themes(*, actor, consultation_id, question_id, theme_ids: list, label:
     chosen = [t for t in rows if str(t.pk) in {str(i) for i in theme_ids or []}]
     if len(chosen) < 2:
         raise ValidationFailed({"themes": "Choose at least two themes to merge"})
-    if len((label or "").strip()) > 200:
+    label = (label or "").replace("\x00", "")
+    if len(label.strip()) > 200:
         raise ValidationFailed({"label": "The theme's name must be 200 characters or fewer"})
     themes = workflow.theme_set(rows)
     merged = themes.merge([t.key for t in chosen], (label or "").strip() or None)
@@ -382,7 +383,8 @@ def split_theme(*, actor, consultation_id, theme_id) -> list[Theme]:
 def add_theme(*, actor, consultation_id, question_id, label: str, description: str = "") -> Theme:
     consultation = get_consultation(actor, consultation_id, for_update=True)
     question = _question(consultation, question_id)
-    label = (label or "").strip()
+    label = (label or "").replace("\x00", "").strip()
+    description = (description or "").replace("\x00", "")
     errors = {}
     if not label:
         errors["label"] = "Enter a name for the theme"

@@ -52,12 +52,16 @@ def read_document(upload) -> str:
     suffix = Path(upload.name).suffix.lower()
     if suffix not in PAPER_SUFFIXES:
         raise DocumentError("choose a .txt, .pdf or .docx file")
-    return _spooled(upload, suffix, read_text)
+    return _spooled(upload, suffix, read_text).replace("\x00", "")
 
 
 def read_csv(upload) -> list[CsvRespondent]:
     """Rows of an uploaded responses CSV: one row per respondent, one column per question id."""
-    return _spooled(upload, ".csv", read_responses_csv)
+    rows = _spooled(upload, ".csv", read_responses_csv)
+    for row in rows:  # a NUL cannot be stored in PostgreSQL text
+        row.respondent_id, row.name = row.respondent_id.replace("\x00", ""), row.name.replace("\x00", "")
+        row.answers = {k.replace("\x00", ""): v.replace("\x00", "") for k, v in row.answers.items()}
+    return rows
 
 
 def parse_questions(text: str) -> list[EngineQuestion]:
