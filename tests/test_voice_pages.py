@@ -561,3 +561,26 @@ def test_an_administrator_gives_and_takes_away_the_analyst_permission(browser_cl
     assert amara.get(f"/consultations/{hub.pk}/").status_code == 404
     assert [e.action for e in AuditEntry.objects.filter(action__startswith="voice_analyst.")] == [
         "voice_analyst.grant", "voice_analyst.revoke"]
+
+
+# --- the demo -----------------------------------------------------------------------------------------------
+
+
+def test_the_demo_loads_the_example_consultation_for_its_service_manager(db):
+    from throughcare.core.demo import build_agencies_and_staff
+    from throughcare.voice.demo import TITLE, build_consultation
+
+    build_agencies_and_staff()
+    assert "20 responses" in build_consultation()
+    consultation = Consultation.objects.get(title=TITLE)
+    assert consultation.status == "open" and consultation.created_by.username == "sm.nadia"
+    assert consultation.respondents.count() == 20 and consultation.decisions.count() == 2
+    campaign = consultation.campaigns.get(kind="campaign")
+    assert sorted(r.ref for r in campaign.members.all()) == ["csv-13", "csv-14", "csv-15"]
+    assert consultation.themes.filter(question__qid="3", approved=True).count() == 1
+    assert Assignment.objects.filter(question__consultation=consultation, coded_by="classifier").exists()
+    assert build_consultation() == "Voice: the demo consultation is already loaded"
+    nadia = Client()
+    assert nadia.login(username="sm.nadia", password="throughcare-demo")
+    page = nadia.get(f"/consultations/{consultation.pk}/")
+    assert page.status_code == 200 and "20 (18 from spreadsheets, 2 as documents)" in text_of(page)

@@ -101,7 +101,7 @@ def overview(consultation) -> dict:
     return {
         "questions": consultation.questions.count(),
         "responses": respondents.count(),
-        "by_source": dict(Counter(respondents.values_list("source", flat=True))),
+        "by_source": dict(sorted(Counter(respondents.values_list("source", flat=True)).items())),
         "themes": consultation.themes.count(),
         "approved": consultation.themes.filter(approved=True).count(),
         "for_review": Assignment.objects.filter(question__consultation=consultation, needs_review=True).count(),
