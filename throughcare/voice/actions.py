@@ -255,7 +255,8 @@ def _new_ref(prefix: str = "web") -> str:
 
 def _respondent_fields(errors: dict, *, respondent_type, organisation, name, publish) -> dict:
     if respondent_type not in (RespondentType.INDIVIDUAL, RespondentType.ORGANISATION, RespondentType.NOT_STATED):
-        errors["respondent_type"] = "Choose whether you are responding as an individual or for an organisation"
+        errors["respondent_type"] = ("Choose whether you are responding as an individual or on behalf of an "
+                                     "organisation")
     organisation = _text(errors, "organisation", organisation, label="the organisation's name", limit=200)
     if respondent_type == RespondentType.ORGANISATION and not organisation and "organisation" not in errors:
         errors["organisation"] = "Enter the name of the organisation you are responding for"
@@ -305,7 +306,7 @@ def submit_response(*, actor, consultation_id, answers: dict[str, object], respo
             text = "\n".join(chosen) + ("\n\n" if chosen and explanation else "") + explanation
             closed = workflow.closed_from_choice(chosen, (0, len("\n".join(chosen))) if chosen else None)
             written.add(question, text, how=Source.FORM, closed=closed)
-        if not written.passages and not errors and questions:
+        if not written.passages and questions and not any(k.startswith("q-") for k in errors):
             errors[f"q-{questions[0].qid}"] = "Answer at least one question"
         if errors:
             raise ValidationFailed(errors)

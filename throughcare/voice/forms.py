@@ -185,17 +185,15 @@ class PublicResponseForm(GovForm):
             self.groups[-1][1].extend(names)
         self.fields["respondent_type"] = forms.ChoiceField(
             label="Are you responding as an individual or on behalf of an organisation?", choices=PUBLIC_RESPONDENT_TYPES,
-            widget=forms.RadioSelect, error_messages={"required": "Choose whether you are responding as an individual "
-                                                                  "or on behalf of an organisation"})
+            widget=forms.RadioSelect, required=False)  # checked by the action, with every other answer
         self.fields["organisation"] = forms.CharField(
             label="Organisation name (if you are responding on behalf of an organisation)", required=False)
         self.fields["name"] = forms.CharField(label="Your name (optional)", required=False,
                                               widget=forms.TextInput(attrs={"autocomplete": "name"}))
         self.fields["publish"] = forms.ChoiceField(
-            label="May we publish your response?", choices=Publish.choices, widget=forms.RadioSelect,
+            label="May we publish your response?", choices=Publish.choices, widget=forms.RadioSelect, required=False,
             help_text="We read and count every response. We only quote responses we may publish, and we remove "
-                      "personal details such as phone numbers and addresses first.",
-            error_messages={"required": "Choose whether we may publish your response"})
+                      "personal details such as phone numbers and addresses first.")
 
     def sections(self):
         """(section heading, bound fields) in the paper's order."""

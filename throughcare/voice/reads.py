@@ -47,10 +47,15 @@ def build_analysis(consultation, *, publication: bool) -> dict:
     for quote in Quote.objects.filter(theme__consultation=consultation).select_related("respondent").prefetch_related(
             "redactions"):
         quotes.setdefault(quote.theme_id, []).append(quote)
+    coded: dict[int, set[str]] = {}
+    for question_id, ref in Assignment.objects.filter(question__consultation=consultation).values_list(
+            "question_id", "respondent__ref"):
+        coded.setdefault(question_id, set()).add(ref)
     for theme in rows:
         if publication and not theme.approved:
             continue
-        assigned = sorted({a.respondent.ref for a in theme.assignments.all()})
+        assigned = {a.respondent.ref for a in theme.assignments.all()}
+        raised = workflow.theme_respondents(assigned, theme.members, coded.get(theme.question_id, set())) & refs
         stances = Counter(a.stance for a in theme.assignments.all())
         out_quotes = []
         for quote in sorted(quotes.get(theme.pk, []), key=lambda q: q.position):
@@ -69,7 +74,7 @@ def build_analysis(consultation, *, publication: bool) -> dict:
         themes.setdefault(theme.question.qid, []).append({
             "id": theme.key, "label": theme.label, "description": theme.description, "keywords": theme.keywords,
             "members": theme.members, "representatives": theme.representatives, "approved": theme.approved,
-            "respondents": assigned or sorted(set(theme.members) & refs), "stances": dict(sorted(stances.items())),
+            "respondents": sorted(raised), "stances": dict(sorted(stances.items())),
             "quotes": out_quotes})
     campaigns = [{"kind": c.kind, "size": c.size, "members": sorted(m.ref for m in c.members.all()),
                   "standard_response": c.standard.ref if c.standard else None, "mean_similarity": c.mean_similarity,

@@ -163,7 +163,8 @@ def _refresh_quotes(theme: Theme, found: dict[str, workflow.Unit]) -> int:
         return 0
     assigned = {a.respondent.ref: (1.0 if a.coded_by == CodedBy.ANALYST else a.confidence or 0.0)
                 for a in theme.assignments.select_related("respondent")}
-    pool = assigned or {ref: 0.0 for ref in theme.members}
+    coded = set(Assignment.objects.filter(question_id=theme.question_id).values_list("respondent__ref", flat=True))
+    pool = {ref: assigned.get(ref, 0.0) for ref in workflow.theme_respondents(assigned, theme.members, coded)}
     reps = {ref: n for n, ref in enumerate(theme.representatives)}
     order = sorted((ref for ref in pool if ref in found and found[ref].publish != "no"),
                    key=lambda ref: (reps.get(ref, len(reps)), -pool[ref], ref))

@@ -74,14 +74,15 @@ def question_themes(request, cid, qpk, errors=None, status=200, merge_form=None)
     question = _question(consultation, qpk)
     themes = list(question.themes.prefetch_related("assignments", "quotes"))
     found = theme_actions.units(question)
+    assignments = list(question.assignments.all())
+    ref_of = {u.respondent_id: u.ref for u in found.values()}
+    coded = {ref_of[a.respondent_id] for a in assignments if a.respondent_id in ref_of}
     cards = []
     for theme in themes:
         reps = [found[ref] for ref in theme.representatives if ref in found]
-        assigned = list(theme.assignments.all())
-        cards.append({"theme": theme, "representatives": reps[:3],
-                      "count": len(assigned) if assigned else len([m for m in theme.members if m in found]),
-                      "counted": "coded" if assigned else "proposed"})
-    assignments = list(question.assignments.all())
+        assigned = {ref_of[a.respondent_id] for a in theme.assignments.all() if a.respondent_id in ref_of}
+        raised = workflow.theme_respondents(assigned, theme.members, coded) & set(found)
+        cards.append({"theme": theme, "representatives": reps[:3], "count": len(raised), "coded": len(assigned)})
     analyst = sum(1 for a in assignments if a.coded_by == CodedBy.ANALYST)
     return page(request, "voice/question_themes.html", consultation, section="themes", question=question,
                 cards=cards, answered=len(found), analyst_coded=analyst, errors=errors, status=status,

@@ -155,6 +155,12 @@ def units_for(question, passages) -> dict[str, Unit]:
     return dict(sorted(units.items()))
 
 
+def theme_respondents(assigned, members, coded) -> set[str]:
+    """Who raised a theme: the answers coded with it, and the members of its proposal whose answer nobody has
+    coded yet (coding an answer, by the analyst or the classifier, replaces the proposal for that answer)."""
+    return set(assigned) | {ref for ref in members if ref not in coded}
+
+
 def sample_order(refs) -> list[str]:
     """A repeatable spread of respondents for the analyst's coding sample (not the order they arrived in)."""
     return sorted(refs, key=lambda r: (hashlib.sha256(r.encode()).hexdigest(), r))
