@@ -20,6 +20,16 @@ def _upload(path: Path) -> SimpleUploadedFile:
     return SimpleUploadedFile(path.name, path.read_bytes())
 
 
+def _theme_id(consultation, refs) -> int | None:
+    """The approved theme a decision names as "question/theme key" (e.g. "3/T1"), if there is one."""
+    for ref in refs or []:
+        qid, _sep, key = str(ref).partition("/")
+        theme = consultation.themes.filter(question__qid=qid, key=key, approved=True).first()
+        if theme is not None:
+            return theme.pk
+    return None
+
+
 def build_consultation() -> str:
     """Load the example consultation (once). Returns what it did, for the command's output."""
     from throughcare.voice import actions, publish_actions, theme_actions, workflow
@@ -56,6 +66,9 @@ def build_consultation() -> str:
         theme_actions.approve_theme(actor=user, consultation_id=consultation.pk, theme_id=first.pk)
         theme_actions.classify(actor=user, consultation_id=consultation.pk, question_id=first.question_id)
     for decision in json.loads((EXAMPLE / "decisions.json").read_text()):
-        publish_actions.add_decision(actor=user, consultation_id=consultation.pk, **decision)
+        publish_actions.add_decision(actor=user, consultation_id=consultation.pk,
+                                     theme_id=_theme_id(consultation, decision.get("themes")),
+                                     **{k: decision.get(k, "") for k in ("you_said", "we_did", "status", "rationale",
+                                                                          "next_steps")})
     return (f"Voice: the example consultation with {len(created)} responses, {run.counts['themes_proposed']} themes "
             f"proposed (open for responses; sign in as {ANALYST})")
