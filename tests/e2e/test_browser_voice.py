@@ -67,6 +67,11 @@ def test_an_analyst_consults_the_public_and_publishes_what_they_said(
     assert_accessible(page, "the question form")
     page.get_by_role("button", name="Save question").click()
     expect(page.get_by_test_id("question").nth(2)).to_contain_text("What would help you keep your appointments")
+    page.get_by_role("link", name="Remove question 2").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Remove question 2?")
+    assert_accessible(page, "the question removal check")
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_test_id("question")).to_have_count(3)
 
     # Response documents, and the mapping of one of them.
     page.get_by_role("link", name="Responses", exact=True).click()
@@ -125,6 +130,11 @@ def test_an_analyst_consults_the_public_and_publishes_what_they_said(
         approve.first.click()
         expect(approve).to_have_count(left)
     assert_accessible(page, "a question's approved themes")
+    page.get_by_role("link", name=re.compile("^Rename")).first.click()
+    page.get_by_label("Name of the theme").fill("Getting to the hub")
+    assert_accessible(page, "renaming a theme")
+    page.get_by_role("button", name="Save theme").click()
+    expect(page.get_by_test_id("theme").filter(has_text="Getting to the hub")).to_have_count(1)
 
     # The phone number in the respondent's quote is redacted; it cannot be undone, only accepted.
     page.get_by_role("link", name="Redactions", exact=True).click()
@@ -184,3 +194,22 @@ def test_an_analyst_consults_the_public_and_publishes_what_they_said(
     expect(public.get_by_role("link", name="The recovery hub: summary of responses")).to_be_visible()
     assert_accessible(public, "the public list of consultations")
     public.context.close()
+
+
+def test_an_administrator_gives_a_key_worker_the_analyst_permission(page: Page, live_server, e2e_world, sign_in,
+                                                                     sign_out, assert_accessible):
+    sign_in(page, "sam")
+    page.get_by_role("link", name="Consultation analysts").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Consultation analysts")
+    assert_accessible(page, "the consultation analysts page")
+    page.get_by_role("button", name="Give the permission").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose a member of staff")
+    assert_accessible(page, "the consultation analysts page with an error")
+    page.get_by_label("Member of staff").select_option(label="Amara Okafor (Key worker, Riverside Recovery)")
+    page.get_by_role("button", name="Give the permission").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Amara Okafor is now a consultation analyst")
+    sign_out(page)
+    sign_in(page, "amara")
+    page.get_by_role("link", name="Consultations", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Consultations")
+
