@@ -181,6 +181,7 @@ def test_the_public_responds_without_signing_in(hub):
     page = client.get(f"/have-your-say/{hub.pk}/")
     assert page.status_code == 200
     text = text_of(page)
+    assert "1. Should the hub open on Saturdays?" in text  # the paper prints its questions in capitals
     assert "Are you responding as an individual or on behalf of an organisation?" in text
     assert "Publish my response without my name" in text and "Do not publish my response" in text
     assert "Sign out" not in text

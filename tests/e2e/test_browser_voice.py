@@ -104,7 +104,7 @@ def test_an_analyst_consults_the_public_and_publishes_what_they_said(
     assert_accessible(public, "the public response form with errors")
     summary.get_by_role("link", name="Choose whether we may publish your response").click()
     expect(public.get_by_label("Publish my response with my name")).to_be_focused()
-    public.get_by_role("group", name=re.compile("SHOULD THE HUB OPEN ON SATURDAYS")).get_by_label("Yes").check()
+    public.get_by_role("group", name=re.compile("Should the hub open on Saturdays")).get_by_label("Yes").check()
     public.get_by_label("Peer support groups").check()
     public.get_by_label(re.compile("What would help you keep your appointments")).fill(PUBLIC_ANSWER)
     public.get_by_label("As an individual").check()

@@ -20,7 +20,7 @@ from throughcare.voice.models import (
     RespondentType,
     Stance,
 )
-from throughcare.voice.workflow import PAPER_SUFFIXES, RESPONSE_SUFFIXES
+from throughcare.voice.workflow import PAPER_SUFFIXES, RESPONSE_SUFFIXES, sentence_case
 
 PUBLIC_RESPONDENT_TYPES = [(RespondentType.INDIVIDUAL.value, "As an individual"),
                            (RespondentType.ORGANISATION.value, "On behalf of an organisation")]
@@ -161,7 +161,7 @@ class PublicResponseForm(GovForm):
         self.groups: list[tuple[str, list[str]]] = []
         for question in self.questions:
             name = f"q-{question.qid}"
-            label = f"{question.qid}. {question.text}"
+            label = f"{question.qid}. {sentence_case(question.text)}"  # a paper in capitals is hard to read
             help_text = question.guidance
             if question.type == QuestionType.OPEN:
                 field = forms.CharField(label=label, required=False, widget=forms.Textarea, help_text=help_text)

@@ -32,7 +32,7 @@ REVIEW_BELOW = 0.35
 QUOTE_LIMIT = 400
 QUOTES_PER_THEME = 2
 
-__all__ = ["DocumentError", "STRUCTURED", "structured_left"]
+__all__ = ["DocumentError", "STRUCTURED", "sentence_case", "structured_left"]
 
 
 # --- documents ----------------------------------------------------------------------------------------------
