@@ -342,6 +342,10 @@ def test_the_mapping_review_shows_offsets_and_the_analyst_remaps_and_corrects(na
     assert response.status_code == 302
     two.refresh_from_db()
     assert two.closed["chosen"] == ["Needle exchange"] and two.closed_corrected
+    one = families.passages.get(question__qid="1")
+    assert nadia.post(f"/consultations/{hub.pk}/passages/{one.pk}/answer", {f"c{one.pk}-chosen": "No"}).status_code == 302
+    one.refresh_from_db()
+    assert one.closed["chosen"] == ["No"]
     # Bad input names the field and changes nothing.
     bad = nadia.post(f"/consultations/{hub.pk}/passages/{two.pk}/answer", {f"c{two.pk}-chosen": ["A swimming pool"]})
     assert bad.status_code == 422 and "Choose the answers from the question's options" in text_of(bad)
@@ -406,6 +410,12 @@ def test_analysis_proposes_themes_and_the_analyst_approves_codes_and_reviews(nad
     coded = Assignment.objects.filter(question=q3, coded_by="classifier")
     assert coded.count() == len(theme_actions.units(q3)) - 1
     assert all(a.confidence is not None and a.stance in ("agree", "disagree", "mixed", "neutral") for a in coded)
+    counts = re.findall(r'data-testid="theme-count">([^<]*)<', nadia.get(
+        f"/consultations/{hub.pk}/themes/{q3.pk}").content.decode())
+    approved = re.match(r"(\d+) \((\d+) coded with it", counts[0])
+    assert approved and int(approved.group(2)) == first.assignments.count() >= 1
+    assert int(approved.group(1)) >= int(approved.group(2))
+    assert all(c.endswith("(as proposed)") and not c.startswith("0") for c in counts[1:])
     queue = nadia.get(f"/consultations/{hub.pk}/themes/{q3.pk}/review")
     assert queue.status_code == 200
     assert len(re.findall('data-testid="review-row"', queue.content.decode())) == coded.filter(

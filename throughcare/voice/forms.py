@@ -20,7 +20,7 @@ from throughcare.voice.models import (
     RespondentType,
     Stance,
 )
-from throughcare.voice.workflow import PAPER_SUFFIXES, RESPONSE_SUFFIXES, sentence_case
+from throughcare.voice.workflow import PAPER_SUFFIXES, RESPONSE_SUFFIXES, readable
 
 PUBLIC_RESPONDENT_TYPES = [(RespondentType.INDIVIDUAL.value, "As an individual"),
                            (RespondentType.ORGANISATION.value, "On behalf of an organisation")]
@@ -161,7 +161,7 @@ class PublicResponseForm(GovForm):
         self.groups: list[tuple[str, list[str]]] = []
         for question in self.questions:
             name = f"q-{question.qid}"
-            label = f"{question.qid}. {sentence_case(question.text)}"  # a paper in capitals is hard to read
+            label = f"{question.qid}. {readable(question.text)}"  # a paper in capitals is hard to read
             help_text = question.guidance
             if question.type == QuestionType.OPEN:
                 field = forms.CharField(label=label, required=False, widget=forms.Textarea, help_text=help_text)
@@ -220,12 +220,18 @@ class RemapForm(GovForm):
 
 
 class ClosedAnswerForm(GovForm):
-    chosen = forms.MultipleChoiceField(label="Answer", required=False, widget=forms.CheckboxSelectMultiple)
+    """The closed answer: checkboxes for "select as many as apply", otherwise one of the options (or none)."""
 
     def __init__(self, *args, question, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["chosen"].choices = [(o, o) for o in question.options]
-        self.fields["chosen"].label = f"Answer to question {question.qid}"
+        label = f"Answer to question {question.qid}"
+        choices = [(o, o) for o in question.options]
+        if question.type == QuestionType.SELECT_ALL:
+            self.fields["chosen"] = forms.MultipleChoiceField(label=label, required=False, choices=choices,
+                                                              widget=forms.CheckboxSelectMultiple)
+        else:
+            self.fields["chosen"] = forms.ChoiceField(label=label, required=False, widget=forms.RadioSelect,
+                                                      choices=[*choices, ("", "No answer given")])
 
 
 class ThemeForm(GovForm):

@@ -55,7 +55,8 @@ def build_analysis(consultation, *, publication: bool) -> dict:
         if publication and not theme.approved:
             continue
         assigned = {a.respondent.ref for a in theme.assignments.all()}
-        raised = workflow.theme_respondents(assigned, theme.members, coded.get(theme.question_id, set())) & refs
+        raised = workflow.theme_respondents(assigned, theme.members, coded.get(theme.question_id, set()),
+                                            approved=theme.approved) & refs
         stances = Counter(a.stance for a in theme.assignments.all())
         out_quotes = []
         for quote in sorted(quotes.get(theme.pk, []), key=lambda q: q.position):

@@ -28,8 +28,9 @@ from throughcare.voice.forms import (
     RespondentForm,
     ResponseImportForm,
 )
-from throughcare.voice.models import AnalystGrant, Passage, Status
+from throughcare.voice.models import AnalystGrant, Passage, QuestionType, Status
 from throughcare.voice.permissions import (
+    ANALYST_ROLES,
     NEVER_ANALYSTS,
     consultations_for,
     get_consultation,
@@ -258,12 +259,15 @@ def response_detail(request, cid, rpk, respondent_form=None, errors=None, status
     questions_list = list(consultation.questions.all())
     rows = []
     for passage in passages:
-        rows.append({"passage": passage, "text": respondent.text[passage.start:passage.end],
+        closed = None
+        if passage.question and passage.question.is_closed:
+            chosen = (passage.closed or {}).get("chosen", [])
+            if passage.question.type != QuestionType.SELECT_ALL:
+                chosen = chosen[0] if chosen else ""
+            closed = ClosedAnswerForm(prefix=f"c{passage.pk}", question=passage.question, initial={"chosen": chosen})
+        rows.append({"passage": passage, "text": respondent.text[passage.start:passage.end], "closed": closed,
                      "remap": RemapForm(prefix=f"p{passage.pk}", questions=questions_list,
-                                        initial={"question": str(passage.question_id or "outside")}),
-                     "closed": ClosedAnswerForm(prefix=f"c{passage.pk}", question=passage.question, initial={
-                         "chosen": (passage.closed or {}).get("chosen", [])})
-                     if passage.question and passage.question.is_closed else None})
+                                        initial={"question": str(passage.question_id or "outside")})})
     form = respondent_form or RespondentForm(initial={
         "respondent_type": respondent.respondent_type, "organisation": respondent.organisation,
         "name": respondent.name, "publish": respondent.publish})
@@ -332,8 +336,9 @@ def passage_closed(request, cid, ppk):
 @staff_page
 def analysts(request):
     require_admin(request.user)
-    candidates = list(Staff.objects.select_related("user", "agency").exclude(role__in=NEVER_ANALYSTS).exclude(
-        voice_grant__isnull=False).order_by("agency__name", "user__username"))
+    candidates = list(Staff.objects.select_related("user", "agency").exclude(
+        role__in=NEVER_ANALYSTS | ANALYST_ROLES).exclude(voice_grant__isnull=False).order_by(
+        "agency__name", "user__username"))
     form = GrantForm(_post(request), staff=candidates)
     if request.method == "POST" and request.POST.get("revoke"):
         actions.revoke_analyst(actor=request.user, staff_id=request.POST["revoke"])

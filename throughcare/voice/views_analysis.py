@@ -81,7 +81,7 @@ def question_themes(request, cid, qpk, errors=None, status=200, merge_form=None)
     for theme in themes:
         reps = [found[ref] for ref in theme.representatives if ref in found]
         assigned = {ref_of[a.respondent_id] for a in theme.assignments.all() if a.respondent_id in ref_of}
-        raised = workflow.theme_respondents(assigned, theme.members, coded) & set(found)
+        raised = workflow.theme_respondents(assigned, theme.members, coded, approved=theme.approved) & set(found)
         cards.append({"theme": theme, "representatives": reps[:3], "count": len(raised), "coded": len(assigned)})
     analyst = sum(1 for a in assignments if a.coded_by == CodedBy.ANALYST)
     return page(request, "voice/question_themes.html", consultation, section="themes", question=question,

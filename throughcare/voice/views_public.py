@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +20,7 @@ from throughcare.voice.models import Consultation, Status
 from throughcare.voice.permissions import get_public_consultation
 
 WINDOW_SECONDS = 60 * 60
+PDF_SECONDS = 24 * 60 * 60
 TOO_MANY = "You have sent this form too many times in the last hour. Wait an hour, then try again."
 
 
@@ -89,7 +91,13 @@ def summary(request, cid):
 @public_page
 def summary_pdf(request, cid):
     consultation = get_public_consultation(cid, published=True)
-    response = HttpResponse(workflow.render_summary_pdf(consultation.summary), content_type="application/pdf")
+    # Rendering a PDF is slow: the published summary's PDF is kept in the shared cache until it is published again.
+    key = f"voice:summary-pdf:{consultation.pk}:{consultation.published_at.timestamp()}"
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = workflow.render_summary_pdf(consultation.summary)
+        cache.set(key, pdf, PDF_SECONDS)
+    response = HttpResponse(pdf, content_type="application/pdf")
     name = slugify(consultation.title)[:60] or "consultation"
     response["Content-Disposition"] = f'attachment; filename="summary-of-responses-{name}.pdf"'
     return response

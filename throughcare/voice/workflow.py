@@ -69,6 +69,20 @@ def parse_questions(text: str) -> list[EngineQuestion]:
     return parse_paper(text)
 
 
+PROPER_WORDS = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|"
+                          r"april|june|july|august|september|october|november|december|england|wales|welsh|english|"
+                          r"british|i)(s?)\b")
+
+
+def readable(text: str) -> str:
+    """A question printed in capitals, in sentence case with days, months and the like capitalised again."""
+    cased = sentence_case(text)
+    if cased == text:
+        return text
+    return PROPER_WORDS.sub(lambda m: m.group(1).capitalize() + m.group(2) if m.group(1) != "i" or not m.group(2)
+                            else m.group(0), cased)
+
+
 def engine_question(question) -> EngineQuestion:
     return EngineQuestion(id=question.qid, text=question.text, section=question.section, type=question.type,
                           options=list(question.options or []), parts=list(question.parts or []),
@@ -155,9 +169,12 @@ def units_for(question, passages) -> dict[str, Unit]:
     return dict(sorted(units.items()))
 
 
-def theme_respondents(assigned, members, coded) -> set[str]:
-    """Who raised a theme: the answers coded with it, and the members of its proposal whose answer nobody has
+def theme_respondents(assigned, members, coded, *, approved: bool = True) -> set[str]:
+    """Who raised a theme. A theme not yet approved: the members of its proposal (coding uses approved themes
+    only). An approved theme: the answers coded with it, and the members of its proposal whose answer nobody has
     coded yet (coding an answer, by the analyst or the classifier, replaces the proposal for that answer)."""
+    if not approved:
+        return set(members)
     return set(assigned) | {ref for ref in members if ref not in coded}
 
 
