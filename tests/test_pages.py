@@ -204,6 +204,9 @@ TODAY, REFERRALS, DIRECTORY = ("Today", "/today/"), ("Referrals", "/referrals/")
 RELEASES, GATE, CONTINUITY = ("Release plans", "/releases/"), ("Meeting at the gate", "/gate/"), \
     ("Continuity of care", "/continuity/")
 REPORTS = ("Reports", "/reports/")
+CONSULTATIONS, ANALYSTS = ("Consultations", "/consultations/"), ("Consultation analysts", "/consultations/analysts")
+COMMISSIONER = [REPORTS, CONTINUITY, DIRECTORY, FIND, CONSULTATIONS]
+ADMIN = [AGENCIES, DIRECTORY, ANALYSTS]
 WORKER = [TODAY, FIND, REFERRALS, DIRECTORY, RELEASES, REPORTS, REGISTER, EMERGENCY]
 
 
@@ -221,17 +224,17 @@ WORKER = [TODAY, FIND, REFERRALS, DIRECTORY, RELEASES, REPORTS, REGISTER, EMERGE
     ("grace", "/releases/", WORKER, (RELEASES, "page")),
     ("una", "/people/", [FIND, REFERRALS, GATE, DIRECTORY], (FIND, "page")),
     ("una", "/gate/", [FIND, REFERRALS, GATE, DIRECTORY], (GATE, "page")),
-    ("yusuf", "/people/", [REPORTS, CONTINUITY, DIRECTORY, FIND], (FIND, "page")),
-    ("yusuf", "/continuity/", [REPORTS, CONTINUITY, DIRECTORY, FIND], (CONTINUITY, "page")),
-    ("yusuf", "/reports/commissioner/", [REPORTS, CONTINUITY, DIRECTORY, FIND], (REPORTS, "true")),
+    ("yusuf", "/people/", COMMISSIONER, (FIND, "page")),
+    ("yusuf", "/continuity/", COMMISSIONER, (CONTINUITY, "page")),
+    ("yusuf", "/reports/commissioner/", COMMISSIONER, (REPORTS, "true")),
     ("amara", "/reports/service/", WORKER, (REPORTS, "true")),
     ("alan", "/caldicott/", [REVIEW, AUDIT], (REVIEW, "page")),
     ("alan", "/caldicott/lawful-basis/{basis}", [REVIEW, AUDIT], (REVIEW, "true")),
     ("alan", "/audit/", [REVIEW, AUDIT], (AUDIT, "page")),
     ("olive", "/audit/", [AUDIT], (AUDIT, "page")),
-    ("sam", "/agencies/", [AGENCIES, DIRECTORY], (AGENCIES, "page")),
-    ("sam", "/agencies/new", [AGENCIES, DIRECTORY], (AGENCIES, "true")),
-    ("sam", "/directory/", [AGENCIES, DIRECTORY], (DIRECTORY, "page")),
+    ("sam", "/agencies/", ADMIN, (AGENCIES, "page")),
+    ("sam", "/agencies/new", ADMIN, (AGENCIES, "true")),
+    ("sam", "/directory/", ADMIN, (DIRECTORY, "page")),
 ])
 def test_service_navigation_marks_the_current_section(browser_client, world, persona, path, links, current):
     agencies = world["agencies"]
@@ -258,7 +261,8 @@ def test_service_navigation_marks_nothing_on_a_page_outside_its_sections(browser
     html = browser_client("alan").get("/people/new").content.decode()  # a guardian on a key worker's page
     assert [current for _text, _href, current in _navigation(html)] == [None, None]
     html = browser_client("sam").get("/people/").content.decode()  # an administrator has no "Find a person"
-    assert _navigation(html) == [("Agencies and staff", "/agencies/", None), ("Services", "/directory/", None)]
+    assert _navigation(html) == [("Agencies and staff", "/agencies/", None), ("Services", "/directory/", None),
+                                 ("Consultation analysts", "/consultations/analysts", None)]
     assert "govuk-service-navigation__item--active" not in html
 
 

@@ -157,6 +157,7 @@ def _mount() -> None:
     from throughcare.referrals.api import router as referrals_router
     from throughcare.releases.api import router as releases_router
     from throughcare.reviews.api import router as reviews_router
+    from throughcare.voice.api import router as voice_router
 
     api.add_router("/", matching_router)  # before people: /people/candidates must not be read as a person id
     api.add_router("/", people_router)
@@ -174,6 +175,7 @@ def _mount() -> None:
     api.add_router("/", directory_router)
     api.add_router("/", assessments_router)
     api.add_router("/", outcomes_router)
+    api.add_router("/", voice_router)
 
 
 _mount()

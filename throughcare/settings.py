@@ -193,3 +193,13 @@ PERSON_SESSION_MINUTES = config.env_int("THROUGHCARE_PERSON_SESSION_MINUTES", 30
 # REPORTING_KEY: the HMAC key that turns person ids into reporting keys (keep it secret and stable).
 REPORTING_KEY = config.secret("THROUGHCARE_REPORTING_KEY") or ("reporting:" + SECRET_KEY)
 REPORT_SUPPRESS_BELOW = config.env_int("THROUGHCARE_REPORT_SUPPRESS_BELOW", 5)
+
+# Uploads and the public response form (throughcare/voice; docs/configuration.md). Django's own limits are set
+# explicitly: form fields other than files may total 2.5 MB; a file larger than 2.5 MB is streamed to a temporary
+# file instead of memory; a request may carry the files Voice accepts at once plus one (the form says too many).
+UPLOAD_MAX_BYTES = config.env_int("THROUGHCARE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+UPLOAD_MAX_FILES = config.env_int("THROUGHCARE_UPLOAD_MAX_FILES", 50)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES + 1
+VOICE_RESPONSES_PER_HOUR = config.env_int("THROUGHCARE_VOICE_RESPONSES_PER_HOUR", 20)

@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include("throughcare.assessments.urls")),
     path("", include("throughcare.outcomes.urls")),
     path("", include("throughcare.reporting.urls")),
+    path("", include("throughcare.voice.urls")),
 ]
 
 

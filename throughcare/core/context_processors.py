@@ -35,6 +35,8 @@ SECTIONS = {
     "review": (_("Review queue"), "consent:review-queue", ("/caldicott/",)),
     "audit": (_("Audit trail"), "audit:list", ("/audit/",)),
     "agencies": (_("Agencies and staff"), "agencies:list", ("/agencies/",)),
+    "voice": (_("Consultations"), "voice:list", ("/consultations/",)),
+    "voice_analysts": (_("Consultation analysts"), "voice:analysts", ()),
 }
 
 
@@ -58,8 +60,17 @@ def _sections_for(role) -> list[str]:
     return ["find", "directory"]  # peer mentors (contact details of their people) and commissioners cannot register anyone
 
 
-def _navigation(path: str, role) -> list[NavItem]:
-    items = [(key, *SECTIONS[key]) for key in _sections_for(role)]
+def _voice_sections(staff) -> list[str]:
+    """Consultations for consultation analysts (a role, or a grant: voice/permissions.py); administrators grant it."""
+    from throughcare.voice.permissions import is_analyst
+
+    if staff.role == Role.ADMINISTRATOR:
+        return ["voice_analysts"]
+    return ["voice"] if is_analyst(staff) else []
+
+
+def _navigation(path: str, role, extra: list[str] | tuple = ()) -> list[NavItem]:
+    items = [(key, *SECTIONS[key]) for key in [*_sections_for(role), *extra]]
     hrefs = {key: reverse(name) for key, _text, name, _prefixes in items}
     # The page's own link, if it has one, is the current section; otherwise the section whose prefix it is under.
     current = next((key for key, href in hrefs.items() if path == href), None)
@@ -78,5 +89,5 @@ def service(request):
         "service_name": "Throughcare",
         "staff": staff,
         "role": role,
-        "service_navigation": _navigation(request.path, role) if staff else [],
+        "service_navigation": _navigation(request.path, role, _voice_sections(staff)) if staff else [],
     }

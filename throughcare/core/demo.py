@@ -283,6 +283,7 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
     _demo_person_record()
     _demo_matching(batch_size)
     _demo_reporting(today)
+    _demo_voice()
     return WorldSummary(agencies=len(agencies), staff=len(staff), people=people, events=totals["events"],
                         episodes=totals["episodes"])
 
@@ -431,3 +432,11 @@ def _demo_reporting(today: dt.date) -> None:
     from throughcare.reporting.refresh import refresh
 
     refresh(full=True, today=today)
+
+
+def _demo_voice() -> None:
+    """A consultation from the synthetic example in examples/voice/ (voice/demo.py)."""
+    from throughcare.voice.demo import build_consultation
+
+    build_consultation()
+
