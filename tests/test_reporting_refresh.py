@@ -16,7 +16,15 @@ from throughcare.people.actions import register_person
 from throughcare.people.inputs import PersonDetails
 from throughcare.reporting import keys
 from throughcare.reporting.extract import open_extract, write_extract
-from throughcare.reporting.models import TABLES, REpisode, ROutcome, ROutcomePair, RPerson, RReferral, Watermark
+from throughcare.reporting.models import (
+    TABLES,
+    REpisode,
+    ROutcome,
+    ROutcomePair,
+    RPerson,
+    RReferral,
+    Watermark,
+)
 from throughcare.reporting.refresh import complexity_factors, refresh
 
 TODAY = dt.date(2026, 11, 20)

@@ -62,8 +62,17 @@ PARKING = Shape("parking", "Parking: people in treatment 8 weeks or more with no
      ("other_parked_rate", "other_parked", "other_in_treatment")))
 CASELOAD = Shape("caseload", "Caseloads (people on active care teams)", (
     ("workers", "Workers with a caseload"), ("people", "Places on caseloads")), {}, ())
+DECLINES = Shape("declines", "Referrals decided in the last 12 months: declines, and declines because of another need", (
+    ("decided", "Decided"), ("accepted", "Accepted"), ("declined", "Declined"),
+    ("another_need", "Declined because of another need"), ("another_need_mental_health", "Another need: mental health"),
+    ("another_need_substance_use", "Another need: substance use"), ("another_need_alcohol", "Another need: alcohol"),
+    ("other_reason", "Declined for another reason")),
+    {"accepted": lambda r: r["decided"] - r["declined"], "other_reason": lambda r: r["declined"] - r["another_need"]},
+    (("decided", ("accepted", "declined")), ("declined", ("another_need", "other_reason")),
+     ("another_need", ("another_need_mental_health", "another_need_substance_use", "another_need_alcohol"))),
+    (("decline_rate", "declined", "decided"), ("another_need_share", "another_need", "declined")))
 
-SHAPES = {s.name: s for s in (WAITING, DNA, OVERDUE, EXITS, SUSTAINED, CONTINUITY, PARKING, CASELOAD)}
+SHAPES = {s.name: s for s in (WAITING, DNA, OVERDUE, EXITS, SUSTAINED, CONTINUITY, PARKING, CASELOAD, DECLINES)}
 
 
 def rate_headings(shape: Shape) -> list[tuple[str, str]]:
