@@ -48,8 +48,10 @@ GROUP BY agency_id
 ORDER BY agency_id
 """, ("started", "within_3_weeks", "days_0_7", "days_8_14", "days_15_21", "days_22_42", "days_43_plus"))
 
+#: A person has at most one active place on a worker's care team list (careteam's unique constraint on person and
+#: worker while not left), so counting active places counts people without a DISTINCT over a million keys.
 CASELOAD = Metric("caseload", "Caseload per worker", """
-SELECT agency_id, worker_id, COUNT(DISTINCT person_key) AS caseload
+SELECT agency_id, worker_id, COUNT(*) AS caseload
 FROM rpt_care_team
 WHERE active = 1
 GROUP BY agency_id, worker_id
@@ -194,6 +196,8 @@ WITH achieved AS (
     END AS domain
   FROM rpt_outcome_pair
   WHERE instrument = 'top' AND latest_day > first_day
+    AND score IN ('opiates_days', 'crack_days', 'alcohol_days', 'shoplifting_days', 'selling_drugs_days',
+                  'housing_problems', 'paid_work_days', 'education_days', 'quality_of_life')
 )
 SELECT agency_id, domain, COUNT(DISTINCT person_key) AS people
 FROM achieved
@@ -283,7 +287,8 @@ def run_django(metric: Metric, using: str = "default") -> list[dict]:
 
 
 def run_duckdb(metric: Metric, con) -> list[dict]:
-    """The metric on a DuckDB connection whose rpt_* names are the Parquet extract (extract.open_extract)."""
+    """The metric on a DuckDB connection whose rpt_* names are the Parquet extract (extract.open_extract). DuckDB
+    gives Python ints and floats here (no DECIMAL columns), so the rows need no conversion."""
     cursor = con.execute(metric.sql)
     columns = [c[0] for c in cursor.description]
-    return [dict(zip(columns, map(_plain, row), strict=True)) for row in cursor.fetchall()]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
