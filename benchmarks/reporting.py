@@ -287,6 +287,17 @@ def hand_written(directory: Path, sql: str = HAND_WRITTEN) -> list:
     return rows
 
 
+def _commit() -> str:
+    """The commit measured (with "+changes" when the work tree differs from it)."""
+    import subprocess  # nosec B404 (git, fixed arguments)
+
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()  # noqa: S603, S607  # nosec
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    return head + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
 def _time(fn, *args) -> tuple[float, object]:
     started = time.perf_counter()
     value = fn(*args)
@@ -356,7 +367,7 @@ def main() -> None:
     wrong = (mismatches(report, headline) + mismatches(report, headline_raw)
              + mismatches(loaded_report, headline))
     result = {
-        "date": dt.date.today().isoformat(), "machine": f"{platform.node()} {platform.machine()}",
+        "date": dt.date.today().isoformat(), "commit": _commit(), "machine": f"{platform.node()} {platform.machine()}",
         "cpus": os.cpu_count(), "threads": THREADS, "duckdb": duckdb.__version__, "python": platform.python_version(),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
