@@ -282,6 +282,7 @@ def test_every_service_figure_has_a_chart_a_table_and_a_csv(reported, browser_cl
     assert drawn == {label for label, r in rows.items() if r["people"]}  # a measure nobody has is not drawn
 
     page = browser_client("amara").get("/reports/service/").content.decode()
+    assert 'colspan="9">Nothing to count yet.' in page  # continuity: a row heading, 7 counts and a rate
     downloads = service_downloads(report)
     for name, table in tables.items():
         assert f'data-testid="table-{name}"' in page and f"?table={name}" in page, name

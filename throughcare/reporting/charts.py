@@ -10,6 +10,10 @@ from __future__ import annotations
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 #: GOV.UK colours: blue, then grey for the rest, red for the ones that went wrong.
 BLUE, GREY, RED, GREEN = "#1d70b8", "#b1b4b6", "#d4351c", "#00703c"
+#: A count axis: whole numbers only.
+COUNT_AXIS = {"tickMinStep": 1, "format": "d"}
+#: Category labels are long (outcome measures, worker names): let them show in full.
+LABEL_AXIS = {"labelLimit": 320}
 
 
 def chart(title: str, values: list[dict], description: str, *, encoding: dict | None = None, mark="bar",
@@ -55,12 +59,12 @@ def parts_chart(table: dict, title: str, parts: list[tuple[str, str]], *, group_
     domain, colours = [heading[c] for c, _x in parts], [colour for _c, colour in parts]
     if group_by:
         return chart(title, values, description, encoding={
-            "y": {"field": "group", "type": "nominal", "title": None, "sort": None},
-            "x": {"field": "count", "type": "quantitative", "title": "Number", "stack": "zero"},
+            "y": {"field": "group", "type": "nominal", "title": None, "sort": None, "axis": LABEL_AXIS},
+            "x": {"field": "count", "type": "quantitative", "title": "Number", "stack": "zero", "axis": COUNT_AXIS},
             "color": _colour("category", domain, colours), "tooltip": [{"field": "category"}, {"field": "count"}]})
     return chart(title, values, description, encoding={
         "x": {"field": "category", "type": "ordinal", "sort": domain, "title": None, "axis": {"labelAngle": 0}},
-        "y": {"field": "count", "type": "quantitative", "title": "Number"},
+        "y": {"field": "count", "type": "quantitative", "title": "Number", "axis": COUNT_AXIS},
         "color": {**_colour("category", domain, colours), "legend": None},
         "tooltip": [{"field": "category"}, {"field": "count"}]})
 
@@ -79,7 +83,7 @@ def waiting_chart(table: dict) -> dict | None:
                    + "; ".join(f"{v['band']}: {v['referrals']:,}" for v in values) + ".")
     return chart("Waiting time distribution", values, description, encoding={
         "x": {"field": "band", "type": "ordinal", "sort": None, "title": "Wait", "axis": {"labelAngle": 0}},
-        "y": {"field": "referrals", "type": "quantitative", "title": "Referrals started"},
+        "y": {"field": "referrals", "type": "quantitative", "title": "Referrals started", "axis": COUNT_AXIS},
         "color": _colour("within", ["Within 3 weeks", "Over 3 weeks"], [BLUE, GREY]),
         "tooltip": [{"field": "band"}, {"field": "referrals"}]})
 
@@ -88,8 +92,8 @@ def caseload_chart(caseloads: list[dict]) -> dict | None:
     values = [{"worker": w["worker"], "people": w["caseload"]} for w in caseloads if w["caseload"]]
     description = "Caseload per worker: " + "; ".join(f"{v['worker']}: {v['people']:,}" for v in values) + "."
     return chart("Caseload per worker", values, description, height=max(120, 24 * len(values)), encoding={
-        "y": {"field": "worker", "type": "nominal", "title": None, "sort": "-x"},
-        "x": {"field": "people", "type": "quantitative", "title": "People on the caseload"},
+        "y": {"field": "worker", "type": "nominal", "title": None, "sort": "-x", "axis": LABEL_AXIS},
+        "x": {"field": "people", "type": "quantitative", "title": "People on the caseload", "axis": COUNT_AXIS},
         "color": {"value": BLUE}, "tooltip": [{"field": "worker"}, {"field": "people"}]})
 
 
@@ -102,9 +106,9 @@ def outcome_chart(table: dict) -> dict | None:
                       f"{r['worse']:,} worse" for r in table["rows"] if r["people"])
     return chart("Outcome change", values, f"Outcome change, first to latest review. {words}.",
                  height=max(120, 26 * len({v['measure'] for v in values})), encoding={
-                     "y": {"field": "measure", "type": "nominal", "title": None, "sort": None},
+                     "y": {"field": "measure", "type": "nominal", "title": None, "sort": None, "axis": LABEL_AXIS},
                      "x": {"field": "people", "type": "quantitative", "title": "People with two reviews",
-                           "stack": "zero"},
+                           "stack": "zero", "axis": COUNT_AXIS},
                      "color": _colour("change", [k[1] for k in kinds], [k[2] for k in kinds]),
                      "tooltip": [{"field": "measure"}, {"field": "change"}, {"field": "people"}]})
 
@@ -115,7 +119,7 @@ def rate_chart(table: dict, rate: str, title: str) -> dict | None:
     words = "; ".join(f"{v['provider']}: {v['percent']}%" for v in values)
     return chart(title, values, f"{title}, by provider (withheld figures left out). {words}.", encoding={
         "x": {"field": "percent", "type": "quantitative", "title": "Per cent", "scale": {"domain": [0, 100]}},
-        "y": {"field": "provider", "type": "nominal", "title": None},
+        "y": {"field": "provider", "type": "nominal", "title": None, "axis": LABEL_AXIS},
         "color": {"value": BLUE}, "tooltip": [{"field": "provider"}, {"field": "percent"}]})
 
 

@@ -152,7 +152,7 @@ def caseload_table(caseloads: list[dict]) -> dict:
     rows = [{"label": w["worker"], "caseload": w["caseload"], "caseload_text": f"{w['caseload']:,}"} for w in caseloads]
     return {"name": "caseload_per_worker", "title": "Caseload per worker (people on active care teams)",
             "row_heading": "Worker", "columns": (("caseload", "People"),), "rates": (), "rate_headings": [],
-            "rows": rows, "total": None, "chart": charts.caseload_chart(caseloads)}
+            "rows": rows, "total": None, "span": 2, "chart": charts.caseload_chart(caseloads)}
 
 
 def service_outcome_table(results: dict, agency_id: str) -> dict:
@@ -180,7 +180,7 @@ def service_outcome_table(results: dict, agency_id: str) -> dict:
                                                    ("mean_latest", "Mean at latest review")),
              "rates": (("improved_rate", "improved", "people"),),
              "rate_headings": [("improved_rate", "Better (% of people with two reviews)")], "rows": rows,
-             "total": None}
+             "total": None, "span": 8}
     table["chart"] = charts.outcome_chart(table)
     return table
 

@@ -1,7 +1,7 @@
 """Metric definitions as SQL over the reporting tables (docs/reporting.md has one section per metric).
 
 The SQL takes no parameters: "today" is `rpt_meta.as_of_day`, days are whole numbers, flags 0 or 1, and
-only plain SQL is used (CASE, COUNT, SUM, AVG, COALESCE), so the same text runs unchanged on SQLite,
+only plain SQL is used (CASE, COUNT, COUNT DISTINCT, SUM, AVG, MAX), so the same text runs unchanged on SQLite,
 PostgreSQL and DuckDB over a Parquet extract (tests/test_reporting_metrics.py runs all three and compares).
 Every metric is grouped by agency; partnership totals and suppression come afterwards.
 
