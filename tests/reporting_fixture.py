@@ -3,6 +3,11 @@
 The plain-Python versions are written from the definitions in docs/reporting.md, independently of the SQL
 in throughcare/reporting/metrics.py: the metric tests check that the SQL (on the test database and on
 DuckDB over a Parquet extract) gives exactly what these give.
+
+The columns the refresh works out (re-presentation, the last attended day on each episode, each person's
+first and latest score in rpt_outcome_pair) are written here by hand, not by the refresh's code, while the
+plain-Python metrics compute from the raw rows (every episode, every appointment, every review): if a hand
+value disagreed with the raw rows, the metric tests would fail.
 """
 
 from __future__ import annotations
@@ -14,43 +19,72 @@ from throughcare.reporting import keys
 
 AS_OF = keys.day(dt.date(2026, 11, 20))
 A, B, P = "agency-a", "agency-b", "prison-p"
+#: Person keys are 63-bit integers: the fixture's are above 2^32 so every engine must keep 64 bits.
+BASE = 1 << 40
+
+
+FACTORS = ("housing", "dual_diagnosis", "injecting", "criminal_justice", "alcohol_and_opiates")
+
+
+def person(n: int) -> int:
+    """Person n's key ("p1" in the comments is person(1))."""
+    return BASE + n
 
 
 def _episodes():
     d = AS_OF
     rows = [
-        # person, agency, setting, start, end, planned
-        ("p1", A, "community", d - 400, d - 300, 1),   # planned exit in the sustained window, comes back +182
-        ("p1", A, "community", d - 118, None, 0),      # ... the re-presentation (exactly six months later)
-        ("p2", A, "community", d - 500, d - 250, 1),   # planned, comes back at +183: sustained
-        ("p2", B, "community", d - 67, None, 0),
-        ("p3", A, "community", d - 300, d - 200, 1),   # planned, back in prison only: sustained
-        ("p3", P, "prison", d - 150, d - 100, 0),
-        ("p4", A, "community", d - 100, d - 10, 1),    # planned exit this year, too recent for six months
-        ("p5", A, "community", d - 100, d - 20, 0),    # unplanned exit
-        ("p6", B, "residential_rehab", d - 600, d - 190, 1),  # planned, same-day new episode: re-presented
-        ("p6", B, "community", d - 190, d - 150, 0),
-        ("p7", B, "community", d - 900, d - 600, 1),   # planned, too long ago for either window
-        ("p8", B, "community", d - 30, None, 0),       # open
-        ("p9", A, "community", d - 50, d + 5, 1),      # ends after the as-of day: not yet an exit
-        ("p10", A, "community", d - 200, None, 0),     # open, not complex, not seen: parked (not complex)
-        ("p11", B, "community", d - 100, None, 0),     # open, never assessed, not seen: parked (counted as not complex)
+        # person, agency, setting, start, end, planned; by hand: re-presented within 182 days, last attended day
+        (1, A, "community", d - 400, d - 300, 1, 1, None),  # planned exit in the sustained window, comes back +182
+        (1, A, "community", d - 118, None, 0, 0, None),     # ... the re-presentation (exactly six months later)
+        (2, A, "community", d - 500, d - 250, 1, 0, None),  # planned, comes back at +183: sustained
+        (2, B, "community", d - 67, None, 0, 0, d - 10),    # seen at B 10 days ago
+        (3, A, "community", d - 300, d - 200, 1, 0, None),  # planned, back in prison only: sustained (seen at B only)
+        (3, P, "prison", d - 150, d - 100, 0, 0, None),
+        (4, A, "community", d - 100, d - 10, 1, 0, None),   # planned exit this year, too recent for six months
+        (5, A, "community", d - 100, d - 20, 0, 0, None),   # unplanned exit
+        (6, B, "residential_rehab", d - 600, d - 190, 1, 1, None),  # planned, same-day new episode: re-presented
+        (6, B, "community", d - 190, d - 150, 0, 0, None),
+        (7, B, "community", d - 900, d - 600, 1, 0, None),  # planned, too long ago for either window
+        (8, B, "community", d - 30, None, 0, 0, None),      # open
+        (9, A, "community", d - 50, d + 5, 1, 0, None),     # ends after the as-of day: not yet an exit
+        (10, A, "community", d - 200, None, 0, 0, None),    # open, not complex, not seen: parked (not complex)
+        (11, B, "community", d - 100, None, 0, 0, None),    # open, never assessed, not seen: parked (not complex)
+        (0, A, "community", d - 90, None, 0, 0, d - 1),     # open, never assessed, seen yesterday
     ]
-    return [dict(episode_key=f"e{i}", person_key=p, agency_id=a, setting=s, start_day=start, end_day=end,
-                 exit_code="80" if planned else ("85" if end is not None else ""), planned_exit=planned)
-            for i, (p, a, s, start, end, planned) in enumerate(rows)]
+    complexity = {c["person_key"]: c for c in _complexity()}
+    out = []
+    for i, (p, a, s, start, end, planned, back, seen) in enumerate(rows):
+        c = complexity.get(person(p))  # complexity at entry, copied onto the episode
+        out.append(dict(episode_key=f"e{i}", person_key=person(p), agency_id=a, setting=s, start_day=start,
+                        end_day=end, exit_code="80" if planned else ("85" if end is not None else ""),
+                        planned_exit=planned, re_presented_182=back, last_attended_day=seen,
+                        assessed=int(c is not None), **{f: c[f] if c else 0 for f in FACTORS}))
+    return out
 
 
 def _referrals():
     d = AS_OF
-    rows = [  # to agency, received, started
+    started = [  # to agency, received, started (each accepted the day after it was received)
         (A, d - 30, d - 30), (A, d - 37, d - 30), (A, d - 38, d - 30), (A, d - 51, d - 30), (A, d - 52, d - 30),
         (A, d - 100, d - 57), (B, d - 20, d - 10), (B, d - 400, d - 366), (B, d - 5, None), (B, d - 3, d + 1),
         (B, d - 400, d - 364),
     ]
-    return [dict(referral_key=f"r{i}", person_key=f"p{i}", to_agency_id=a, priority="routine",
-                 status="intervention_started" if started is not None else "sent", received_day=rec,
-                 started_day=started) for i, (a, rec, started) in enumerate(rows)]
+    rows = [(a, rec, day, "intervention_started" if day is not None else "sent", rec + 1 if day is not None else None,
+             "") for a, rec, day in started]
+    rows += [  # to agency, received, started, status, decided, decline reason
+        (A, d - 40, None, "declined", d - 35, "another_need_mental_health"),
+        (A, d - 20, None, "declined", d - 19, "another_need_mental_health"),
+        (A, d - 60, None, "declined", d - 50, "no_capacity"),
+        (A, d - 70, None, "withdrawn", d - 65, ""),  # accepted, then withdrawn: decided, not declined
+        (B, d - 10, None, "declined", d - 9, "another_need_alcohol"),
+        (B, d - 100, None, "declined", d - 90, "another_need_substance_use"),
+        (B, d - 400, None, "declined", d - 380, "another_need_mental_health"),  # decided more than a year ago
+        (B, d - 2, None, "acknowledged", None, ""),
+    ]
+    return [dict(referral_key=f"r{i:02d}", person_key=person(i), to_agency_id=a, priority="routine", status=status,
+                 received_day=rec, started_day=day, decided_day=decided, decline_reason=reason)
+            for i, (a, rec, day, status, decided, reason) in enumerate(rows)]
 
 
 def _appointments():
@@ -59,22 +93,22 @@ def _appointments():
             (A, 2, d - 84, "did_not_attend"), (A, 2, d - 3, "cancelled"), (A, 1, d + 2, "booked"),
             (B, 3, d - 10, "attended"), (B, 3, d - 11, "attended"), (B, 3, d, "did_not_attend"),
             (B, 3, d + 1, "did_not_attend")]
-    return [dict(appointment_key=f"a{i}", person_key=f"p{i % 4}", agency_id=a, worker_id=w, day=day, status=s)
+    return [dict(appointment_key=f"a{i}", person_key=person(i % 4), agency_id=a, worker_id=w, day=day, status=s)
             for i, (a, w, day, s) in enumerate(rows)]
 
 
 def _care_team():
-    rows = [("p1", A, 1, 1, 1), ("p2", A, 1, 0, 1), ("p3", A, 1, 1, 1), ("p4", A, 1, 1, 0), ("p4", A, 2, 1, 1),
-            ("p5", B, 3, 1, 1), ("p1", B, 3, 0, 1)]
-    return [dict(member_key=f"c{i}", person_key=p, agency_id=a, worker_id=w, is_lead=lead, active=active)
+    rows = [(1, A, 1, 1, 1), (2, A, 1, 0, 1), (3, A, 1, 1, 1), (4, A, 1, 1, 0), (4, A, 2, 1, 1),
+            (5, B, 3, 1, 1), (1, B, 3, 0, 1)]
+    return [dict(member_key=f"c{i}", person_key=person(p), agency_id=a, worker_id=w, is_lead=lead, active=active)
             for i, (p, a, w, lead, active) in enumerate(rows)]
 
 
 def _plans():
     d = AS_OF
-    rows = [("p1", A, d - 1, 1), ("p2", A, d, 1), ("p3", A, d + 10, 1), ("p4", A, d - 30, 0), ("p5", B, d - 60, 1),
-            ("p6", "", d - 5, 1)]
-    return [dict(plan_key=f"pl{i}", person_key=p, lead_agency_id=a, next_review_due_day=due, in_treatment=t)
+    rows = [(1, A, d - 1, 1), (2, A, d, 1), (3, A, d + 10, 1), (4, A, d - 30, 0), (5, B, d - 60, 1),
+            (6, "", d - 5, 1)]
+    return [dict(plan_key=f"pl{i}", person_key=person(p), lead_agency_id=a, next_review_due_day=due, in_treatment=t)
             for i, (p, a, due, t) in enumerate(rows)]
 
 
@@ -96,31 +130,54 @@ def _outcomes():
         ("p1", A, "top", "crack_days", d - 200, 3, -1), ("p1", A, "top", "crack_days", d - 20, 0, -1),
         ("p3", A, "top", "shoplifting_days", d - 200, 4, -1), ("p3", A, "top", "shoplifting_days", d - 20, 1, -1),
     ]
-    return [dict(score_key=f"o{i:02d}", person_key=p, agency_id=a, instrument=inst, stage="review", day=day,
-                 score=score, value=float(v), better=b) for i, (p, a, inst, score, day, v, b) in enumerate(rows)]
+    return [dict(score_key=f"o{i:02d}", person_key=person(int(p[1:])), agency_id=a, instrument=inst, stage="review",
+                 day=day, score=score, value=float(v), better=b) for i, (p, a, inst, score, day, v, b) in enumerate(rows)]
+
+
+def _outcome_pairs():
+    """Each person's first and latest score, by hand from the reviews above (by day, then score key)."""
+    d = AS_OF
+    rows = [  # person, instrument, score, better, agency of the latest, first day and value, latest day and value
+        (1, "top", "opiates_days", -1, B, d - 200, 20, d - 10, 0),   # latest review at B
+        (2, "top", "opiates_days", -1, A, d - 200, 10, d - 30, 12),
+        (3, "top", "opiates_days", -1, A, d - 100, 5, d - 100, 5),   # one review: first is latest
+        (4, "top", "opiates_days", -1, A, d - 100, 6, d - 10, 6),
+        (1, "barc10", "total", 1, A, d - 200, 30, d - 20, 41),
+        (2, "barc10", "total", 1, A, d - 200, 45, d - 30, 40),
+        (5, "top", "opiates_days", -1, B, d - 50, 8, d - 50, 2),     # two the same day: o12 then o13
+        (2, "top", "alcohol_days", -1, A, d - 200, 10, d - 30, 5),
+        (4, "top", "housing_problems", -1, A, d - 100, 2, d - 10, 0),
+        (1, "top", "paid_work_days", 1, A, d - 200, 0, d - 20, 5),
+        (1, "top", "quality_of_life", 1, A, d - 200, 8, d - 20, 12),
+        (1, "top", "crack_days", -1, A, d - 200, 3, d - 20, 0),
+        (3, "top", "shoplifting_days", -1, A, d - 200, 4, d - 20, 1),
+    ]
+    return [dict(pair_key=f"op{i:02d}", person_key=person(p), instrument=inst, score=score, better=b, agency_id=a,
+                 first_day=fd, first_value=float(fv), latest_day=ld, latest_value=float(lv))
+            for i, (p, inst, score, b, a, fd, fv, ld, lv) in enumerate(rows)]
 
 
 def _releases():
     d = AS_OF
     rows = [(P, A, d - 10, 1, ""), (P, A, d - 40, 1, "engaged"), (P, A, d - 50, 0, "not_engaged"),
             (P, B, d - 60, 1, "engaged"), (P, "", d - 400, 1, "engaged"), (P, "", d - 100, 0, "")]
-    return [dict(release_key=f"rl{i}", person_key=f"p{i}", prison_id=prison, receiving_agency_id=to, released_day=day,
+    return [dict(release_key=f"rl{i}", person_key=person(i), prison_id=prison, receiving_agency_id=to, released_day=day,
                  plan_complete=complete, engagement=eng) for i, (prison, to, day, complete, eng) in enumerate(rows)]
 
 
 def _complexity():
-    rows = [("p1", 1, 1, 1, 1, 1), ("p2", 1, 1, 1, 0, 0), ("p3", 0, 0, 0, 0, 0), ("p5", 1, 1, 0, 1, 1),
-            ("p8", 0, 1, 1, 1, 0), ("p6", 0, 0, 0, 1, 0)]
-    return [dict(assessment_key=f"x{i}", person_key=p, agency_id=A, day=AS_OF - 500, housing=h, dual_diagnosis=dd,
+    rows = [(1, 1, 1, 1, 1, 1), (2, 1, 1, 1, 0, 0), (3, 0, 0, 0, 0, 0), (5, 1, 1, 0, 1, 1),
+            (8, 0, 1, 1, 1, 0), (6, 0, 0, 0, 1, 0)]
+    return [dict(assessment_key=f"x{i}", person_key=person(p), agency_id=A, day=AS_OF - 500, housing=h, dual_diagnosis=dd,
                  injecting=inj, criminal_justice=cj, alcohol_and_opiates=ao, years_of_use=None)
             for i, (p, h, dd, inj, cj, ao) in enumerate(rows)]
 
 
 def _presentations():
     d = AS_OF
-    rows = [("p1", d - 10, "heroin"), ("p1", d - 10, "crack"), ("p1", d - 10, "alcohol"), ("p2", d - 40, "cannabis"),
-            ("p3", d - 40, "synthetic_cannabinoids"), ("p5", d - 41, "cannabis"), ("p4", d - 400, "heroin")]
-    return [dict(presentation_key=f"s{i}", person_key=p, agency_id=A, day=day,
+    rows = [(1, d - 10, "heroin"), (1, d - 10, "crack"), (1, d - 10, "alcohol"), (2, d - 40, "cannabis"),
+            (3, d - 40, "synthetic_cannabinoids"), (5, d - 41, "cannabis"), (4, d - 400, "heroin")]
+    return [dict(presentation_key=f"s{i}", person_key=person(p), agency_id=A, day=day,
                  month=f"{keys.from_day(day):%Y-%m}", substance=sub, nps=int(sub == "synthetic_cannabinoids"))
             for i, (p, day, sub) in enumerate(rows)]
 
@@ -136,7 +193,7 @@ def fixture() -> dict[str, list[dict]]:
     return {"rpt_presentation": _presentations(), "rpt_partner_signal": _signals(),
             "rpt_complexity": _complexity(), "rpt_episode": _episodes(), "rpt_referral": _referrals(), "rpt_appointment": _appointments(),
             "rpt_care_team": _care_team(), "rpt_plan": _plans(), "rpt_outcome": _outcomes(),
-            "rpt_release": _releases()}
+            "rpt_outcome_pair": _outcome_pairs(), "rpt_release": _releases()}
 
 
 def load(data: dict[str, list[dict]]) -> None:
@@ -250,9 +307,6 @@ def outcome_change(data) -> list[dict]:
     return out
 
 
-FACTORS = ("housing", "dual_diagnosis", "injecting", "criminal_justice", "alcohol_and_opiates")
-
-
 def _complexity_of(data) -> dict:
     return {c["person_key"]: c for c in data["rpt_complexity"]}
 
@@ -338,6 +392,22 @@ def outcome_domains(data) -> list[dict]:
     return [{"agency_id": a, "domain": d, "people": len(p)} for (a, d), p in sorted(people.items())]
 
 
+def declines(data) -> list[dict]:
+    another = {"another_need_mental_health", "another_need_substance_use", "another_need_alcohol"}
+    out = defaultdict(lambda: {"decided": 0, "declined": 0, "another_need": 0, **{r: 0 for r in sorted(another)}})
+    for r in data["rpt_referral"]:
+        if r["decided_day"] is None or not AS_OF - 365 < r["decided_day"] <= AS_OF:
+            continue
+        row = out[r["to_agency_id"]]
+        row["decided"] += 1
+        if r["status"] == "declined":
+            row["declined"] += 1
+            if r["decline_reason"] in another:
+                row["another_need"] += 1
+                row[r["decline_reason"]] += 1
+    return [{"agency_id": k, **v} for k, v in sorted(out.items())]
+
+
 def substances(data) -> list[dict]:
     out = defaultdict(lambda: {"nps": 0, "people": set()})
     for r in data["rpt_presentation"]:
@@ -358,4 +428,4 @@ def partner_signals(data) -> list[dict]:
 EXPECTED = {"substances": substances, "partner_signals": partner_signals, "casemix_cohort": casemix_cohort, "intake_complexity": intake_complexity, "parking": parking,
             "outcome_domains": outcome_domains, "waiting_times": waiting_times, "caseload": caseload, "did_not_attend": did_not_attend,
             "reviews_overdue": reviews_overdue, "exits": exits, "sustained_recovery": sustained_recovery,
-            "continuity": continuity, "outcome_change": outcome_change}
+            "continuity": continuity, "outcome_change": outcome_change, "declines": declines}

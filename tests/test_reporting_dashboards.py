@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 
 from tests import reporting_fixture as fx
+from throughcare.assessments import instruments
 from throughcare.audit.models import AuditEntry
 from throughcare.reporting import casemix, dashboards
+from throughcare.reporting.downloads import commissioner_downloads, service_downloads
 from throughcare.reporting.keys import person_key
 from throughcare.reporting.metrics import METRICS, run_django
 from throughcare.reporting.models import RAgency
@@ -63,7 +65,8 @@ def test_the_commissioner_sees_every_provider_suppressed_and_no_one(reported, br
     page = response.content.decode()
     assert "Commissioner dashboard" in page and "[c]" in page and "Riverside Recovery" in page
     assert "Open Door" in page and "Partnership" in page
-    assert "Bloggs" not in page and person_key(world["jo"].pk) not in page and "p1" not in page.split()
+    assert "Bloggs" not in page and str(person_key(world["jo"].pk)) not in page
+    assert not any(str(fx.person(n)) in page for n in range(20))  # no person key of the fixture either
     # Charts are drawn only from shown figures: in this small fixture every rate is withheld, so none.
     assert "tc-chart" not in page and "vega-lite.min.js" not in page
     entry = AuditEntry.objects.filter(action="report.commissioner").latest("seq")
@@ -202,16 +205,29 @@ def test_the_demo_world_fills_the_dashboards(db):
 
 def test_commissioner_charts_show_only_figures_that_are_shown(reported):
     results = {name: run_django(m) for name, m in METRICS.items()}
-    for name in ("waiting_times", "sustained_recovery", "casemix_cohort"):  # ten times the people
+    for name in ("waiting_times", "sustained_recovery", "casemix_cohort", "declines"):  # ten times the people
         for row in results[name]:
             for column in METRICS[name].counts:
                 row[column] *= 10
     names = dict(RAgency.objects.values_list("agency_id", "name"))
     report = dashboards.assemble_commissioner(results, names, 5)
-    charts = {c["title"]: c["spec"] for c in report["charts"]}
-    assert set(charts) == {"Sustained recovery", "Started within 3 weeks", "Sustained recovery adjusted for case mix"}
-    assert {"provider": "Riverside Recovery", "percent": 67} in charts["Started within 3 weeks"]["data"]["values"]
-    assert charts["Sustained recovery"]["description"].endswith("the same figures are in the tables on this page.")
+    charts = {c["title"]: c for c in report["charts"]}
+    assert {"Sustained recovery", "Started within 3 weeks", "Sustained recovery adjusted for case mix",
+            "Declines because of another need"} <= set(charts)
+    assert {"provider": "Riverside Recovery", "percent": 67} in charts["Started within 3 weeks"]["spec"]["data"]["values"]
+    assert "Riverside Recovery: 67%" in charts["Started within 3 weeks"]["description"]  # the figures in words
+    # A: 20 of 30 declines because of another need; B: 20 of 20.
+    assert charts["Declines because of another need"]["spec"]["data"]["values"] == [
+        {"provider": "Open Door", "percent": 100}, {"provider": "Riverside Recovery", "percent": 67}]
+    by_name = {t["name"]: t for t in report["tables"]}
+    for name, (rate, title) in dashboards.COMMISSIONER_RATES.items():
+        shown = [r["label"] for r in by_name[name]["rows"] if r[rate]]
+        drawn = [v["provider"] for v in charts[title]["spec"]["data"]["values"]] if title in charts else []
+        assert sorted(drawn) == sorted(shown), name  # every shown rate drawn, nothing withheld drawn
+        assert (title in charts) == bool(shown), name  # no chart without figures
+    # The small fixture as it is: every rate withheld, so no chart at all.
+    plain = dashboards.assemble_commissioner({name: run_django(m) for name, m in METRICS.items()}, names, 5)
+    assert plain["charts"] == []
 
 
 def test_sustained_recovery_is_withheld_alike_in_every_table_that_shows_it(reported, world):
@@ -227,3 +243,93 @@ def test_sustained_recovery_is_withheld_alike_in_every_table_that_shows_it(repor
     for label, value in own.items():
         assert payments.get(label, value) == value, label  # shown alike, or withheld (None) alike
     assert any(v is not None for v in own.values()) or all(v is None for v in payments.values())
+
+
+def test_every_service_figure_has_a_chart_a_table_and_a_csv(reported, browser_client, world):
+    report = dashboards.service_report(world["staff"]["amara"].user)
+    tables = {t["name"]: t for t in report["tables"]}
+    assert list(tables) == ["caseload_per_worker", "waiting_times", "did_not_attend", "reviews_overdue", "exits",
+                            "sustained_recovery", "continuity", "parking", "caseload", "declines", "outcome_change"]
+    charted = {name for name, t in tables.items() if t.get("chart")}
+    # Riverside has no releases (continuity is by prison) and its caseload total is charted per worker.
+    assert charted == set(tables) - {"continuity", "caseload"}
+    assert report["charts"] == [t["chart"] for t in report["tables"] if t.get("chart")]
+    dna = tables["did_not_attend"]["chart"]
+    assert dna["spec"]["$schema"].endswith("vega-lite/v5.json") and dna["spec"]["data"]["values"] == [
+        {"category": "Attended", "count": 1, "group": "Attended"},
+        {"category": "Did not attend", "count": 2, "group": "Did not attend"}]
+    assert dna["description"] == ("Appointments attended and missed, Riverside Recovery. Attended: 1; Did not attend: 2; "
+                                  "Did not attend (% of appointments): 67%.")
+    waiting = tables["waiting_times"]["chart"]
+    assert "6 referrals started in the last 12 months, 4 within 3 weeks (67%)" in waiting["description"]
+    per_worker = tables["caseload_per_worker"]["chart"]["spec"]["data"]["values"]
+    assert per_worker == [{"worker": "Amara Okafor", "people": 3}, {"worker": "Ben Adeyemi", "people": 1}] or \
+        [v["people"] for v in per_worker] == [3, 1]
+    declines = tables["declines"]["rows"][0]
+    assert (declines["decided"], declines["declined"], declines["another_need"], declines["another_need_share"]) == (
+        10, 3, 2, "67%")
+    assert "Another need: mental health: 2" in tables["declines"]["chart"]["description"]
+    outcome = tables["outcome_change"]
+    top = instruments.get("top")
+    assert [r["label"] for r in outcome["rows"]] == [t for _i, _s, t in dashboards.outcome_scores()]
+    assert len(outcome["rows"]) == len(top.scores) + 1 == 18  # every TOP score (17) and the BARC-10 total
+    rows = {r["label"]: r for r in outcome["rows"]}
+    opiates = rows["TOP: Days using opiates (lower is better)"]  # p2 10 -> 12 worse, p4 6 -> 6 the same
+    assert (opiates["people"], opiates["improved"], opiates["same"], opiates["worse"]) == (2, 0, 1, 1)
+    assert rows["TOP: Days of paid work (higher is better)"]["improved"] == 1
+    assert rows["TOP: Physical health (higher is better)"]["people"] == 0  # no reviews of it: a row of noughts
+    drawn = {v["measure"] for v in outcome["chart"]["spec"]["data"]["values"]}
+    assert drawn == {label for label, r in rows.items() if r["people"]}  # a measure nobody has is not drawn
+
+    page = browser_client("amara").get("/reports/service/").content.decode()
+    assert 'colspan="9">Nothing to count yet.' in page  # continuity: a row heading, 7 counts and a rate
+    downloads = service_downloads(report)
+    for name, table in tables.items():
+        assert f'data-testid="table-{name}"' in page and f"?table={name}" in page, name
+        if table.get("chart"):
+            assert f'id="chart-{table["chart"]["id"]}"' in page and table["chart"]["description"] in page, name
+        assert [r[0] for r in downloads[name][1:]] == [r["label"] for r in table["rows"]], name
+        for row, line in zip(table["rows"], downloads[name][1:], strict=True):
+            assert line[1:1 + len(table["columns"])] == [row[f"{c}_text"] for c, _h in table["columns"]], name
+    for name in ("caseload_per_worker", "outcome_change"):  # the two new downloads, through HTTP
+        response = browser_client("amara").get(f"/reports/service.csv?table={name}")
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv"), name
+        assert list(csv.reader(io.StringIO(response.content.decode()))) == downloads[name]
+
+
+def test_no_chart_without_figures(reported, world):
+    """The prison team's service has releases only: continuity is charted, the rest are tables of nothing."""
+    report = dashboards.service_report(world["staff"]["grace"].user)
+    charted = [t["name"] for t in report["tables"] if t.get("chart")]
+    assert charted == ["continuity"]
+    chart = next(t["chart"] for t in report["tables"] if t["name"] == "continuity")
+    assert {v["category"]: v["count"] for v in chart["spec"]["data"]["values"]} == {
+        "Plan complete at release": 3, "Plan incomplete": 2, "Engaged within 21 days": 2, "Not engaged": 1,
+        "Still within 21 days": 2}
+
+
+def test_commissioner_downloads_every_table(reported, browser_client, world):
+    client = browser_client("yusuf")
+    page = client.get("/reports/commissioner/").content.decode()
+    report = dashboards.commissioner_report(world["staff"]["yusuf"].user, audit=False)
+    names = [t["name"] for t in report["tables"]] + ["casemix", "intake_trends", "payments", "local_substances",
+                                                   "local_signals"]
+    assert "declines" in names and sum(n.startswith("outcome_top_") for n in names) == 17
+    downloads = commissioner_downloads(report)
+    assert sorted(downloads) == sorted(names)
+    for name in names:
+        assert f"?table={name}" in page, name
+    casemix_csv = list(csv.reader(io.StringIO(client.get("/reports/commissioner.csv?table=casemix").content.decode())))
+    assert casemix_csv[0][:3] == ["Provider", "Exits", "Sustained recovery"] and casemix_csv[-1][0] == "Partnership"
+    assert "[c]" in sum(casemix_csv[1:], [])  # withheld as on the page
+    trends = downloads["intake_trends"]
+    assert trends[1][1] == "too few to tell"
+    payments = client.get("/reports/commissioner.csv", {"table": "payments", "tariff_housing": "250"})
+    rows = list(csv.reader(io.StringIO(payments.content.decode())))
+    assert rows[1][0] == "Tariff (pounds per person)" and rows[1][4] == "250.00"  # the tariff asked for
+    assert rows[-1][0] == "Partnership" and rows[-1][-1] == "[c]"
+    signals = downloads["local_signals"]
+    assert signals[0][1:] == report["local"]["signals"]["months"]
+    police = next(r for r in signals if r[0] == "Police: Seizures of spice")
+    assert police[-2] == "10"  # October, two areas summed, as on the page
+    assert 'tariff_housing=250' in client.get("/reports/commissioner/", {"tariff_housing": "250"}).content.decode()

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests import reporting_fixture as fx
-from throughcare.reporting.extract import open_extract, write_extract
-from throughcare.reporting.metrics import METRICS, run_django, run_duckdb
+from throughcare.reporting.extract import load_extract, open_extract, write_extract
+from throughcare.reporting.metrics import METRICS, REPORT_COLUMNS, run_django, run_duckdb
 
 pytest.importorskip("duckdb")
 
@@ -22,16 +22,29 @@ def loaded(db, tmp_path):
     data = fx.fixture()
     fx.load(data)
     write_extract(tmp_path)
-    return data, open_extract(tmp_path)
+    return data, open_extract(tmp_path), load_extract(tmp_path, threads=2)
 
 
 @pytest.mark.parametrize("name", sorted(METRICS))
 def test_the_sql_gives_the_definition_on_both_engines(loaded, name):
-    data, duck = loaded
+    data, duck, duck_loaded = loaded
     expected = rounded(fx.EXPECTED[name](data))
     assert expected, "the fixture must give every metric something to count"
     assert rounded(run_django(METRICS[name])) == expected
     assert rounded(run_duckdb(METRICS[name], duck)) == expected
+    # ...and on DuckDB tables holding only the columns the report loads (REPORT_COLUMNS).
+    assert rounded(run_duckdb(METRICS[name], duck_loaded)) == expected
+
+
+def test_the_report_loads_only_the_columns_it_names(loaded, tmp_path):
+    _data, _duck, duck_loaded = loaded
+    tables = {t for (t,) in duck_loaded.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert tables == set(REPORT_COLUMNS)  # not rpt_outcome (6 million reviews at national size) nor rpt_person
+    columns = [c for (c,) in duck_loaded.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'rpt_episode' ORDER BY column_index").fetchall()]
+    assert columns == list(REPORT_COLUMNS["rpt_episode"]) and "episode_key" not in columns
+    with pytest.raises(ValueError, match="rpt_episode"):
+        load_extract(tmp_path, {"rpt_episode": ("no_such_column",)})
 
 
 def test_waiting_times_worked_by_hand(loaded):
@@ -75,10 +88,22 @@ def test_caseload_dna_overdue_and_continuity_worked_by_hand(loaded):
 
 def test_parking_and_outcome_domains_worked_by_hand(loaded):
     parking = {r["agency_id"]: r for r in run_django(METRICS["parking"])}
-    # A: p1 (complexity 5) and p10 (not complex) unseen for 8 weeks; B: p2 (3) seen 10 days ago, p11 unseen.
+    # A: p1 (complexity 5) and p10 (not complex) unseen for 8 weeks, p0 (never assessed) seen yesterday;
+    # B: p2 (3) seen 10 days ago, p11 unseen.
     assert parking[fx.A] == {"agency_id": fx.A, "complex_in_treatment": 1, "complex_parked": 1,
-                             "other_in_treatment": 1, "other_parked": 1}
+                             "other_in_treatment": 2, "other_parked": 1}
     assert (parking[fx.B]["complex_in_treatment"], parking[fx.B]["complex_parked"]) == (1, 0)
     domains = {(r["agency_id"], r["domain"]): r["people"] for r in run_django(METRICS["outcome_domains"])}
     assert domains == {(fx.A, "alcohol"): 1, (fx.A, "drug_use"): 1, (fx.A, "employment"): 1,
                        (fx.A, "health_wellbeing"): 1, (fx.A, "housing"): 1, (fx.B, "drug_use"): 1}
+
+
+def test_declines_worked_by_hand(loaded):
+    rows = {r["agency_id"]: r for r in run_django(METRICS["declines"])}
+    # A decided 10 in the year: 6 accepted and started, 1 accepted then withdrawn, 3 declined: two because of
+    # another need (mental health both times), one for lack of capacity.
+    assert rows[fx.A] == {"agency_id": fx.A, "decided": 10, "declined": 3, "another_need": 2,
+                          "another_need_mental_health": 2, "another_need_substance_use": 0, "another_need_alcohol": 0}
+    # B decided 4 in the year (two more were decided over a year ago): 2 started, 2 declined for another need.
+    assert rows[fx.B] == {"agency_id": fx.B, "decided": 4, "declined": 2, "another_need": 2,
+                          "another_need_mental_health": 0, "another_need_substance_use": 1, "another_need_alcohol": 1}

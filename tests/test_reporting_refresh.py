@@ -16,7 +16,15 @@ from throughcare.people.actions import register_person
 from throughcare.people.inputs import PersonDetails
 from throughcare.reporting import keys
 from throughcare.reporting.extract import open_extract, write_extract
-from throughcare.reporting.models import TABLES, REpisode, ROutcome, RPerson, Watermark
+from throughcare.reporting.models import (
+    TABLES,
+    REpisode,
+    ROutcome,
+    ROutcomePair,
+    RPerson,
+    RReferral,
+    Watermark,
+)
 from throughcare.reporting.refresh import complexity_factors, refresh
 
 TODAY = dt.date(2026, 11, 20)
@@ -51,7 +59,7 @@ def test_refresh_builds_de_identified_tables(world):
 
     assert result.full and result.people == 1
     person = RPerson.objects.get()
-    assert person.person_key == keys.person_key(jo.pk) and len(person.person_key) == 32
+    assert person.person_key == keys.person_key(jo.pk) and 2**32 < person.person_key < 2**63  # 63 bits of the HMAC
     assert person.age_band == "40-44"  # born 27 March 1985: 41 on 20 November 2026
     row = REpisode.objects.get()
     assert (row.planned_exit, row.exit_code, row.start_day, row.end_day) == (
@@ -139,3 +147,71 @@ def test_the_refresh_command(world, tmp_path):
     assert "Rebuilt 1 people" in outcome.output
     outcome = runner.invoke(app, ["reports", "extract", str(tmp_path)])
     assert outcome.exit_code == 0 and (tmp_path / "rpt_episode.parquet").exists()
+
+
+def _attended(world, person, when: dt.datetime, outcome: str = "attended"):
+    """An appointment with amara at Riverside that took place at `when` (booked ahead, then moved back in time as
+    if the days had passed), with its outcome recorded."""
+    from django.utils import timezone
+
+    from throughcare.appointments.actions import book_appointment, record_outcome
+    from throughcare.appointments.models import Appointment
+
+    amara = world["staff"]["amara"].user
+    booked = book_appointment(actor=amara, person_id=person.pk, starts_at=timezone.now() + dt.timedelta(days=1),
+                              location="12 High Street", worker="amara")
+    Appointment.objects.filter(pk=booked.pk).update(starts_at=when)
+    record_outcome(actor=amara, appointment_id=booked.pk, outcome=outcome)
+
+
+def test_refresh_works_out_the_columns_reports_read(api, world):
+    """Re-presentation within six months, complexity at entry and the last attended day on each episode; the
+    decline reason on each referral; each person's first and latest score: worked out by hand here."""
+    from django.utils import timezone
+
+    from tests.assessment_helpers import full_answers
+    from tests.test_assessments import _submitted
+    from throughcare.referrals.actions import create_referral, transition_referral
+
+    jo, amara, xena = world["jo"], world["staff"]["amara"].user, world["staff"]["xena"].user
+    answers = full_answers()
+    answers["housing"] = {**answers["housing"], "living_situation": "own_tenancy", "acute_problem": False}
+    _submitted(api, world, answers)  # dual diagnosis, injecting, on a DRR, heroin and drink; housed
+    first = Episode.objects.get(person=jo)  # started 5 January 2026 at Riverside
+    end_episode(actor=amara, episode_id=first.pk, ended_on=dt.date(2026, 6, 1), discharge_reason=COMPLETED_DRUG_FREE)
+    local = timezone.get_current_timezone()
+    _attended(world, jo, dt.datetime(2026, 11, 10, 10, 0, tzinfo=local))
+    _attended(world, jo, dt.datetime(2026, 11, 15, 10, 0, tzinfo=local), outcome="did_not_attend")
+    _attended(world, jo, dt.datetime(2026, 11, 25, 10, 0, tzinfo=local))  # after the refresh day: not yet
+    referral = create_referral(actor=amara, person_id=jo.pk, to_agency=str(world["agencies"]["peer"].pk),
+                               service="Peer support", reason="Wants to meet others in recovery")
+    transition_referral(actor=xena, referral_id=referral.pk, to="acknowledged")
+    transition_referral(actor=xena, referral_id=referral.pk, to="declined", decline_reason="another_need_alcohol")
+    for day, each in ((dt.date(2026, 1, 6), 3), (dt.date(2026, 9, 1), 5), (dt.date(2026, 6, 1), 4)):
+        record_outcome_review(actor=amara, person_id=jo.pk, instrument="barc10", stage="review", completed_on=day,
+                              answers=barc(each))
+
+    refresh(today=TODAY)
+    row = REpisode.objects.get()
+    assert row.re_presented_182 == 0  # no other episode yet
+    assert (row.assessed, row.housing, row.dual_diagnosis, row.injecting, row.criminal_justice,
+            row.alcohol_and_opiates) == (1, 0, 1, 1, 1, 1)
+    assert row.last_attended_day == keys.day(dt.date(2026, 11, 10))  # not the DNA, not the one after the 20th
+    declined = RReferral.objects.get()
+    assert (declined.status, declined.decline_reason, declined.decided_day) == (
+        "declined", "another_need_alcohol", keys.day(timezone.localdate()))
+    pair = ROutcomePair.objects.get()
+    assert (pair.instrument, pair.score, pair.better, pair.agency_id) == (
+        "barc10", "total", 1, str(world["agencies"]["riverside"].pk))
+    assert (pair.first_day, pair.first_value, pair.latest_day, pair.latest_value) == (
+        keys.day(dt.date(2026, 1, 6)), 30.0, keys.day(dt.date(2026, 9, 1)), 50.0)
+
+    # Back in treatment 92 days after the planned exit: the incremental refresh rebuilds Jo, and the first
+    # episode is now one that re-presented within six months.
+    start_episode(actor=amara, person_id=jo.pk, setting="community", service="Key working",
+                  started_on=dt.date(2026, 9, 1))
+    assert refresh(today=TODAY, grace=NO_GRACE).people == 1
+    flags = dict(REpisode.objects.values_list("start_day", "re_presented_182"))
+    assert flags == {keys.day(dt.date(2026, 1, 5)): 1, keys.day(dt.date(2026, 9, 1)): 0}
+    assert set(REpisode.objects.values_list("last_attended_day", flat=True)) == {keys.day(dt.date(2026, 11, 10))}
+    assert set(REpisode.objects.values_list("dual_diagnosis", flat=True)) == {1}  # copied onto both

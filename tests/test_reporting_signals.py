@@ -15,18 +15,41 @@ from throughcare.core.errors import ValidationFailed
 from throughcare.reporting import keys
 from throughcare.reporting.metrics import METRICS, run_django
 from throughcare.reporting.models import PartnerSignal, RPresentation
-from throughcare.reporting.refresh import presented, refresh
+from throughcare.reporting.refresh import refresh
 from throughcare.reporting.signals import import_signals, last_months, local_intelligence
 
 GOOD = "month,area,source,signal,count\n2026-10,Northgate,police,Seizures of spice,7\n"
 
 
 def test_substances_at_presentation_come_from_the_first_assessment(api, world):
+    """The substances written out by hand from the answers: full_answers() used heroin and crack in the 28
+    days before and drinks; the second assessment (not the first) is left out."""
+    from django.utils import timezone
+
+    from throughcare.assessments.models import Assessment
+
     _submitted(api, world)
+    later = full_answers()
+    later["drugs"] = {**later["drugs"], "drugs_used": ["synthetic_cannabinoids", "cannabis"]}
+    later["alcohol"] = {"drinks": False}
+    _submitted(api, world, later)
+    refresh(today=dt.date(2026, 12, 31))
+    first = Assessment.objects.filter(person=world["jo"]).order_by("submitted_at").first()
+    month = f"{timezone.localtime(first.submitted_at):%Y-%m}"
+    rows = RPresentation.objects.filter(person_key=keys.person_key(world["jo"].pk))
+    assert sorted((r.substance, r.nps, r.month, r.day) for r in rows) == [
+        ("alcohol", 0, month, keys.day(first.submitted_at)), ("crack", 0, month, keys.day(first.submitted_at)),
+        ("heroin", 0, month, keys.day(first.submitted_at))]
+
+
+def test_new_psychoactive_substances_are_flagged(api, world):
+    answers = full_answers()
+    answers["drugs"] = {**answers["drugs"], "drugs_used": ["synthetic_cannabinoids", "other_nps", "cannabis"]}
+    answers["alcohol"] = {"drinks": False}
+    _submitted(api, world, answers)
     refresh(today=dt.date(2026, 12, 31))
     rows = RPresentation.objects.filter(person_key=keys.person_key(world["jo"].pk))
-    assert sorted(r.substance for r in rows) == presented(full_answers()) and rows.exists()
-    assert {len(r.month) for r in rows} == {7}
+    assert {(r.substance, r.nps) for r in rows} == {("synthetic_cannabinoids", 1), ("other_nps", 1), ("cannabis", 0)}
 
 
 def test_import_is_all_or_nothing_and_names_row_and_column(world):

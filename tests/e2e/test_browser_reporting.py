@@ -35,10 +35,19 @@ def test_service_and_commissioner_dashboards(page: Page, live_server, reported, 
     sign_in(page, "amara")
     page.goto(f"{url}/reports/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Service dashboard")
-    expect(page.get_by_test_id("caseloads")).to_contain_text("Amara Okafor")
+    expect(page.get_by_test_id("table-caseload_per_worker")).to_contain_text("Amara Okafor")
     expect(page.get_by_test_id("table-waiting_times")).to_contain_text("Riverside Recovery")
-    expect(page.locator("#chart-waiting-time-distribution svg")).to_be_visible()  # vega-embed drew it
+    expect(page.get_by_test_id("table-declines")).to_contain_text("Riverside Recovery")
+    # Every chart on the page is drawn by vega-embed, each with its figures written under it.
+    charts = page.locator(".tc-chart")
+    expect(charts).to_have_count(9)
+    for i in range(9):
+        expect(charts.nth(i).locator("svg")).to_be_visible()
+    expect(page.locator("#chart-text-outcome-change")).to_contain_text("TOP: Days using opiates (lower is better): 2 people")
     assert_accessible(page, "the service dashboard")
+    with page.expect_download() as download:
+        page.locator("a[href$=\"?table=outcome_change\"]").click()
+    assert download.value.suggested_filename == "outcome_change-riverside-recovery.csv"
     sign_out(page)
 
     sign_in(page, "yusuf")

@@ -19,9 +19,10 @@ from django.conf import settings
 
 from throughcare.agencies.models import staff_of
 from throughcare.agencies.roles import RECORDING_ROLES, Role
+from throughcare.assessments import instruments
 from throughcare.audit.recorder import record_access
 from throughcare.core.errors import Forbidden
-from throughcare.reporting import casemix, pbr
+from throughcare.reporting import casemix, charts, pbr
 from throughcare.reporting.keys import from_day
 from throughcare.reporting.metrics import METRICS, run_django
 from throughcare.reporting.models import RAgency, ReportMeta
@@ -31,13 +32,53 @@ from throughcare.reporting.tables import SHAPES, Shape, caseload_by_agency, publ
 
 SERVICE_ROLES = RECORDING_ROLES
 COMMISSIONER_ROLES = frozenset({Role.COMMISSIONER, Role.SERVICE_MANAGER})
-OUTCOME_SCORES = (("top", "opiates_days", "Days using opiates (fewer is better)"),
-                  ("top", "crack_days", "Days using crack (fewer is better)"),
-                  ("top", "alcohol_days", "Days drinking (fewer is better)"),
-                  ("top", "quality_of_life", "Quality of life (higher is better)"),
-                  ("barc10", "total", "Recovery capital, BARC-10 (higher is better)"))
 #: A trend in intake complexity needs this many people at a provider before it is shown.
 TREND_MIN_PEOPLE = 20
+#: The service dashboard's chart of each table: (column, colour) parts, and groups for stacked bars.
+SERVICE_PARTS = {
+    "did_not_attend": ("Appointments attended and missed", [("attended", charts.BLUE), ("did_not_attend", charts.RED)],
+                       None),
+    "reviews_overdue": ("Recovery plan reviews", [("on_time", charts.BLUE), ("overdue", charts.RED)], None),
+    "exits": ("Exits from treatment", [("planned_exits", charts.BLUE), ("other_exits", charts.GREY)], None),
+    "sustained_recovery": ("Re-presentation within six months of a planned exit",
+                           [("sustained", charts.BLUE), ("re_presented", charts.GREY)], None),
+    "continuity": ("Continuity of care after release",
+                   [("plan_complete", charts.BLUE), ("plan_incomplete", charts.GREY), ("engaged", charts.GREEN),
+                    ("not_engaged", charts.RED), ("on_clock", charts.GREY)],
+                   {"plan_complete": "Release plan", "plan_incomplete": "Release plan", "engaged": "Engagement",
+                    "not_engaged": "Engagement", "on_clock": "Engagement"}),
+    "parking": ("People in treatment not seen for 8 weeks",
+                [("complex_parked", charts.RED), ("complex_seen", charts.BLUE), ("other_parked", charts.GREY),
+                 ("other_seen", charts.GREEN)],
+                {"complex_parked": "Complex (3+ factors)", "complex_seen": "Complex (3+ factors)",
+                 "other_parked": "Others", "other_seen": "Others"}),
+    "declines": ("Referrals declined, by reason",
+                 [("another_need_mental_health", charts.RED), ("another_need_substance_use", charts.RED),
+                  ("another_need_alcohol", charts.RED), ("other_reason", charts.GREY)], None),
+}
+#: The commissioner dashboard's chart of each table: a rate per provider.
+COMMISSIONER_RATES = {
+    "waiting_times": ("share_within_3_weeks", "Started within 3 weeks"),
+    "did_not_attend": ("dna_rate", "Did not attend"),
+    "reviews_overdue": ("overdue_rate", "Reviews overdue"),
+    "exits": ("planned_rate", "Planned exits"),
+    "sustained_recovery": ("sustained_rate", "Sustained recovery"),
+    "continuity": ("engaged_rate", "Engaged within 21 days of release"),
+    "parking": ("complex_parked_rate", "Complex people not seen for 8 weeks"),
+    "declines": ("another_need_share", "Declines because of another need"),
+}
+
+
+def outcome_scores() -> list[tuple[str, str, str]]:
+    """(instrument, score, title): every score of the Treatment Outcomes Profile and the BARC-10 total, from the
+    current instrument files, in their order."""
+    out = []
+    for key in ("top", "barc10"):
+        instrument = instruments.get(key)
+        prefix = "TOP: " if key == "top" else ""
+        for score in instrument.scores if instrument else ():
+            out.append((key, score.id, f"{prefix}{score.label} ({score.better} is better)"))
+    return out
 
 
 def _meta() -> dict:
@@ -84,9 +125,12 @@ def service_report(user) -> dict:
     names = _names()
     mine = {name: [r for r in rows if r["agency_id"] == agency_id] for name, rows in _metric_rows(results).items()}
     tables = [unsuppressed(SHAPES[name], mine[name], names) for name in SHAPES]
-    for instrument, score, title in OUTCOME_SCORES:
-        rows = [r for r in _outcome_rows(results, instrument, score) if r["agency_id"] == agency_id]
-        tables.append(unsuppressed(_outcome_shape(instrument, score, title), rows, names))
+    for table in tables:
+        if table["name"] == "waiting_times":
+            table["chart"] = charts.waiting_chart(table)
+        elif table["name"] in SERVICE_PARTS:
+            title, parts, groups = SERVICE_PARTS[table["name"]]
+            table["chart"] = charts.parts_chart(table, title, parts, group_by=groups)
     from django.contrib.auth import get_user_model
 
     workers = [r for r in results["caseload"] if r["agency_id"] == agency_id]
@@ -94,11 +138,51 @@ def service_report(user) -> dict:
              for u in get_user_model().objects.filter(pk__in=[w["worker_id"] for w in workers])}
     caseloads = sorted(({"worker": users.get(w["worker_id"], "A former worker"), "caseload": w["caseload"]}
                         for w in workers), key=lambda w: (-w["caseload"], w["worker"]))
+    per_worker = caseload_table(caseloads)
+    outcome = service_outcome_table(results, agency_id)
+    tables = [per_worker, *tables, outcome]
     record_access(actor=user, action="report.service", resource="report", resource_id=agency_id,
                   reason=f"service dashboard for {staff.agency.name}")
-    waiting = next(t for t in tables if t["name"] == "waiting_times")
     return {"agency": staff.agency, **_meta(), "tables": tables, "caseloads": caseloads,
-            "charts": [waiting_chart(waiting)] if waiting["rows"] else []}
+            "charts": [t["chart"] for t in tables if t.get("chart")]}
+
+
+def caseload_table(caseloads: list[dict]) -> dict:
+    """People on each worker's caseload at the service, as a table (and chart) like the others."""
+    rows = [{"label": w["worker"], "caseload": w["caseload"], "caseload_text": f"{w['caseload']:,}"} for w in caseloads]
+    return {"name": "caseload_per_worker", "title": "Caseload per worker (people on active care teams)",
+            "row_heading": "Worker", "columns": (("caseload", "People"),), "rates": (), "rate_headings": [],
+            "rows": rows, "total": None, "span": 2, "chart": charts.caseload_chart(caseloads)}
+
+
+def service_outcome_table(results: dict, agency_id: str) -> dict:
+    """Outcome change at the service, one row per measure (every TOP score and the BARC-10 total): people with
+    a first and a later review counted at the agency of their latest, better, no change, worse, and means."""
+    by_score = {(r["instrument"], r["score"]): r for r in results["outcome_change"] if r["agency_id"] == agency_id}
+    rows = []
+    for instrument, score, title in outcome_scores():
+        r = by_score.get((instrument, score))
+        people = int(r["people"]) if r else 0
+        row = {"label": title, "people": people, "improved": int(r["improved"]) if r else 0,
+               "worse": int(r["worse"]) if r else 0}
+        row["same"] = people - row["improved"] - row["worse"]
+        for column in ("people", "improved", "same", "worse"):
+            row[f"{column}_text"] = f"{row[column]:,}"
+        for column in ("mean_first", "mean_latest"):
+            row[column] = r[column] if r else None
+            row[f"{column}_text"] = f"{r[column]:.1f}" if r else "–"
+        row["improved_rate"] = f"{round(100 * row['improved'] / people)}%" if people else None
+        rows.append(row)
+    table = {"name": "outcome_change", "title": "Outcome change: first to latest review, by measure",
+             "row_heading": "Measure", "columns": (("people", "People with two reviews"), ("improved", "Better"),
+                                                   ("same", "No change"), ("worse", "Worse"),
+                                                   ("mean_first", "Mean at first review"),
+                                                   ("mean_latest", "Mean at latest review")),
+             "rates": (("improved_rate", "improved", "people"),),
+             "rate_headings": [("improved_rate", "Better (% of people with two reviews)")], "rows": rows,
+             "total": None, "span": 8}
+    table["chart"] = charts.outcome_chart(table)
+    return table
 
 
 # --- the commissioner dashboard -------------------------------------------------------------------------
@@ -136,20 +220,21 @@ def assemble_commissioner(results: dict, names: dict, threshold: int, tariff: di
                            threshold)
     tables = [publish(SHAPES[name], rows[name], names, threshold,
                       shared_hidden[0] if name == "sustained_recovery" else None) for name in SHAPES]
-    for instrument, score, title in OUTCOME_SCORES:
+    for table in tables:
+        if table["name"] in COMMISSIONER_RATES:
+            rate, title = COMMISSIONER_RATES[table["name"]]
+            table["chart"] = charts.rate_chart(table, rate, title)
+    for instrument, score, title in outcome_scores():
         tables.append(publish(_outcome_shape(instrument, score, title), _outcome_rows(results, instrument, score),
                               names, threshold))
     adjusted = casemix_table(fit, names, threshold, shared_hidden[1])
+    adjusted["chart"] = charts.casemix_chart(adjusted)
     trends = trend_table(results["intake_complexity"], names, threshold)
     payments = pbr_table(pbr_counts, pbr_agencies, threshold,
                          tariff or {d: pbr.DEFAULT_TARIFF[d] for d in pbr.DOMAINS}, shared_hidden[2])
-    by_name = {t["name"]: t for t in tables}
     return {"threshold": threshold, "tables": tables, "casemix": adjusted, "trends": trends,
             "pbr": payments, "local": local_intelligence(results, as_of, threshold),
-            "charts": [c for c in (rate_chart(by_name["sustained_recovery"], "sustained_rate", "Sustained recovery"),
-                                   rate_chart(by_name["waiting_times"], "share_within_3_weeks",
-                                              "Started within 3 weeks"),
-                                   casemix_chart(adjusted)) if c["spec"]["data"]["values"]]}
+            "charts": [c for c in [*(t.get("chart") for t in tables), adjusted["chart"]] if c]}
 
 
 def casemix_table_of(adjusted: list, names: dict) -> Table:
@@ -162,11 +247,17 @@ def casemix_table_of(adjusted: list, names: dict) -> Table:
 
 
 def casemix_table(fit: tuple, names: dict, threshold: int, hidden=None) -> dict:
+    """The case-mix table as published. Expected counts and rates are shown for a provider only when both of
+    its counts are shown and so are the partnership's: the expected counts add up to the partnership's
+    sustained recoveries (the model's intercept makes them), and the adjusted rates are scaled by the
+    partnership rate, so either would give a withheld partnership figure away."""
     model, adjusted, overall = fit
     shown = published(casemix_table_of(adjusted, names), threshold, hidden)
+    total = shown[-1]
+    overall_shown = total["exits"] is not None and total["sustained"] is not None
     rows = []
     for row, a in zip(shown[:-1], adjusted, strict=True):
-        visible = row["exits"] is not None and row["sustained"] is not None
+        visible = overall_shown and row["exits"] is not None and row["sustained"] is not None
         rows.append({**row, "expected": f"{a.expected:.1f}" if visible else None,
                      "observed_rate": _pct(a.observed_rate) if visible else None,
                      "expected_rate": _pct(a.expected_rate) if visible else None,
@@ -175,8 +266,8 @@ def casemix_table(fit: tuple, names: dict, threshold: int, hidden=None) -> dict:
                      "adjusted": a.adjusted_rate if visible else None, "low": a.low if visible else None,
                      "high": a.high if visible else None})
     coefficients = [{"factor": casemix.LABELS[c], "coefficient": f"{b:+.2f}"} for c, b in model.coefficients.items()]
-    return {"rows": rows, "total": shown[-1], "overall": _pct(overall), "coefficients": coefficients,
-            "intercept": f"{model.intercept:+.2f}"}
+    return {"rows": rows, "total": total, "overall": _pct(overall) if overall_shown else None,
+            "coefficients": coefficients, "intercept": f"{model.intercept:+.2f}"}
 
 
 def trend_table(rows: list[dict], names: dict, threshold: int) -> list[dict]:
@@ -221,55 +312,6 @@ def pbr_table(counts: Table, agencies: list[str], threshold: int, tariff: dict, 
 
 def _pct(value) -> str | None:
     return None if value is None else f"{100 * value:.0f}%"
-
-
-# --- Vega-Lite specs (the same figures are in the tables beside them) -------------------------------------
-
-
-def _spec(title: str, values: list[dict], encoding: dict, mark="bar", layer=None) -> dict:
-    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "title": title, "width": "container",
-            "height": 220, "data": {"values": values},
-            "description": f"{title}; the same figures are in the tables on this page."}
-    if layer:
-        spec["layer"] = layer
-    else:
-        spec.update({"mark": mark, "encoding": encoding})
-    return {"id": title.lower().replace(" ", "-"), "title": title, "spec": spec}
-
-
-def waiting_chart(table: dict) -> dict:
-    values = [{"band": h, "referrals": table["rows"][0][c]} for c, h in table["columns"] if c.startswith("days_")]
-    return _spec("Waiting time distribution", values, {
-        "x": {"field": "band", "type": "ordinal", "sort": None, "title": "Wait"},
-        "y": {"field": "referrals", "type": "quantitative", "title": "Referrals started"}})
-
-
-def rate_chart(table: dict, rate: str, title: str) -> dict:
-    values = [{"provider": r["label"], "percent": int(r[rate].rstrip("%"))} for r in table["rows"] if r.get(rate)]
-    return _spec(title, values, {
-        "x": {"field": "percent", "type": "quantitative", "title": "Per cent", "scale": {"domain": [0, 100]}},
-        "y": {"field": "provider", "type": "nominal", "title": None}})
-
-
-def casemix_chart(table: dict) -> dict:
-    values = [{"provider": r["label"], "adjusted": round(100 * r["adjusted"], 1), "low": round(100 * r["low"], 1),
-               "high": round(100 * r["high"], 1)} for r in table["rows"] if r["adjusted"] is not None]
-    y = {"field": "provider", "type": "nominal", "title": None}
-    return _spec("Sustained recovery adjusted for case mix", values, {}, layer=[
-        {"mark": "rule", "encoding": {"y": y, "x": {"field": "low", "type": "quantitative", "title": "Per cent",
-                                                    "scale": {"domain": [0, 100]}}, "x2": {"field": "high"}}},
-        {"mark": {"type": "point", "filled": True},
-         "encoding": {"y": y, "x": {"field": "adjusted", "type": "quantitative"}}}])
-
-
-def csv_rows(table: dict) -> list[list[str]]:
-    """A published (or service) table as CSV rows: withheld cells as [c], rates as shown."""
-    header = ["Provider", *[h for _c, h in table["columns"]], *[n.replace("_", " ") for n, _p, _w in table["rates"]]]
-    body = []
-    for row in [*table["rows"], *([table["total"]] if table.get("total") else [])]:
-        body.append([row["label"], *[row[f"{c}_text"] for c, _h in table["columns"]],
-                     *[row.get(n) or "" for n, _p, _w in table["rates"]]])
-    return [header, *body]
 
 
 def as_of_text(as_of: dt.date | None) -> str:

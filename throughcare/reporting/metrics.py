@@ -1,9 +1,13 @@
 """Metric definitions as SQL over the reporting tables (docs/reporting.md has one section per metric).
 
 The SQL takes no parameters: "today" is `rpt_meta.as_of_day`, days are whole numbers, flags 0 or 1, and
-only plain SQL is used (CASE, COUNT, SUM, AVG, EXISTS, and window functions over a named WINDOW), so the same text runs unchanged on
-SQLite, PostgreSQL and DuckDB over a Parquet extract (tests/test_reporting_metrics.py runs both and
-compares). Every metric is grouped by agency; partnership totals and suppression come afterwards.
+only plain SQL is used (CASE, COUNT, COUNT DISTINCT, SUM, AVG, MAX), so the same text runs unchanged on SQLite,
+PostgreSQL and DuckDB over a Parquet extract (tests/test_reporting_metrics.py runs all three and compares).
+Every metric is grouped by agency; partnership totals and suppression come afterwards.
+
+No metric searches row by row: what would need a correlated EXISTS or a sort of every review is kept by the
+refresh (re-presentation, complexity at entry and the last attended day on each episode; each person's
+first and latest score in rpt_outcome_pair), so each metric is one scan and a GROUP BY.
 """
 
 from __future__ import annotations
@@ -44,8 +48,10 @@ GROUP BY agency_id
 ORDER BY agency_id
 """, ("started", "within_3_weeks", "days_0_7", "days_8_14", "days_15_21", "days_22_42", "days_43_plus"))
 
+#: A person has at most one active place on a worker's care team list (careteam's unique constraint on person and
+#: worker while not left), so counting active places counts people without a DISTINCT over a million keys.
 CASELOAD = Metric("caseload", "Caseload per worker", """
-SELECT agency_id, worker_id, COUNT(DISTINCT person_key) AS caseload
+SELECT agency_id, worker_id, COUNT(*) AS caseload
 FROM rpt_care_team
 WHERE active = 1
 GROUP BY agency_id, worker_id
@@ -89,11 +95,7 @@ SUSTAINED_RECOVERY = Metric("sustained_recovery", "Re-presentation and sustained
 WITH m AS (SELECT as_of_day AS d FROM rpt_meta)
 SELECT e.agency_id,
   COUNT(*) AS planned_exits,
-  SUM(CASE WHEN EXISTS (
-        SELECT 1 FROM rpt_episode r
-        WHERE r.person_key = e.person_key AND r.setting <> 'prison' AND r.episode_key <> e.episode_key
-          AND r.start_day >= e.end_day AND r.start_day <= e.end_day + 182)
-      THEN 1 ELSE 0 END) AS re_presented
+  SUM(e.re_presented_182) AS re_presented
 FROM rpt_episode e, m
 WHERE e.setting <> 'prison' AND e.planned_exit = 1
   AND e.end_day > m.d - 547 AND e.end_day <= m.d - 182
@@ -115,51 +117,28 @@ ORDER BY r.prison_id
 """, ("releases", "plan_complete", "decided", "engaged"))
 
 OUTCOME_CHANGE = Metric("outcome_change", "Outcome change", """
-WITH ends AS (
-  SELECT instrument, score, better,
-    FIRST_VALUE(value) OVER w AS first_value, LAST_VALUE(value) OVER w AS latest_value,
-    FIRST_VALUE(day) OVER w AS first_day, LAST_VALUE(day) OVER w AS latest_day,
-    LAST_VALUE(agency_id) OVER w AS agency_id, ROW_NUMBER() OVER w AS n
-  FROM rpt_outcome
-  WINDOW w AS (PARTITION BY person_key, instrument, score ORDER BY day, score_key
-               ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-)
 SELECT agency_id, instrument, score,
   COUNT(*) AS people,
   AVG(first_value) AS mean_first,
   AVG(latest_value) AS mean_latest,
   SUM(CASE WHEN (latest_value - first_value) * better > 0 THEN 1 ELSE 0 END) AS improved,
   SUM(CASE WHEN (latest_value - first_value) * better < 0 THEN 1 ELSE 0 END) AS worse
-FROM ends
-WHERE n = 1 AND latest_day > first_day
+FROM rpt_outcome_pair
+WHERE latest_day > first_day
 GROUP BY agency_id, instrument, score
 ORDER BY agency_id, instrument, score
 """, ("people", "improved", "worse"))
 
 CASEMIX_COHORT = Metric("casemix_cohort", "Exits by complexity at entry", """
-WITH m AS (SELECT as_of_day AS d FROM rpt_meta),
-x AS (
-  SELECT e.episode_key, e.person_key, e.agency_id, e.end_day, e.planned_exit
-  FROM rpt_episode e, m
-  WHERE e.setting <> 'prison' AND e.end_day IS NOT NULL AND e.end_day > m.d - 547 AND e.end_day <= m.d - 182
-)
-SELECT x.agency_id,
-  CASE WHEN c.person_key IS NULL THEN 0 ELSE 1 END AS assessed,
-  COALESCE(c.housing, 0) AS housing,
-  COALESCE(c.dual_diagnosis, 0) AS dual_diagnosis,
-  COALESCE(c.injecting, 0) AS injecting,
-  COALESCE(c.criminal_justice, 0) AS criminal_justice,
-  COALESCE(c.alcohol_and_opiates, 0) AS alcohol_and_opiates,
+WITH m AS (SELECT as_of_day AS d FROM rpt_meta)
+SELECT e.agency_id, e.assessed, e.housing, e.dual_diagnosis, e.injecting, e.criminal_justice,
+  e.alcohol_and_opiates,
   COUNT(*) AS exits,
-  SUM(CASE WHEN x.planned_exit = 1 AND NOT EXISTS (
-        SELECT 1 FROM rpt_episode r
-        WHERE r.person_key = x.person_key AND r.setting <> 'prison' AND r.episode_key <> x.episode_key
-          AND r.start_day >= x.end_day AND r.start_day <= x.end_day + 182)
-      THEN 1 ELSE 0 END) AS sustained
-FROM x LEFT JOIN rpt_complexity c ON c.person_key = x.person_key
-GROUP BY x.agency_id, CASE WHEN c.person_key IS NULL THEN 0 ELSE 1 END, COALESCE(c.housing, 0),
-  COALESCE(c.dual_diagnosis, 0), COALESCE(c.injecting, 0), COALESCE(c.criminal_justice, 0),
-  COALESCE(c.alcohol_and_opiates, 0)
+  SUM(CASE WHEN e.planned_exit = 1 AND e.re_presented_182 = 0 THEN 1 ELSE 0 END) AS sustained
+FROM rpt_episode e, m
+WHERE e.setting <> 'prison' AND e.end_day IS NOT NULL AND e.end_day > m.d - 547 AND e.end_day <= m.d - 182
+GROUP BY e.agency_id, e.assessed, e.housing, e.dual_diagnosis, e.injecting, e.criminal_justice,
+  e.alcohol_and_opiates
 ORDER BY 1, 2, 3, 4, 5, 6, 7
 """, ("exits", "sustained"))
 
@@ -167,9 +146,9 @@ INTAKE_COMPLEXITY = Metric("intake_complexity", "Complexity at intake by quarter
 WITH m AS (SELECT as_of_day AS d FROM rpt_meta),
 i AS (
   SELECT e.agency_id, e.start_day - (m.d - 728) AS since,
-    c.housing + c.dual_diagnosis + c.injecting + c.criminal_justice + c.alcohol_and_opiates AS score
-  FROM rpt_episode e CROSS JOIN m JOIN rpt_complexity c ON c.person_key = e.person_key
-  WHERE e.setting <> 'prison' AND e.start_day > m.d - 728 AND e.start_day <= m.d
+    e.housing + e.dual_diagnosis + e.injecting + e.criminal_justice + e.alcohol_and_opiates AS score
+  FROM rpt_episode e, m
+  WHERE e.setting <> 'prison' AND e.assessed = 1 AND e.start_day > m.d - 728 AND e.start_day <= m.d
 )
 SELECT agency_id,
   (CASE WHEN since > 91 THEN 1 ELSE 0 END) + (CASE WHEN since > 182 THEN 1 ELSE 0 END)
@@ -186,20 +165,12 @@ ORDER BY 1, 2
 
 PARKING = Metric("parking", "Complex clients with no intervention for 8 weeks", """
 WITH m AS (SELECT as_of_day AS d FROM rpt_meta),
-cur AS (
-  SELECT e.person_key, e.agency_id, m.d AS d,
-    COALESCE(c.housing, 0) + COALESCE(c.dual_diagnosis, 0) + COALESCE(c.injecting, 0)
-    + COALESCE(c.criminal_justice, 0) + COALESCE(c.alcohol_and_opiates, 0) AS score
-  FROM rpt_episode e CROSS JOIN m LEFT JOIN rpt_complexity c ON c.person_key = e.person_key
-  WHERE e.setting <> 'prison' AND e.end_day IS NULL AND e.start_day <= m.d - 56
-),
 seen AS (
-  SELECT cur.person_key, cur.agency_id, cur.score,
-    CASE WHEN EXISTS (
-      SELECT 1 FROM rpt_appointment a
-      WHERE a.person_key = cur.person_key AND a.agency_id = cur.agency_id AND a.status = 'attended'
-        AND a.day > cur.d - 56 AND a.day <= cur.d) THEN 0 ELSE 1 END AS parked
-  FROM cur
+  SELECT e.agency_id,
+    e.housing + e.dual_diagnosis + e.injecting + e.criminal_justice + e.alcohol_and_opiates AS score,
+    CASE WHEN e.last_attended_day > m.d - 56 AND e.last_attended_day <= m.d THEN 0 ELSE 1 END AS parked
+  FROM rpt_episode e, m
+  WHERE e.setting <> 'prison' AND e.end_day IS NULL AND e.start_day <= m.d - 56
 )
 SELECT agency_id,
   SUM(CASE WHEN score >= 3 THEN 1 ELSE 0 END) AS complex_in_treatment,
@@ -212,17 +183,7 @@ ORDER BY agency_id
 """, ("complex_in_treatment", "complex_parked", "other_in_treatment", "other_parked"))
 
 OUTCOME_DOMAINS = Metric("outcome_domains", "Outcomes achieved by domain", """
-WITH pairs AS (
-  SELECT person_key, score,
-    FIRST_VALUE(value) OVER w AS first_value, LAST_VALUE(value) OVER w AS latest_value,
-    FIRST_VALUE(day) OVER w AS first_day, LAST_VALUE(day) OVER w AS latest_day,
-    LAST_VALUE(agency_id) OVER w AS agency_id, ROW_NUMBER() OVER w AS n
-  FROM rpt_outcome
-  WHERE instrument = 'top'
-  WINDOW w AS (PARTITION BY person_key, score ORDER BY day, score_key
-               ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-),
-achieved AS (
+WITH achieved AS (
   SELECT agency_id, person_key,
     CASE
       WHEN score IN ('opiates_days', 'crack_days') AND first_value > 0 AND latest_value = 0 THEN 'drug_use'
@@ -233,8 +194,10 @@ achieved AS (
       WHEN score IN ('paid_work_days', 'education_days') AND first_value = 0 AND latest_value > 0 THEN 'employment'
       WHEN score = 'quality_of_life' AND latest_value - first_value >= 4 THEN 'health_wellbeing'
     END AS domain
-  FROM pairs
-  WHERE n = 1 AND latest_day > first_day
+  FROM rpt_outcome_pair
+  WHERE instrument = 'top' AND latest_day > first_day
+    AND score IN ('opiates_days', 'crack_days', 'alcohol_days', 'shoplifting_days', 'selling_drugs_days',
+                  'housing_problems', 'paid_work_days', 'education_days', 'quality_of_life')
 )
 SELECT agency_id, domain, COUNT(DISTINCT person_key) AS people
 FROM achieved
@@ -252,6 +215,30 @@ GROUP BY p.month, p.substance
 ORDER BY p.month, p.substance
 """, ("people",))
 
+#: Decline reasons of the dual-diagnosis catch-22: declined because of another need (referrals.models).
+ANOTHER_NEED = ("another_need_mental_health", "another_need_substance_use", "another_need_alcohol")
+
+DECLINES = Metric("declines", "Referrals declined, and why", """
+WITH m AS (SELECT as_of_day AS d FROM rpt_meta)
+SELECT r.to_agency_id AS agency_id,
+  COUNT(*) AS decided,
+  SUM(CASE WHEN r.status = 'declined' THEN 1 ELSE 0 END) AS declined,
+  SUM(CASE WHEN r.status = 'declined' AND r.decline_reason IN
+      ('another_need_mental_health', 'another_need_substance_use', 'another_need_alcohol') THEN 1 ELSE 0 END)
+    AS another_need,
+  SUM(CASE WHEN r.status = 'declined' AND r.decline_reason = 'another_need_mental_health' THEN 1 ELSE 0 END)
+    AS another_need_mental_health,
+  SUM(CASE WHEN r.status = 'declined' AND r.decline_reason = 'another_need_substance_use' THEN 1 ELSE 0 END)
+    AS another_need_substance_use,
+  SUM(CASE WHEN r.status = 'declined' AND r.decline_reason = 'another_need_alcohol' THEN 1 ELSE 0 END)
+    AS another_need_alcohol
+FROM rpt_referral r, m
+WHERE r.decided_day IS NOT NULL AND r.decided_day > m.d - 365 AND r.decided_day <= m.d
+GROUP BY r.to_agency_id
+ORDER BY r.to_agency_id
+""", ("decided", "declined", "another_need", "another_need_mental_health", "another_need_substance_use",
+      "another_need_alcohol"))
+
 PARTNER_SIGNALS = Metric("partner_signals", "Partners' signals by month", """
 SELECT month, source, signal, SUM(count) AS total
 FROM rpt_partner_signal
@@ -261,7 +248,26 @@ ORDER BY month, source, signal
 
 METRICS = {m.name: m for m in (WAITING_TIMES, CASELOAD, DID_NOT_ATTEND, REVIEWS_OVERDUE, EXITS, SUSTAINED_RECOVERY,
                                CONTINUITY, OUTCOME_CHANGE, CASEMIX_COHORT, INTAKE_COMPLEXITY, PARKING,
-                               OUTCOME_DOMAINS, SUBSTANCES, PARTNER_SIGNALS)}
+                               OUTCOME_DOMAINS, DECLINES, SUBSTANCES, PARTNER_SIGNALS)}
+
+#: The columns the metrics read, per table: what a report loads from a Parquet extract (extract.load_extract).
+#: tests/test_reporting_metrics.py runs every metric on a connection holding only these.
+REPORT_COLUMNS = {
+    "rpt_meta": ("as_of_day",),
+    "rpt_agency": ("agency_id", "name"),
+    "rpt_episode": ("agency_id", "setting", "start_day", "end_day", "planned_exit", "re_presented_182", "assessed",
+                    "housing", "dual_diagnosis", "injecting", "criminal_justice", "alcohol_and_opiates",
+                    "last_attended_day"),
+    "rpt_referral": ("to_agency_id", "status", "received_day", "started_day", "decided_day", "decline_reason"),
+    "rpt_appointment": ("agency_id", "day", "status"),
+    "rpt_care_team": ("agency_id", "worker_id", "person_key", "active"),
+    "rpt_plan": ("lead_agency_id", "next_review_due_day", "in_treatment"),
+    "rpt_outcome_pair": ("person_key", "agency_id", "instrument", "score", "better", "first_day", "first_value",
+                         "latest_day", "latest_value"),
+    "rpt_release": ("prison_id", "released_day", "plan_complete", "engagement"),
+    "rpt_presentation": ("person_key", "day", "month", "substance", "nps"),
+    "rpt_partner_signal": ("month", "source", "signal", "count"),
+}
 
 
 def _plain(value):
@@ -281,7 +287,8 @@ def run_django(metric: Metric, using: str = "default") -> list[dict]:
 
 
 def run_duckdb(metric: Metric, con) -> list[dict]:
-    """The metric on a DuckDB connection whose rpt_* names are the Parquet extract (extract.open_extract)."""
+    """The metric on a DuckDB connection whose rpt_* names are the Parquet extract (extract.open_extract). DuckDB
+    gives Python ints and floats here (no DECIMAL columns), so the rows need no conversion."""
     cursor = con.execute(metric.sql)
     columns = [c[0] for c in cursor.description]
-    return [dict(zip(columns, map(_plain, row), strict=True)) for row in cursor.fetchall()]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

@@ -34,6 +34,7 @@ from throughcare.reporting.models import (
     REpisode,
     ReportMeta,
     ROutcome,
+    ROutcomePair,
     RPerson,
     RPlan,
     RPresentation,
@@ -48,6 +49,10 @@ GRACE = dt.timedelta(minutes=10)
 PLANNED_EXIT_CODES = frozenset({"79", "80", "81", "82"})
 EVENT_SOURCE = "journey.event"
 HOLISTIC = "holistic-assessment"
+PRISON = "prison"
+#: Re-presentation within six months: another treatment episode started up to this many days after an exit.
+SIX_MONTHS = 182
+FACTORS = ("housing", "dual_diagnosis", "injecting", "criminal_justice", "alcohol_and_opiates")
 INSECURE_HOUSING = frozenset({"hostel", "sofa_surfing", "rough_sleeping"})
 OPIATES = frozenset({"heroin", "illicit_methadone"})
 
@@ -154,7 +159,6 @@ def build_rows(person_ids: Iterable, today: dt.date) -> dict:
     from throughcare.appointments.models import Appointment
     from throughcare.assessments.models import Assessment, Status
     from throughcare.careteam.models import CareTeamMember
-    from throughcare.core import refdata
     from throughcare.custody.models import Custody, CustodyStatus
     from throughcare.episodes.models import Episode
     from throughcare.outcomes.models import OutcomeReview
@@ -170,22 +174,18 @@ def build_rows(person_ids: Iterable, today: dt.date) -> dict:
         rows[RPerson].append(RPerson(person_key=pk(p.pk), age_band=keys.age_band(p.date_of_birth, today),
                                      sex=p.sex, area=p.registered_by_agency.area or "",
                                      registered_day=keys.day(p.registered_at)))
-    codes = {e.id: e.code for e in refdata.load("discharge_reasons")}
-    current = set()
-    for e in Episode.objects.filter(person_id__in=ids):
-        code = codes.get(e.discharge_reason, "") if e.discharge_reason else ""
-        if e.ended_on is None:
-            current.add(e.person_id)
-        rows[REpisode].append(REpisode(
-            episode_key=keys.key("episode", e.pk), person_key=pk(e.person_id), agency_id=str(e.agency_id),
-            setting=e.setting, start_day=keys.day(e.started_on), end_day=keys.day(e.ended_on), exit_code=code,
-            planned_exit=int(e.ended_on is not None and code in PLANNED_EXIT_CODES)))
+    assessments = Assessment.objects.filter(person_id__in=ids, instrument=HOLISTIC, status=Status.SUBMITTED)
+    rows[RComplexity], rows[RPresentation] = complexity_rows(assessments.order_by("submitted_at", "created_at"))
+    appointments = list(Appointment.objects.filter(person_id__in=ids))
+    rows[REpisode], current = episode_rows(Episode.objects.filter(person_id__in=ids), rows[RComplexity],
+                                           appointments, today)
     for r in Referral.objects.filter(person_id__in=ids):
         rows[RReferral].append(RReferral(
             referral_key=keys.key("referral", r.pk), person_key=pk(r.person_id), to_agency_id=str(r.to_agency_id),
             priority=r.priority, status=r.status, received_day=keys.day(r.received_at),
-            started_day=keys.day(r.intervention_started_at)))
-    for a in Appointment.objects.filter(person_id__in=ids):
+            started_day=keys.day(r.intervention_started_at), decided_day=keys.day(r.decided_at),
+            decline_reason=r.decline_reason if r.status == "declined" else ""))
+    for a in appointments:
         rows[RAppointment].append(RAppointment(
             appointment_key=keys.key("appointment", a.pk), person_key=pk(a.person_id), agency_id=str(a.agency_id),
             worker_id=a.worker_id, day=keys.day(a.starts_at), status=a.status))
@@ -203,6 +203,7 @@ def build_rows(person_ids: Iterable, today: dt.date) -> dict:
             lead_agency_id=lead_agency.get(plan.person_id, ""), next_review_due_day=keys.day(plan.next_review_due),
             in_treatment=int(plan.person_id in current)))
     rows[ROutcome] = _outcome_rows(OutcomeReview.objects.filter(person_id__in=ids, replaced_by__isnull=True))
+    rows[ROutcomePair] = outcome_pairs(rows[ROutcome])
     plans = {}
     for plan in ReleasePlan.objects.filter(person_id__in=ids, status="released").select_related("handover"):
         plans[plan.custody_id] = plan
@@ -214,9 +215,63 @@ def build_rows(person_ids: Iterable, today: dt.date) -> dict:
             receiving_agency_id=str(handover.receiving_agency_id) if handover else "",
             released_day=keys.day(c.released_on), plan_complete=int(bool(plan and plan.complete_at_release)),
             engagement=(handover.outcome if handover else "") or ""))
-    assessments = Assessment.objects.filter(person_id__in=ids, instrument=HOLISTIC, status=Status.SUBMITTED)
-    rows[RComplexity], rows[RPresentation] = complexity_rows(assessments.order_by("submitted_at", "created_at"))
     return rows
+
+
+def episode_rows(episodes, complexity: list[RComplexity], appointments, today: dt.date) -> tuple[list[REpisode], set]:
+    """The episodes of a chunk of people, with the columns reports would otherwise search for: re-presentation
+    within six months, complexity at entry, the last attended appointment at the episode's agency. Returns
+    (rows, ids of people in a current episode)."""
+    from throughcare.core import refdata
+
+    codes = {e.id: e.code for e in refdata.load("discharge_reasons")}
+    factors = {c.person_key: c for c in complexity}
+    today_day = keys.day(today)
+    attended: dict = {}
+    for a in appointments:
+        day = keys.day(a.starts_at)
+        if a.status == "attended" and day <= today_day:
+            where = (a.person_id, str(a.agency_id))
+            attended[where] = max(attended.get(where, day), day)
+    episodes = list(episodes)
+    starts: dict = defaultdict(list)  # person -> (episode id, start day) of treatment episodes
+    for e in episodes:
+        if e.setting != PRISON:
+            starts[e.person_id].append((e.pk, keys.day(e.started_on)))
+    out, current = [], set()
+    for e in episodes:
+        code = codes.get(e.discharge_reason, "") if e.discharge_reason else ""
+        if e.ended_on is None:
+            current.add(e.person_id)
+        end = keys.day(e.ended_on)
+        back = end is not None and any(other != e.pk and end <= start <= end + SIX_MONTHS
+                                       for other, start in starts[e.person_id])
+        person = keys.person_key(e.person_id)
+        c = factors.get(person)
+        out.append(REpisode(
+            episode_key=keys.key("episode", e.pk), person_key=person, agency_id=str(e.agency_id),
+            setting=e.setting, start_day=keys.day(e.started_on), end_day=end, exit_code=code,
+            planned_exit=int(e.ended_on is not None and code in PLANNED_EXIT_CODES), re_presented_182=int(back),
+            assessed=int(c is not None), **{f: getattr(c, f) if c else 0 for f in FACTORS},
+            last_attended_day=attended.get((e.person_id, str(e.agency_id)))))
+    return out, current
+
+
+def outcome_pairs(scores: list[ROutcome]) -> list[ROutcomePair]:
+    """Each person's first and latest score per instrument and score (by day, then score key: the same order
+    whatever the engine), counted at the latest review's agency."""
+    series: dict = defaultdict(list)
+    for o in scores:
+        series[(o.person_key, o.instrument, o.score)].append(o)
+    out = []
+    for (person, instrument, score), rows in series.items():
+        rows.sort(key=lambda o: (o.day, o.score_key))
+        first, latest = rows[0], rows[-1]
+        out.append(ROutcomePair(
+            pair_key=keys.key("outcome_pair", f"{person}:{instrument}:{score}"), person_key=person,
+            instrument=instrument, score=score, better=latest.better, agency_id=latest.agency_id,
+            first_day=first.day, first_value=first.value, latest_day=latest.day, latest_value=latest.value))
+    return out
 
 
 def _outcome_rows(reviews) -> list[ROutcome]:

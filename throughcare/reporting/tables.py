@@ -62,8 +62,17 @@ PARKING = Shape("parking", "Parking: people in treatment 8 weeks or more with no
      ("other_parked_rate", "other_parked", "other_in_treatment")))
 CASELOAD = Shape("caseload", "Caseloads (people on active care teams)", (
     ("workers", "Workers with a caseload"), ("people", "Places on caseloads")), {}, ())
+DECLINES = Shape("declines", "Referrals decided in the last 12 months: declined, and declined because of another need", (
+    ("decided", "Decided"), ("accepted", "Accepted"), ("declined", "Declined"),
+    ("another_need", "Another need"), ("another_need_mental_health", "Another need: mental health"),
+    ("another_need_substance_use", "Another need: substance use"), ("another_need_alcohol", "Another need: alcohol"),
+    ("other_reason", "Other reason")),
+    {"accepted": lambda r: r["decided"] - r["declined"], "other_reason": lambda r: r["declined"] - r["another_need"]},
+    (("decided", ("accepted", "declined")), ("declined", ("another_need", "other_reason")),
+     ("another_need", ("another_need_mental_health", "another_need_substance_use", "another_need_alcohol"))),
+    (("decline_rate", "declined", "decided"), ("another_need_share", "another_need", "declined")))
 
-SHAPES = {s.name: s for s in (WAITING, DNA, OVERDUE, EXITS, SUSTAINED, CONTINUITY, PARKING, CASELOAD)}
+SHAPES = {s.name: s for s in (WAITING, DNA, OVERDUE, EXITS, SUSTAINED, CONTINUITY, PARKING, CASELOAD, DECLINES)}
 
 
 def rate_headings(shape: Shape) -> list[tuple[str, str]]:
@@ -111,7 +120,7 @@ def publish(shape: Shape, rows: list[dict], names: dict[str, str], threshold: in
         for name, part, whole in shape.rates:
             row[name] = _rate(row[part], row[whole])
     return {"name": shape.name, "title": shape.title, "columns": shape.columns, "rates": shape.rates,
-            "rate_headings": rate_headings(shape), "rows": shown[:-1], "total": shown[-1]}
+            "rate_headings": rate_headings(shape), "rows": shown[:-1], "total": shown[-1], "span": span(shape)}
 
 
 def unsuppressed(shape: Shape, rows: list[dict], names: dict[str, str]) -> dict:
@@ -126,4 +135,9 @@ def unsuppressed(shape: Shape, rows: list[dict], names: dict[str, str]) -> dict:
             row[name] = _rate(row[part], row[whole])
         out.append(row)
     return {"name": shape.name, "title": shape.title, "columns": shape.columns, "rates": shape.rates,
-            "rate_headings": rate_headings(shape), "rows": out, "total": None}
+            "rate_headings": rate_headings(shape), "rows": out, "total": None, "span": span(shape)}
+
+
+def span(shape) -> int:
+    """Columns in the table as shown: the row heading, the counts and the rates."""
+    return 1 + len(shape.columns) + len(shape.rates)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from throughcare.agencies.models import staff_of
 from throughcare.core.views import staff_page
-from throughcare.reporting import dashboards
+from throughcare.reporting import dashboards, downloads
 from throughcare.reporting.forms import TariffForm
 
 
@@ -33,34 +34,38 @@ def commissioner(request):
     form = TariffForm(request.GET or None)
     tariff = form.tariff()
     report = dashboards.commissioner_report(request.user, tariff=tariff)
+    # The payments download carries the tariff on the page (when it is valid).
+    tariff_query = "" if form.errors else urlencode(
+        {k: v for k, v in request.GET.items() if k.startswith("tariff_") and v.strip()})
     return render(request, "reporting/commissioner.html", {
-        "report": report, "form": form, "as_of": dashboards.as_of_text(report["as_of"])},
-        status=422 if form.errors else 200)
+        "report": report, "form": form, "as_of": dashboards.as_of_text(report["as_of"]),
+        "tariff_query": tariff_query}, status=422 if form.errors else 200)
 
 
-def _csv(table: dict, filename: str) -> HttpResponse:
+def _csv(rows: list[list[str]], filename: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    csv.writer(response).writerows(dashboards.csv_rows(table))
+    csv.writer(response).writerows(rows)
     return response
 
 
-def _table(report: dict, name: str) -> dict:
-    table = next((t for t in report["tables"] if t["name"] == name), None)
-    if table is None:
+def _download(downloads: dict, name: str) -> list[list[str]]:
+    if name not in downloads:
         raise Http404("No such table")
-    return table
+    return downloads[name]
 
 
 @staff_page
 def service_csv(request):
     report = dashboards.service_report(request.user)
     name = request.GET.get("table", "")
-    return _csv(_table(report, name), f"{name}-{report['agency'].name.lower().replace(' ', '-')}")
+    rows = _download(downloads.service_downloads(report), name)
+    return _csv(rows, f"{name}-{report['agency'].name.lower().replace(' ', '-')}")
 
 
 @staff_page
 def commissioner_csv(request):
-    report = dashboards.commissioner_report(request.user)
+    form = TariffForm(request.GET or None)
+    report = dashboards.commissioner_report(request.user, tariff=form.tariff())
     name = request.GET.get("table", "")
-    return _csv(_table(report, name), f"{name}-partnership")
+    return _csv(_download(downloads.commissioner_downloads(report), name), f"{name}-partnership")
