@@ -170,3 +170,27 @@ def test_cli_code_writes_coded_csv(tmp_path):
     bad = CliRunner().invoke(app, ["voice", "code", "--themes", str(responses), "--responses", str(responses),
                                    "--out", str(out)])
     assert bad.exit_code == 2
+
+
+def test_theme_f1_on_the_larger_synthetic_coded_set():
+    """benchmarks/voice_data.py says how the set is written; 250 responses to each of three questions."""
+    from benchmarks.voice_data import THEMES, coded_responses
+
+    zero_shot, trained = [], []
+    for question, theme_list in THEMES.items():
+        rows = coded_responses(question, 250)
+        texts = {r: t for r, t, _c in rows}
+        truth = {r: c for r, _t, c in rows}
+        coded = themes.Coder(theme_list).code(texts)
+        zero_shot.append(themes.f1({c.response_id: c.theme_ids for c in coded}, truth))
+        sample = themes.coding_sample(texts, 100)
+        held_out = {r: t for r, t in texts.items() if r not in sample}
+        coder = themes.train(theme_list, {r: truth[r] for r in sample}, texts)
+        coded = coder.code(held_out)
+        trained.append(themes.f1({c.response_id: c.theme_ids for c in coded}, {r: truth[r] for r in held_out}))
+        assert all(set(c.stances) == set(c.theme_ids) for c in coded)
+        assert all(s in ("agree", "disagree", "mixed", "neutral") for c in coded for s in c.stances.values())
+    assert sum(zero_shot) / 3 >= 0.60, zero_shot
+    assert sum(trained) / 3 >= 0.75, trained
+    with pytest.raises(themes.ThemeError, match="not in the theme set: nope"):
+        themes.train(THEMES["hub"], {"hub-00000": ["nope"]}, {"hub-00000": "x"})
