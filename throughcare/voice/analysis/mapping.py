@@ -269,6 +269,8 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 def map_response(text: str, questions: list[Question]) -> list[Passage]:
     """Every passage of one response, in document order."""
+    if not questions:
+        return _map_unlabelled_document(text, [])
     by_id = {q.id: q for q in questions}
     order = {q.id: i for i, q in enumerate(questions)}
     labels = find_labels(text, questions)

@@ -20,6 +20,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import silhouette_score
+from threadpoolctl import threadpool_limits
 
 from .vectors import SEED, word_vectoriser
 
@@ -64,13 +65,13 @@ def _keywords(groups: list[list[str]], top: int = 5) -> list[list[str]]:
 def choose_k(vectors: np.ndarray, most: int = 12) -> int:
     """The number of themes: the k (2..most) with the best silhouette (cosine) on a fixed sample of points."""
     n = len(vectors)
-    ks = list(range(2, min(most, n - 1) + 1))
+    ks = list(range(2, min(most, n - 1, max(2, n // 3)) + 1))
     if len(ks) <= 1:
         return ks[0] if ks else 1
     sample = vectors if n <= 1500 else vectors[np.linspace(0, n - 1, 1500).astype(int)]
     best_k, best_score = ks[0], -2.0
     for k in ks:
-        labels = KMeans(n_clusters=k, random_state=SEED, n_init=2).fit_predict(sample)
+        labels = KMeans(n_clusters=k, random_state=SEED, n_init=1).fit_predict(sample)
         if len(set(labels)) < 2:
             continue
         score = silhouette_score(sample, labels, metric="cosine")
@@ -95,8 +96,9 @@ def propose(responses: dict[str, str], k: int | None = None, representatives: in
         return [Theme(id="T1", label=", ".join(keywords[:3]) or "All responses", keywords=keywords,
                       members=ids, representatives=ids[:representatives])]
     vectors = embed(texts)
-    k = min(k or choose_k(vectors), len(ids) - 1)
-    model = KMeans(n_clusters=k, random_state=SEED, n_init=4).fit(vectors)
+    with threadpool_limits(limits=1 if len(ids) < 2000 else None):  # small sets: threads cost more than they save
+        k = min(k or choose_k(vectors), len(ids) - 1)
+        model = KMeans(n_clusters=k, random_state=SEED, n_init=4).fit(vectors)
     labels = model.labels_
     clusters = []
     for c in range(k):
@@ -242,6 +244,10 @@ class Coder:
         self.floor = floor
         self.relative = relative
         self.prototypes = embed([f"{t['label']}. {t.get('description', '')}".strip() for t in themes])
+        for j, theme in enumerate(themes):  # a theme given by example texts (a candidate theme): their centre
+            if theme.get("texts"):
+                centre = embed(list(theme["texts"])).mean(axis=0)
+                self.prototypes[j] = centre / max(float(np.linalg.norm(centre)), 1e-12)
         self.models: dict[int, LogisticRegression] = {}
         if self.examples:
             vectors = embed([text for text, _ in self.examples])
