@@ -106,14 +106,19 @@ def find_groups(responses: dict[str, str], threshold: float = 0.6, campaign_size
     clusters: dict[str, list[str]] = defaultdict(list)
     for rid in sets:
         clusters[find(rid)].append(rid)
+    scores_of: dict[str, list[float]] = defaultdict(list)
+    for (a, _b), score in scores.items():
+        scores_of[find(a)].append(score)
+    position = {rid: n for n, rid in enumerate(ids)}
     groups = []
-    for members in clusters.values():
+    for root, members in clusters.items():
         if len(members) < 2:
             continue
         members.sort()
-        # standard text: the member most like the others
-        best = max(members, key=lambda m: (sum(jaccard(sets[m], sets[o]) for o in members if o != m), -ids.index(m)))
-        pair_scores = [s for (a, b), s in scores.items() if a in members and b in members]
+        # standard text: the member most like the others (on a fixed sample of them in a large group)
+        sample = members if len(members) <= 60 else members[:: max(1, len(members) // 60)]
+        best = max(members, key=lambda m: (sum(jaccard(sets[m], sets[o]) for o in sample if o != m), -position[m]))
+        pair_scores = scores_of[root]
         standard_tokens = set(_tokens(responses[best]))
         variations = {}
         for m in members:

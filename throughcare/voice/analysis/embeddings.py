@@ -125,8 +125,8 @@ class SentenceEmbedder:
         for i in range(0, len(items), 500):
             chunk = items[i:i + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self._file.execute(f"SELECT key, v FROM vectors WHERE model = ? AND key IN ({marks})",  # noqa: S608 - placeholders only
-                                      [MODEL_SHA256, *chunk])
+            query = f"SELECT key, v FROM vectors WHERE model = ? AND key IN ({marks})"  # noqa: S608  # nosec B608 - only '?' placeholders are formatted in
+            rows = self._file.execute(query, [MODEL_SHA256, *chunk])
             for key, blob in rows:
                 found[keys[key]] = np.frombuffer(blob, dtype=np.float32).copy()
         return found
