@@ -109,6 +109,10 @@ def code(themes: Path = typer.Option(..., "--themes", help="THEMES.json: a list 
         rows = _read_csv(responses, ("response_id", "text"))
         coded_examples = [(r["text"], [t for t in r["theme_ids"].split(";") if t])
                           for r in _read_csv(examples, ("text", "theme_ids"))] if examples else None
+        known = {t["id"] for t in theme_list}
+        unknown = sorted({t for _text, tids in coded_examples or [] for t in tids} - known)
+        if unknown:
+            _fail(f"--examples: theme ids not in --themes: {', '.join(unknown)}")
         coded = Coder(theme_list, coded_examples, review_below=review_below).code(
             {r["response_id"]: r["text"] for r in rows})
     except (OSError, json.JSONDecodeError, ThemeError, KeyError) as exc:
