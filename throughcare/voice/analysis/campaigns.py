@@ -67,10 +67,15 @@ def jaccard(a: set[int], b: set[int]) -> float:
 
 
 def find_groups(responses: dict[str, str], threshold: float = 0.6, campaign_size: int = 3,
-                min_words: int = 8) -> list[Group]:
-    """Groups of near-identical responses, largest first (ties by the first member's id)."""
+                min_words: int = 8, ignore_text: str = "") -> list[Group]:
+    """Groups of near-identical responses, largest first (ties by the first member's id).
+
+    ``ignore_text`` (the consultation paper): its shingles are left out, so respondents who quote the same
+    passage of the paper before their own answers are not taken for a campaign."""
     ids = sorted(responses)
-    sets = {i: shingles(responses[i]) for i in ids if len(_tokens(responses[i])) >= min_words}
+    ignored = shingles(ignore_text) if ignore_text else set()
+    sets = {i: shingles(responses[i]) - ignored for i in ids if len(_tokens(responses[i])) >= min_words}
+    sets = {i: items for i, items in sets.items() if items}
     rows = BANDS and PERMUTATIONS // BANDS
     buckets: dict[tuple, list[str]] = defaultdict(list)
     for rid, items in sets.items():
@@ -101,14 +106,19 @@ def find_groups(responses: dict[str, str], threshold: float = 0.6, campaign_size
     clusters: dict[str, list[str]] = defaultdict(list)
     for rid in sets:
         clusters[find(rid)].append(rid)
+    scores_of: dict[str, list[float]] = defaultdict(list)
+    for (a, _b), score in scores.items():
+        scores_of[find(a)].append(score)
+    position = {rid: n for n, rid in enumerate(ids)}
     groups = []
-    for members in clusters.values():
+    for root, members in clusters.items():
         if len(members) < 2:
             continue
         members.sort()
-        # standard text: the member most like the others
-        best = max(members, key=lambda m: (sum(jaccard(sets[m], sets[o]) for o in members if o != m), -ids.index(m)))
-        pair_scores = [s for (a, b), s in scores.items() if a in members and b in members]
+        # standard text: the member most like the others (on a fixed sample of them in a large group)
+        sample = members if len(members) <= 60 else members[:: max(1, len(members) // 60)]
+        best = max(members, key=lambda m: (sum(jaccard(sets[m], sets[o]) for o in sample if o != m), -position[m]))
+        pair_scores = scores_of[root]
         standard_tokens = set(_tokens(responses[best]))
         variations = {}
         for m in members:
@@ -122,6 +132,18 @@ def find_groups(responses: dict[str, str], threshold: float = 0.6, campaign_size
                             variations=variations))
     groups.sort(key=lambda g: (-len(g.members), g.members[0]))
     return groups
+
+
+def variation_spans(standard: str, text: str) -> list[tuple[int, int]]:
+    """Offsets in `text` of its sentences that the standard text does not contain (the member's own words)."""
+    known = set(_tokens(standard))
+    spans = []
+    for match in re.finditer(r"[^.!?\n]+[.!?]*", text):
+        words = set(_tokens(match.group()))
+        if words and not words <= known:
+            start = match.start() + len(match.group()) - len(match.group().lstrip())
+            spans.append((start, match.start() + len(match.group().rstrip())))
+    return spans
 
 
 def pair_set(groups: list[Group]) -> set[tuple[str, str]]:

@@ -8,6 +8,7 @@ How a passage is found (``how``):
   between the answers to A4 and B2 is first compared with B1);
 - ``options``: an unlabelled list of a closed question's options (e.g. the aims marked "(Priority)");
 - ``cross-reference``: "See above" / "See question C2" resolved to the passage it points at;
+- ``analyst``: moved to its question by an analyst (``remap``);
 - ``general``: text that answers no question (introductions, key points, conclusions): points raised outside
   the questions.
 
@@ -19,6 +20,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+
+import numpy as np
 
 from .paper import OPEN, SELECT_ALL, SELECT_ONE, YES_NO, YES_NO_DK, Question
 from .vectors import STOP_WORDS, similarity, words
@@ -266,6 +269,8 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 def map_response(text: str, questions: list[Question]) -> list[Passage]:
     """Every passage of one response, in document order."""
+    if not questions:
+        return _map_unlabelled_document(text, [])
     by_id = {q.id: q for q in questions}
     order = {q.id: i for i, q in enumerate(questions)}
     labels = find_labels(text, questions)
@@ -283,6 +288,8 @@ def map_response(text: str, questions: list[Question]) -> list[Passage]:
         best = int(scores.argmax())
         label.candidates = [pool[best].id] if scores[best] >= MEANING_THRESHOLD else []
     # Cut points: labels, headings, question-like paragraphs not inside an echo.
+    if not labels:
+        return _map_unlabelled_document(text, questions)
     cuts: list[tuple[int, int, str, _Label | None]] = [(lb.start, lb.end, "label", lb) for lb in labels]
     cuts += [(s, e, "heading", None) for s, e in heads if not any(lb.start <= s < lb.end for lb in labels)]
     cuts.sort(key=lambda c: c[0])
@@ -392,26 +399,118 @@ def _unlabelled(text: str, start: int, end: int, questions: list[Question], befo
     return [Passage(None, GENERAL, start, end, text[start:end])]
 
 
+#: Meaning-based mapping of unlabelled paragraphs (constants chosen on tests/data/voice/unlabelled, see docs/voice.md).
+CONTEXT_WEIGHT = 0.4     # share of a question's score from the paper's explanation before it
+CLOSED_BONUS = 0.2       # the paragraph picks options of a select question
+YES_NO_BONUS = (0.15, 0.05)  # opens "Yes." / "Yes ..." for a yes/no question
+CLOSED_PENALTY = 0.2     # a closed question (no explanation invited) whose answer the paragraph does not give
+BACKWARDS = 0.05         # answering an earlier question than the one before (documents mostly follow the paper)
+CONTINUE = 0.03          # the same question as the paragraph before
+GENERAL_WEIGHT, GENERAL_EDGE, GENERAL_SELF = 0.6, 0.1, 0.2
+YES_NO_OPEN_RE = re.compile(r"^\s*(yes|no(?!\s+(?:one|body|longer|matter|doubt|more)\b)|don'?t know|not sure)\b"
+                            r"([.,:;!—–-])?", re.I)
+SELF_RE = re.compile(r"^\s*(?:(?:I am|I'm) (?:a|an|the|one|writing|responding|part)|I have been|I work|We are|We're|Our organisation|This response|These are the "
+                     r"views|This is the response|Response from|On behalf of|Thank you)\b|^[^.]{0,80}\bis an? "
+                     r"(?:[a-z]+ ){0,3}(?:charity|group|organisation|organization|association|service|forum|project|"
+                     r"team)\b", re.I)
+#: What a point outside the questions reads like: who is responding, thanks, requests about the response.
+GENERAL_PROTOTYPES = [
+    "I am writing as someone who uses the service, on my own behalf.",
+    "We are a local charity and this is our organisation's response to the consultation.",
+    "This response is from our team, agreed at our meeting by our members.",
+    "Thank you for the opportunity to respond. We would be happy to discuss our views further.",
+    "Please keep my response confidential and anonymous.",
+    "I work as a professional in this area and have many years of experience.",
+]
+
+
+def question_target(question: Question) -> str:
+    return " ".join([question.title, question.guidance, *question.options, *question.parts]).strip()
+
+
+def meaning_scores(paragraphs: list[str], questions: list[Question]) -> tuple[np.ndarray, np.ndarray]:
+    """(paragraphs × questions scores, each paragraph's score as a point outside the questions).
+
+    Sentence embeddings (all-MiniLM-L6-v2) of each paragraph against the question and the paper's explanation
+    before it, plus evidence from closed answers (a "Yes." opening, options picked).
+    """
+    from .embeddings import embed
+
+    vectors = embed(paragraphs)
+    targets = embed([question_target(q) for q in questions])
+    contexts = embed([q.context or question_target(q) for q in questions])
+    scores = (1 - CONTEXT_WEIGHT) * (vectors @ targets.T) + CONTEXT_WEIGHT * (vectors @ contexts.T)
+    for i, paragraph in enumerate(paragraphs):
+        opening = YES_NO_OPEN_RE.match(paragraph)
+        for j, question in enumerate(questions):
+            if question.type in (YES_NO, YES_NO_DK):
+                scores[i, j] += (YES_NO_BONUS[0] if opening.group(2) else YES_NO_BONUS[1]) if opening else -CLOSED_PENALTY
+            elif question.type in (SELECT_ALL, SELECT_ONE):
+                if closed_answer(paragraph, question):
+                    scores[i, j] += CLOSED_BONUS
+                elif not question.explain:
+                    scores[i, j] -= CLOSED_PENALTY
+    general = GENERAL_WEIGHT * (vectors @ embed(GENERAL_PROTOTYPES).T).max(axis=1)
+    if len(general):
+        general[0] += GENERAL_EDGE
+        general[-1] += GENERAL_EDGE
+    general += np.array([GENERAL_SELF if SELF_RE.search(p) else 0.0 for p in paragraphs])
+    return scores, general
+
+
+def align(scores: np.ndarray, general: np.ndarray) -> list[int | None]:
+    """The best question (index) or None for each paragraph in turn, by dynamic programming: the paragraph's
+    scores, a small cost for going back to an earlier question and a small gain for staying on one."""
+    n, m = scores.shape
+    if m == 0:
+        return [None] * n
+    neg = -1e18
+    best = np.full((n + 1, m + 1), neg)  # state j: the last question answered (index + 1; 0: none yet)
+    best[0, 0] = 0.0
+    back: dict[tuple[int, int], tuple[int, int | None]] = {}
+    for i in range(n):
+        for j in range(m + 1):
+            here = best[i, j]
+            if here <= neg:
+                continue
+            if here + general[i] > best[i + 1, j]:
+                best[i + 1, j] = here + general[i]
+                back[i + 1, j] = (j, None)
+            for q in range(m):
+                value = here + scores[i, q] - (BACKWARDS if j and q + 1 < j else 0) + (CONTINUE if q + 1 == j else 0)
+                if value > best[i + 1, q + 1]:
+                    best[i + 1, q + 1] = value
+                    back[i + 1, q + 1] = (j, q)
+    j = int(np.argmax(best[n]))
+    chosen: list[int | None] = []
+    for i in range(n, 0, -1):
+        j_before, q = back[i, j]
+        chosen.append(q)
+        j = j_before
+    return chosen[::-1]
+
+
 def _map_unlabelled_document(text: str, questions: list[Question]) -> list[Passage]:
-    """No labels at all: each paragraph to the question it reads like; runs of one question are merged."""
+    """No labels at all: each paragraph to the question it reads like (in document order, see ``align``);
+    runs of one question are merged into one passage."""
     paragraphs = [m for m in PARAGRAPH_RE.finditer(text) if m.group().strip()]
     if not paragraphs:
         return []
-    from .vectors import Embedder
-
-    targets = [" ".join([q.text, q.guidance, *q.options]) for q in questions]
-    embedder = Embedder(dims=50).fit(targets + [m.group() for m in paragraphs])
-    scores = embedder.transform([m.group() for m in paragraphs]) @ embedder.transform(targets).T
+    if questions:
+        scores, general = meaning_scores([m.group() for m in paragraphs], questions)
+        chosen = align(scores, general)
+    else:
+        scores, chosen = np.zeros((len(paragraphs), 1)), [None] * len(paragraphs)
     passages: list[Passage] = []
-    for match, row in zip(paragraphs, scores, strict=True):
-        best = int(row.argmax())
-        qid = questions[best].id if row[best] >= 0.12 else None
+    for match, row, q in zip(paragraphs, scores, chosen, strict=True):
+        qid = questions[q].id if q is not None else None
         s, e = _trim(text, match.start(), match.end())
+        score = round(float(row[q]), 3) if q is not None else 0.0
         if passages and passages[-1].question == qid and passages[-1].how in (MEANING, GENERAL):
             passages[-1].end = e
             passages[-1].text = text[passages[-1].start:e]
             continue
-        passages.append(Passage(qid, MEANING if qid else GENERAL, s, e, text[s:e], score=round(float(row[best]), 3)))
+        passages.append(Passage(qid, MEANING if qid else GENERAL, s, e, text[s:e], score=score))
     by_id = {q.id: q for q in questions}
     for passage in passages:
         _references(passage, by_id)
@@ -419,6 +518,29 @@ def _map_unlabelled_document(text: str, questions: list[Question]) -> list[Passa
             passage.closed = closed_answer(passage.text, by_id[passage.question])
     _resolve_cross_references(passages, by_id)
     return passages
+
+
+ANALYST = "analyst"
+
+
+def remap(passages: list[Passage | dict], index: int, question: Question | None) -> Passage | dict:
+    """An analyst moves passage ``index`` to another question (or, with None, outside the questions).
+
+    The passage keeps its text and source offsets; ``how`` becomes ``analyst`` and the closed answer is read
+    again for the new question. Works on Passage objects and on their dicts (analysis.json)."""
+    if not 0 <= index < len(passages):
+        raise ValueError(f"There is no passage {index}")
+    passage = passages[index]
+    is_dict = isinstance(passage, dict)
+    text = passage["text"] if is_dict else passage.text
+    closed = closed_answer(text, question) if question is not None else None
+    values = {"question": question.id if question else None, "how": ANALYST, "closed": closed, "score": 1.0}
+    if is_dict:
+        passage.update(values)
+    else:
+        for key, value in values.items():
+            setattr(passage, key, value)
+    return passage
 
 
 def _references(passage: Passage, by_id: dict[str, Question]) -> None:

@@ -34,6 +34,7 @@ class Question:
     parts: list[str] = field(default_factory=list)
     guidance: str = ""
     explain: bool = False
+    context: str = ""  # the paper's explanation just before the question (helps match answers by meaning)
     start: int = 0
     end: int = 0
 
@@ -79,6 +80,7 @@ def parse_paper(text: str) -> list[Question]:
     questions: list[Question] = []
     section = ""
     pending_heading: list[str] = []
+    prose: list[str] = []  # paragraphs of explanation since the last question
     in_questions = False
     current: Question | None = None
     state = "text"  # text → body (options, guidance) until prose or the next question
@@ -110,7 +112,9 @@ def parse_paper(text: str) -> list[Question]:
                 qtext = (qtext + " " + nxt).strip()
                 end = lines[i][0] + len(lines[i][1])
                 i += 1
-            current = Question(id=match.group("id").upper(), text=qtext, section=section, start=start, end=end)
+            current = Question(id=match.group("id").upper(), text=qtext, section=section, start=start, end=end,
+                               context=_context(prose))
+            prose = []
             questions.append(current)
             state = "body"
             continue
@@ -118,11 +122,17 @@ def parse_paper(text: str) -> list[Question]:
             current.type = SELECT_ALL
             current.end = start + len(raw)
             continue
-        if _is_upper_heading(line) and not (current and current.type == SELECT_ALL and state == "body"):
+        in_select_all = current is not None and current.type == SELECT_ALL and state == "body"
+        # In a select-all list an upper-case line is an option, unless the options so far are not upper case
+        # (then it is the next section's heading).
+        if _is_upper_heading(line) and not (in_select_all and not (
+                current.options and not any(_is_upper_heading(o) for o in current.options))):
             pending_heading.append(line)
+            prose = []
             current = None
             continue
         if current is None or state != "body":
+            prose.append(line)
             continue
         # Inside a question's body: options, guidance, "please explain", or prose that ends it.
         if SELECT_ALL_RE.search(line):
@@ -149,11 +159,22 @@ def parse_paper(text: str) -> list[Question]:
             current.end = start + len(raw)
             continue
         state = "text"  # prose: the preamble to the next question
+        prose.append(line)
     if not questions:
         raise ValueError("No questions were found: label each question, e.g. 'Question A1:' or 'Q1.'")
     for question in questions:
         _settle_type(question)
     return questions
+
+
+def _context(prose: list[str], limit: int = 600) -> str:
+    """The last paragraphs of explanation before a question, at most about `limit` characters."""
+    kept: list[str] = []
+    for paragraph in reversed(prose):
+        if kept and sum(len(k) for k in kept) + len(paragraph) > limit:
+            break
+        kept.insert(0, paragraph)
+    return " ".join(kept)[-limit * 2:]
 
 
 def _short_option(line: str) -> bool:

@@ -18,8 +18,11 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from sklearn.cluster import KMeans
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import silhouette_score
+from threadpoolctl import threadpool_limits
 
-from .vectors import SEED, Embedder, word_vectoriser
+from .vectors import SEED, word_vectoriser
 
 
 @dataclass
@@ -59,8 +62,31 @@ def _keywords(groups: list[list[str]], top: int = 5) -> list[list[str]]:
     return result
 
 
+def choose_k(vectors: np.ndarray, most: int = 12) -> int:
+    """The number of themes: the k (2..most) with the best silhouette (cosine) on a fixed sample of points."""
+    n = len(vectors)
+    ks = list(range(2, min(most, n - 1, max(2, n // 3)) + 1))
+    if len(ks) <= 1:
+        return ks[0] if ks else 1
+    sample = vectors if n <= 1500 else vectors[np.linspace(0, n - 1, 1500).astype(int)]
+    best_k, best_score = ks[0], -2.0
+    for k in ks:
+        labels = KMeans(n_clusters=k, random_state=SEED, n_init=1).fit_predict(sample)
+        if len(set(labels)) < 2:
+            continue
+        score = silhouette_score(sample, labels, metric="cosine")
+        if score > best_score + 1e-9:
+            best_k, best_score = k, score
+    return best_k
+
+
 def propose(responses: dict[str, str], k: int | None = None, representatives: int = 3) -> list[Theme]:
-    """Candidate themes for the responses to one question (ids sorted; the same input gives the same themes)."""
+    """Candidate themes for the responses to one question (ids sorted; the same input gives the same themes).
+
+    Sentence embeddings (all-MiniLM-L6-v2) clustered by k-means (k by silhouette unless given); keywords by
+    class-based TF-IDF; representatives are the members nearest the cluster's centre."""
+    from .embeddings import embed
+
     ids = sorted(rid for rid, text in responses.items() if text and text.strip())
     if not ids:
         return []
@@ -69,18 +95,19 @@ def propose(responses: dict[str, str], k: int | None = None, representatives: in
         keywords = _keywords([texts])[0]
         return [Theme(id="T1", label=", ".join(keywords[:3]) or "All responses", keywords=keywords,
                       members=ids, representatives=ids[:representatives])]
-    k = k or int(min(12, max(2, round(np.sqrt(len(ids) / 2)))))
-    k = min(k, len(ids) - 1)
-    vectors = Embedder(dims=100).fit_transform(texts)
-    model = KMeans(n_clusters=k, random_state=SEED, n_init=4).fit(vectors)
+    vectors = embed(texts)
+    with threadpool_limits(limits=1 if len(ids) < 2000 else None):  # small sets: threads cost more than they save
+        k = min(k or choose_k(vectors), len(ids) - 1)
+        model = KMeans(n_clusters=k, random_state=SEED, n_init=4).fit(vectors)
     labels = model.labels_
     clusters = []
     for c in range(k):
-        members = [ids[i] for i in np.flatnonzero(labels == c)]
-        if not members:
+        rows = np.flatnonzero(labels == c)
+        if not len(rows):
             continue
+        members = [ids[i] for i in rows]
         centre = model.cluster_centers_[c]
-        closeness = {ids[i]: float(vectors[i] @ centre) for i in np.flatnonzero(labels == c)}
+        closeness = {ids[i]: float(vectors[i] @ centre) for i in rows}
         reps = sorted(members, key=lambda m: (-closeness[m], m))[:representatives]
         clusters.append((members, reps))
     clusters.sort(key=lambda c: (-len(c[0]), c[0][0]))
@@ -183,55 +210,142 @@ class Coded:
     stance: str
     review: bool
     scores: dict[str, float] = field(default_factory=dict)
+    stances: dict[str, str] = field(default_factory=dict)  # per assigned theme: the stance of its sentences
+
+
+SENTENCE_RE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a response (at least the whole text)."""
+    found = [m.group().strip() for m in SENTENCE_RE.finditer(text) if len(m.group().strip()) >= 3]
+    return found or [text]
 
 
 class Coder:
+    """Assign approved themes to responses, with a confidence; low confidence goes to the review queue.
+
+    Without coded examples: each theme's label and description is embedded, and every sentence of a response
+    (and the whole response) is compared with them; each sentence whose best theme scores at least
+    ``floor`` adds that theme. With coded examples (``train``): a logistic regression per theme on the
+    examples' embeddings (balanced classes), applied to the response and its sentences; a theme with too few
+    examples falls back to its description. Same input, same output (no random state is left unset)."""
+
     def __init__(self, themes: list[dict], examples: list[tuple[str, list[str]]] | None = None,
-                 review_below: float = 0.35, floor: float = 0.05, relative: float = 0.75):
+                 review_below: float = 0.35, floor: float = 0.2, relative: float = 0.6, min_examples: int = 3):
         if not themes:
             raise ThemeError("The theme set is empty")
+        from .embeddings import embed
+
         self.themes = themes
-        self.examples = examples or []
+        self.ids = [t["id"] for t in themes]
+        self.examples = [(text, [t for t in tids if t in self.ids]) for text, tids in (examples or [])]
         self.review_below = review_below
         self.floor = floor
         self.relative = relative
+        self.prototypes = embed([f"{t['label']}. {t.get('description', '')}".strip() for t in themes])
+        for j, theme in enumerate(themes):  # a theme given by example texts (a candidate theme): their centre
+            if theme.get("texts"):
+                centre = embed(list(theme["texts"])).mean(axis=0)
+                self.prototypes[j] = centre / max(float(np.linalg.norm(centre)), 1e-12)
+        self.models: dict[int, LogisticRegression] = {}
+        if self.examples:
+            vectors = embed([text for text, _ in self.examples])
+            for j, theme_id in enumerate(self.ids):
+                target = np.array([theme_id in tids for _text, tids in self.examples])
+                if target.sum() >= min_examples and (~target).sum() >= min_examples:
+                    self.models[j] = LogisticRegression(C=4.0, class_weight="balanced", max_iter=1000).fit(
+                        vectors, target)
+
+    def _scores(self, whole: np.ndarray, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(whole-response scores, per-sentence scores) on one scale: a probability-like 0..1."""
+        zero_whole = np.clip((whole @ self.prototypes.T - 0.1) / 0.5, 0, 1)
+        zero_parts = np.clip((parts @ self.prototypes.T - 0.1) / 0.5, 0, 1)
+        for j, model in self.models.items():
+            zero_whole[:, j] = model.predict_proba(whole)[:, 1]
+            zero_parts[:, j] = model.predict_proba(parts)[:, 1]
+        return zero_whole, zero_parts
 
     def code(self, responses: dict[str, str]) -> list[Coded]:
+        from .embeddings import embed
+
         ids = sorted(responses)
-        texts = [responses[i] for i in ids]
-        descriptions = [f"{t['label']}. {t.get('description', '')} {' '.join(t.get('keywords', []))}"
-                        for t in self.themes]
-        example_texts = [text for text, _ in self.examples]
-        embedder = Embedder(dims=150).fit(texts + descriptions + example_texts)
-        response_vectors = embedder.transform(texts) if texts else np.zeros((0, 1))
-        prototypes = embedder.transform(descriptions)
-        knn = np.zeros((len(texts), len(self.themes)))
-        if self.examples:
-            example_vectors = embedder.transform(example_texts)
-            sims = response_vectors @ example_vectors.T
-            for j, theme in enumerate(self.themes):
-                rows = [i for i, (_t, tids) in enumerate(self.examples) if theme["id"] in tids]
-                if rows:
-                    prototypes[j] = prototypes[j] + 2 * example_vectors[rows].mean(axis=0)
-                    top = np.sort(sims[:, rows], axis=1)[:, ::-1][:, :3]
-                    knn[:, j] = top.mean(axis=1)
-            prototypes = prototypes / np.maximum(np.linalg.norm(prototypes, axis=1, keepdims=True), 1e-12)
-        scores = response_vectors @ prototypes.T if texts else np.zeros((0, len(self.themes)))
-        if self.examples:
-            scores = 0.5 * scores + 0.5 * knn
-        result = []
+        texts = [responses[i] or "" for i in ids]
+        if not ids:
+            return []
+        split = [sentences(t) for t in texts]
+        whole = embed(texts)
+        flat = [s for parts in split for s in parts]
+        part_vectors = embed(flat)
+        whole_scores, part_scores = self._scores(whole, part_vectors)
+        trained = bool(self.models)
+        threshold = 0.5 if trained else (self.floor - 0.1) / 0.5
+        result, at = [], 0
         for i, rid in enumerate(ids):
-            row = scores[i]
-            best = float(row.max()) if len(row) else 0.0
-            chosen = [self.themes[j]["id"] for j in np.argsort(-row, kind="stable")
-                      if row[j] >= max(self.floor, self.relative * best)]
-            ordered = sorted(row, reverse=True)
-            margin = (ordered[0] - ordered[1]) if len(ordered) > 1 else ordered[0]
-            confidence = round(float(min(1.0, 0.6 * best / 0.3 + 0.4 * margin / 0.1)), 3)
+            count = len(split[i])
+            parts = part_scores[at:at + count]
+            at += count
+            row = np.maximum(whole_scores[i], parts.max(axis=0))
+            order = np.argsort(-row, kind="stable")
+            chosen_idx = []
+            for k in range(count):
+                best = int(np.argmax(parts[k]))
+                if parts[k, best] >= threshold and best not in chosen_idx:
+                    chosen_idx.append(best)
+            top = int(order[0])
+            if row[top] >= threshold and top not in chosen_idx:
+                chosen_idx.insert(0, top)
+            chosen_idx = [j for j in order if j in chosen_idx and row[j] >= self.relative * row[top]]
+            chosen = [self.ids[j] for j in chosen_idx]
+            second = float(row[order[1]]) if len(order) > 1 else 0.0
+            best = float(row[top])
+            confidence = round(float(min(1.0, 0.6 * best + 0.4 * min(1.0, (best - second) / 0.3))), 3)
+            per_theme = {}
+            for j in chosen_idx:
+                own = [split[i][k] for k in range(count) if int(np.argmax(parts[k])) == j]
+                per_theme[self.ids[j]] = stance(" ".join(own) or texts[i])
             result.append(Coded(response_id=rid, theme_ids=chosen, confidence=confidence, stance=stance(texts[i]),
                                 review=confidence < self.review_below or not chosen,
-                                scores={self.themes[j]["id"]: round(float(row[j]), 4) for j in range(len(row))}))
+                                scores={self.ids[j]: round(float(row[j]), 4) for j in range(len(row))},
+                                stances=per_theme))
         return result
+
+
+def train(themes: list[dict], coded_sample: dict[str, list[str]], texts: dict[str, str],
+          review_below: float = 0.35) -> Coder:
+    """A coder trained on an analyst's coded sample ({response id: theme ids}) of `texts`."""
+    unknown = sorted({t for tids in coded_sample.values() for t in tids} - {t["id"] for t in themes})
+    if unknown:
+        raise ThemeError(f"The coded sample uses themes that are not in the theme set: {', '.join(unknown)}")
+    missing = sorted(set(coded_sample) - set(texts))
+    if missing:
+        raise ThemeError(f"The coded sample names responses that do not exist: {', '.join(missing[:5])}")
+    examples = [(texts[rid], list(tids)) for rid, tids in sorted(coded_sample.items())]
+    return Coder(themes, examples, review_below=review_below)
+
+
+def coding_sample(responses: dict[str, str], size: int, themes: list[Theme] | None = None) -> list[str]:
+    """Response ids for an analyst to code first: spread over the proposed themes (round robin, nearest the
+    centre first), then by a fixed hash order. Same input, same sample."""
+    import hashlib
+
+    by_hash = sorted(responses, key=lambda r: (hashlib.sha256(r.encode()).hexdigest(), r))
+    chosen: list[str] = []
+    if themes:
+        queues = [list(t.representatives) + [m for m in sorted(t.members, key=lambda r: by_hash.index(r))
+                                             if m not in t.representatives] for t in themes]
+        while len(chosen) < size and any(queues):
+            for queue in queues:
+                while queue and queue[0] in chosen:
+                    queue.pop(0)
+                if queue and len(chosen) < size:
+                    chosen.append(queue.pop(0))
+    for rid in by_hash:
+        if len(chosen) >= size:
+            break
+        if rid not in chosen:
+            chosen.append(rid)
+    return chosen
 
 
 def f1(predicted: dict[str, list[str]], truth: dict[str, list[str]]) -> float:
