@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from throughcare.audit import chain
 from throughcare.audit.models import CHAIN_LANES, ZERO_HASH, AuditCheckpoint, AuditEntry
+from throughcare.core import prepared
 from throughcare.core.context import RequestContext, current
 
 #: A checkpoint is signed every this many entries (and on demand by the command line).
@@ -115,9 +116,7 @@ def _insert(values: dict) -> int:
     params = [f.get_db_prep_save(values.get(f.attname, f.get_default()), connection) for f in _CONTENT_COLUMNS]
     if connection.vendor != "postgresql":
         params.append(values["content_hash"])  # for tc_chain(previous, content_hash)
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(), params)
-        return cursor.fetchone()[0]
+    return prepared.fetchone(_insert_sql(), params)[0]
 
 
 def _write(actor, ctx: RequestContext | None, access: Access) -> int:
