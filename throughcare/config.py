@@ -138,7 +138,9 @@ def database_from_url(url: str) -> dict:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": env_int("THROUGHCARE_DB_CONN_MAX_AGE", 60),
-            "CONN_HEALTH_CHECKS": True,
+            # Checked at the start of each request by polling the socket (throughcare.core.dbhealth) instead
+            # of Django's SELECT 1 round trip.
+            "CONN_HEALTH_CHECKS": False,
             "OPTIONS": {key: value for key, value in options.items() if key != "test_name"},
             "TEST": {"NAME": options.get("test_name") or None},
         }

@@ -110,11 +110,21 @@ def _insert_sql() -> str:
     return _INSERT_SQL[connection.vendor]
 
 
+_JSON_COLUMNS = frozenset(f.attname for f in _CONTENT_COLUMNS if f.get_internal_type() == "JSONField")
+
+
 def _insert(values: dict) -> int:
     """One statement. Outside a transaction it is its own; inside an action's, it commits with the write."""
     values["content_hash"] = chain.content_hash(values)
-    params = [f.get_db_prep_save(values.get(f.attname, f.get_default()), connection) for f in _CONTENT_COLUMNS]
-    if connection.vendor != "postgresql":
+    wrapper = prepared.db()
+    if wrapper.vendor == "postgresql":
+        # The values are already what psycopg sends (str, int, UUID, aware datetime); JSON as jsonb.
+        from psycopg.types.json import Jsonb
+
+        params = [Jsonb(values[f.attname]) if f.attname in _JSON_COLUMNS else values[f.attname]
+                  for f in _CONTENT_COLUMNS]
+    else:
+        params = [f.get_db_prep_save(values.get(f.attname, f.get_default()), wrapper) for f in _CONTENT_COLUMNS]
         params.append(values["content_hash"])  # for tc_chain(previous, content_hash)
     return prepared.fetchone(_insert_sql(), params)[0]
 

@@ -17,32 +17,45 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 
-def _prepared() -> bool:
-    return connection.vendor == "postgresql" and not connection.queries_logged and not connection.execute_wrappers
+def db():
+    """This thread's default database connection itself (`django.db.connection` is a proxy that looks it up
+    on every attribute: measurable on a hot path)."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def fetchone(sql: str, params: Sequence) -> tuple | None:
     """The first row of `sql` (None when there is none)."""
-    if not _prepared():
-        with connection.cursor() as cursor:
+    wrapper = db()
+    if wrapper.vendor != "postgresql" or wrapper.queries_logged or wrapper.execute_wrappers:
+        with wrapper.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()
-    import psycopg
-
     # What connection.cursor() does first: reconnect if the health check failed, connect if need be.
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    wrapper.close_if_health_check_failed()
+    wrapper.ensure_connection()
+    with wrapper.wrap_database_errors:
+        cursor = _cursor(wrapper)
         cursor.execute(sql, params, prepare=True)
         return cursor.fetchone()
 
 
+def _cursor(wrapper):
+    """One server-side-binding cursor per database connection, reused (making one copies its adapters)."""
+    import psycopg
+
+    cursor = getattr(wrapper, "_tc_prepared_cursor", None)
+    if cursor is None or cursor.connection is not wrapper.connection or cursor.closed:
+        cursor = wrapper._tc_prepared_cursor = psycopg.Cursor(wrapper.connection)
+    return cursor
+
+
 def columns(model, alias: str, names: Sequence[str] | None = None) -> str:
     """`alias.column, ...` for a model's concrete fields in their order (or for the fields named, in that order)."""
-    return ", ".join(f"{alias}.{connection.ops.quote_name(field.column)}" for field in _plan(model, names)[0])
+    wrapper = db()
+    return ", ".join(f"{alias}.{wrapper.ops.quote_name(field.column)}" for field in _plan(model, names, wrapper)[0])
 
 
 def instance(model, values: Sequence, names: Sequence[str] | None = None, *, from_json: bool = False):
@@ -52,7 +65,8 @@ def instance(model, values: Sequence, names: Sequence[str] | None = None, *, fro
     order (the others are deferred: loaded from the database if touched). `from_json`: the values came
     out of a JSON array built in SQL (ids and dates as text), so each goes through its field's to_python.
     """
-    fields, attnames, order, converters = _plan(model, names)
+    wrapper = db()
+    fields, attnames, order, converters = _plan(model, names, wrapper)
     converted = list(values)
     if from_json:
         converted = [None if value is None else field.to_python(value) for field, value in zip(fields, converted,
@@ -62,20 +76,20 @@ def instance(model, values: Sequence, names: Sequence[str] | None = None, *, fro
             value = converted[index]
             if value is not None:
                 for function in functions:
-                    value = function(value, expression, connection)
+                    value = function(value, expression, wrapper)
                 converted[index] = value
     if order is not None:
         converted = [converted[i] for i in order]
-    return model.from_db(connection.alias, attnames, converted)
+    return model.from_db(wrapper.alias, attnames, converted)
 
 
 _PLANS: dict = {}
 
 
-def _plan(model, names):
+def _plan(model, names, wrapper):
     """The fields in the caller's order; their attnames in the model's order (None: all fields); how to put
     the caller's values in the model's order; and the ORM's converters for each field that has some."""
-    key = (connection.vendor, model, tuple(names) if names is not None else None)
+    key = (wrapper.vendor, model, tuple(names) if names is not None else None)
     if key not in _PLANS:
         concrete = list(model._meta.concrete_fields)
         if names is None:
@@ -88,7 +102,7 @@ def _plan(model, names):
         converters = []
         for index, field in enumerate(fields):
             column = field.get_col(model._meta.db_table)
-            functions = [*connection.ops.get_db_converters(column), *field.get_db_converters(connection)]
+            functions = [*wrapper.ops.get_db_converters(column), *field.get_db_converters(wrapper)]
             if functions:
                 converters.append((index, column, functions))  # each called as f(value, expression, connection)
         _PLANS[key] = (fields, attnames, order, converters)
