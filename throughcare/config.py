@@ -141,7 +141,9 @@ def database_from_url(url: str) -> dict:
             # Checked at the start of each request by polling the socket (throughcare.core.dbhealth) instead
             # of Django's SELECT 1 round trip.
             "CONN_HEALTH_CHECKS": False,
-            "OPTIONS": {key: value for key, value in options.items() if key != "test_name"},
+            # psycopg prepares a statement only when asked (throughcare.core.prepared asks, for the few
+            # statements of every API request); Django's own queries bind on the client and never are.
+            "OPTIONS": {"prepare_threshold": 5, **{key: value for key, value in options.items() if key != "test_name"}},
             "TEST": {"NAME": options.get("test_name") or None},
         }
     raise ImproperlyConfigured(
