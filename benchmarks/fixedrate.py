@@ -107,7 +107,7 @@ async def one(pool: Pool, request: bytes, timeout: float, fresh: bool = False) -
 
 
 async def run(port: int, rate: float, seconds: float, paths: list[str], headers: dict[str, str],
-              max_connections: int, timeout: float) -> dict:
+              max_connections: int, timeout: float, offset: int = 0) -> dict:
     pool = Pool(port, max_connections)
     extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
     requests = [f"GET {p} HTTP/1.1\r\nHost: {HOST}:{port}\r\n{extra}\r\n".encode() for p in paths]
@@ -119,7 +119,7 @@ async def run(port: int, rate: float, seconds: float, paths: list[str], headers:
     start = loop.time() + 0.2
 
     async def fire(i: int, due: float) -> None:
-        status, _size = await one(pool, requests[i % len(requests)], timeout)
+        status, _size = await one(pool, requests[(offset + i) % len(requests)], timeout)
         done = loop.time()
         statuses[status] = statuses.get(status, 0) + 1
         if status == "200":
@@ -155,6 +155,7 @@ async def run(port: int, rate: float, seconds: float, paths: list[str], headers:
         "max_ms": _round(latencies[-1] if latencies else None),
         "connections_opened": pool.opened,
         "generator_send_lag_p99_ms": _round(percentile(send_lag, 0.99)),
+        "latencies_ms": [round(x, 3) for x in latencies],
     }
 
 
@@ -171,12 +172,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--header", action="append", default=[], help="'Name: value', repeatable")
     parser.add_argument("--max-connections", type=int, default=256)
     parser.add_argument("--timeout", type=float, default=10)
+    parser.add_argument("--offset", type=int, default=0, help="start this far into the paths")
+    parser.add_argument("--all-latencies", action="store_true", help="also print every latency (ms), sorted")
     args = parser.parse_args(argv)
     with open(args.paths) as handle:
         paths = [line.strip() for line in handle if line.strip()]
     headers = dict(h.split(":", 1) for h in args.header)
     headers = {k.strip(): v.strip() for k, v in headers.items()}
-    result = asyncio.run(run(args.port, args.rate, args.seconds, paths, headers, args.max_connections, args.timeout))
+    result = asyncio.run(run(args.port, args.rate, args.seconds, paths, headers, args.max_connections, args.timeout,
+                             args.offset))
+    if not args.all_latencies:
+        del result["latencies_ms"]
     json.dump(result, sys.stdout)
     print()
     return 0
