@@ -10,7 +10,8 @@ counting them) — the statement goes through Django's own cursor, so it is coun
 
 Only fixed SQL built from model metadata goes through here; every value is a parameter. Not for use
 behind a transaction-pooling proxy (PgBouncer in transaction mode) that cannot keep prepared
-statements: docs/configuration.md.
+statements: docs/configuration.md. Restart the workers after a migration that changes a column these
+statements read (a deploy does): PostgreSQL refuses a prepared statement whose result type changed.
 """
 
 from __future__ import annotations
