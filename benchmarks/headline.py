@@ -242,10 +242,11 @@ def goals(result: dict) -> list[dict]:
                      "value": r["checked_vs_bare_rps"], "met": r["checked_vs_bare_rps"] >= GOALS["bare_ratio"]})
         rows.append({"goal": "consent check + audit cost ≤ 25% in throughput (unchecked ÷ checked ≤ 1.25)",
                      "value": r["unchecked_vs_checked_rps"], "met": r["unchecked_vs_checked_rps"] <= GOALS["overhead"]})
-    p99 = fixed["checked"].get("p99_ms")
-    rows.append({"goal": f"checked read p99 ≤ {GOALS['p99_ms_at_300']} ms at a fixed 300 requests/s", "value": p99,
-                 "met": p99 is not None and p99 <= GOALS["p99_ms_at_300"] and fixed["checked"]["statuses"] == {
-                     "200": fixed["checked"]["requests"]}})
+    p99, rate = fixed["checked"].get("p99_ms"), fixed["checked"]["rate_requested"]
+    rows.append({"goal": f"checked read p99 ≤ {GOALS['p99_ms_at_300']} ms at a fixed {rate:g} requests/s"
+                         + ("" if rate == 300 else " (the goal is at 300/s)"), "value": p99,
+                 "met": rate >= 300 and p99 is not None and p99 <= GOALS["p99_ms_at_300"]
+                 and fixed["checked"]["statuses"] == {"200": fixed["checked"]["requests"]}})
     p50 = r.get("checked_vs_unchecked_p50_at_fixed_rate")
     rows.append({"goal": "consent check + audit cost ≤ 25% in latency (median at the fixed rate, checked ÷ unchecked)",
                  "value": p50, "met": p50 is not None and p50 <= GOALS["overhead"]})
