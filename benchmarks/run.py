@@ -47,6 +47,11 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
+try:
+    from benchmarks import headline
+except ImportError:  # run as a script: benchmarks/ itself is on the path
+    import headline
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -59,8 +64,11 @@ BENCH_SECRET_KEY = "throughcare-benchmark-only-synthetic-data-not-a-secret"
 
 PROFILES = {
     # people, measured requests per endpoint, warm-up requests per endpoint, rounds, deadline (s)
-    "quick": {"people": 10_000, "requests": 300, "warmup": 30, "rounds": 5, "deadline": 300},
-    "full": {"people": 100_000, "requests": 2_000, "warmup": 100, "rounds": 10, "deadline": 1200},
+    # headline: wrk rounds x seconds per endpoint, and seconds per endpoint at the fixed rate
+    "quick": {"people": 10_000, "requests": 300, "warmup": 30, "rounds": 5, "deadline": 300,
+              "max_rounds": 3, "max_seconds": 5, "fixed_seconds": 15},
+    "full": {"people": 100_000, "requests": 2_000, "warmup": 100, "rounds": 10, "deadline": 1200,
+             "max_rounds": 5, "max_seconds": 10, "fixed_seconds": 60},
 }
 
 SAMPLE_SCRIPT = """
@@ -236,10 +244,16 @@ def request(port: int, method: str, path: str, headers: dict | None = None, body
         conn.close()
 
 
-def start_gunicorn(code: Code, port: int, workers: int, env: dict, workdir: Path) -> subprocess.Popen:
+def start_gunicorn(code: Code, port: int, workers: int, env: dict, workdir: Path, *, worker_class: str = "gthread",
+                   threads: int = 4) -> subprocess.Popen:
+    """The production serving mode (docs/configuration.md): gunicorn, `workers` processes of `threads` threads
+    with keep-alive (gthread), the app loaded once before the workers fork (--preload)."""
     errors = workdir / "gunicorn.log"
     args = [str(BIN / "gunicorn"), "throughcare.wsgi:application", "--bind", f"{LOOPBACK}:{port}",
-            "--workers", str(workers), "--timeout", "60", "--log-level", "warning", "--error-logfile", str(errors)]
+            "--workers", str(workers), "--worker-class", worker_class, "--preload", "--timeout", "60",
+            "--log-level", "warning", "--error-logfile", str(errors)]
+    if worker_class == "gthread":
+        args += ["--threads", str(threads), "--keep-alive", "5"]
     log("$ " + " ".join(args))
     return subprocess.Popen(args, cwd=code.root, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
 
@@ -408,9 +422,16 @@ ENDPOINT_LABELS = {
     "person_page": "Person page: GET /people/<id>/ (HTML, session)",
     "timeline_api": "Timeline API: GET /api/v1/people/<id>/timeline (Bearer)",
     "person_api": "Person API: GET /api/v1/people/<id> (Bearer)",
-    "person_api_bare": "Same read, no consent check, no audit (benchmark-only route)",
+    "person_api_unchecked": "Same read, no consent check, no audit (benchmark-only route)",
+    "bare_django": "Bare Django read of the same row, no token (benchmark-only route)",
     "today_page": "Today page: GET /today/ (HTML, session; the key worker's caseload)",
 }
+
+
+def backend_pids(url: str, db: str) -> list[int]:
+    """The database server's processes serving the benchmark database (for their CPU time)."""
+    with connect(server_url(url, "postgres")) as conn:
+        return [row[0] for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [db])]
 
 
 def _overhead(full: dict | None, bare: dict | None) -> dict | None:
@@ -465,6 +486,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, help="warm-up requests per endpoint, discarded")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads (default 4)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"],
+                        help="gunicorn worker class (default gthread: threads and keep-alive, the production mode)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default 4)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections for the headline (default 16)")
+    parser.add_argument("--rate", type=float, default=300, help="the headline's fixed rate, requests/s (default 300)")
+    parser.add_argument("--no-headline", action="store_true", help="skip the headline (wrk and the fixed rate)")
     parser.add_argument("--sample", type=int, default=1000, help="how many different people to request")
     parser.add_argument("--seed", type=int, default=7, help="demo-world seed (default 7)")
     parser.add_argument("--pg", default=f"postgresql://postgres@{LOOPBACK}:5432",
@@ -542,7 +569,8 @@ def main(argv: list[str] | None = None) -> int:
             f"today page {dataset['today_queries']} queries")
 
         port = free_port()
-        proc = start_gunicorn(code, port, args.workers, env, workdir)
+        proc = start_gunicorn(code, port, args.workers, env, workdir, worker_class=args.worker_class,
+                              threads=args.threads)
         wait_ready(proc, port, workdir)
         pids = worker_pids(proc, args.workers)
         if len(pids) != args.workers:
@@ -553,7 +581,8 @@ def main(argv: list[str] | None = None) -> int:
             "person_page": request(port, "GET", f"/people/{sample[0]}/", headers={"Cookie": cookie})[0],
             "timeline_api": request(port, "GET", f"/api/v1/people/{sample[0]}/timeline", headers=bearer)[0],
             "person_api": request(port, "GET", f"/api/v1/people/{sample[0]}", headers=bearer)[0],
-            "person_api_bare": request(port, "GET", f"/bench/v1/people/{sample[0]}", headers=bearer)[0],
+            "person_api_unchecked": request(port, "GET", f"/bench/v1/people/{sample[0]}", headers=bearer)[0],
+            "bare_django": request(port, "GET", f"/bench/bare/people/{sample[0]}")[0],
             "today_page": request(port, "GET", "/today/", headers={"Cookie": cookie})[0],
         }
         if any(status != 200 for status in checks.values()):
@@ -573,11 +602,18 @@ def main(argv: list[str] | None = None) -> int:
                 "person_page": {"paths": [f"/people/{pid}/" for pid in sample], "headers": {"Cookie": cookie}},
                 "timeline_api": {"paths": [f"/api/v1/people/{pid}/timeline" for pid in sample], "headers": bearer},
                 "person_api": {"paths": [f"/api/v1/people/{pid}" for pid in sample], "headers": bearer},
-                "person_api_bare": {"paths": [f"/bench/v1/people/{pid}" for pid in sample], "headers": bearer},
+                "person_api_unchecked": {"paths": [f"/bench/v1/people/{pid}" for pid in sample], "headers": bearer},
+                "bare_django": {"paths": [f"/bench/bare/people/{pid}" for pid in sample]},
                 "today_page": {"paths": ["/today/"], "headers": {"Cookie": cookie}},
             },
         }
         load = run_load(port, plan, timeout=profile["deadline"] + 300)
+        top = None
+        if not args.no_headline:
+            top = headline.run(port, sample, token, workdir, server_pids=pids, db_pids=lambda: backend_pids(db_url, db),
+                               rounds=profile["max_rounds"], seconds=profile["max_seconds"],
+                               connections=args.connections, rate=args.rate, fixed_seconds=profile["fixed_seconds"],
+                               log=log)
         stop_gunicorn(proc)
         proc = None
 
@@ -597,7 +633,9 @@ def main(argv: list[str] | None = None) -> int:
                              "per_round_1min": load["load_average_per_round"]},
             "dataset": {**dataset, "seed": args.seed, "database": db, **database, "sampled_people": len(sample)},
             "method": {
-                "server": f"gunicorn, {args.workers} sync workers, 127.0.0.1:{port}",
+                "server": (f"gunicorn --preload, {args.workers} {args.worker_class} workers"
+                           + (f" x {args.threads} threads, keep-alive" if args.worker_class == "gthread" else "")
+                           + f", 127.0.0.1:{port}"),
                 "database": "PostgreSQL on 127.0.0.1, THROUGHCARE_DB_CONN_MAX_AGE=60",
                 "client": f"{args.concurrency} threads in a separate process, http.client, loopback only",
                 "warmup_per_endpoint": plan["warmup"],
@@ -611,14 +649,15 @@ def main(argv: list[str] | None = None) -> int:
             "endpoints": endpoints,
             # What the consent check and the audit entry cost: the real person read against the same read
             # without them, measured side by side in this run (goal: at most 1.25).
-            "access_control_overhead": _overhead(endpoints.get("person_api"), endpoints.get("person_api_bare")),
+            "access_control_overhead": _overhead(endpoints.get("person_api"), endpoints.get("person_api_unchecked")),
+            "headline": top,
             "total_seconds": round(time.monotonic() - started, 1),
         }
         output.parent.mkdir(parents=True, exist_ok=True)
         partial = output.with_name(output.name + ".tmp")
         partial.write_text(json.dumps(report, indent=2) + "\n")
         partial.replace(output)
-        print(markdown(report))
+        print(markdown(report) + ("\n".join(headline.markdown(top)) if top else ""))
         print(f"\nResults: {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
         failures = sum(s["non_200"] for s in endpoints.values())
         total = sum(s["requests"] for s in endpoints.values())

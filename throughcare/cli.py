@@ -129,13 +129,18 @@ def _print_sign_ins() -> None:
 
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000,
-          workers: int = typer.Option(0, help="Run gunicorn with this many workers (production); 0 = development server")):
+          workers: int = typer.Option(0, help="Run gunicorn with this many workers (production); 0 = development server"),
+          threads: int = typer.Option(4, help="Threads per gunicorn worker (production; docs/configuration.md)")):
     """Serve Throughcare over HTTP."""
     setup()
     if workers:
-        # nosec B606 - runs this interpreter's own gunicorn with fixed arguments; nothing from a shell
+        # Production: gunicorn gthread workers (threads keep a worker busy while another request waits on the
+        # database, keep-alive spares a TCP handshake per request), the app loaded once before the workers
+        # fork (decision 0018). nosec B606 - runs this interpreter's own gunicorn with fixed arguments.
         os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "throughcare.wsgi:application",  # noqa: S606  # nosec B606
-                                   "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-"])
+                                   "--bind", f"{host}:{port}", "--workers", str(workers), "--worker-class", "gthread",
+                                   "--threads", str(threads), "--keep-alive", "5", "--preload",
+                                   "--access-logfile", "-"])
     from django.core.management import call_command
 
     console.print(f"Throughcare is running at [bold]http://{host}:{port}/[/bold] (Ctrl+C to stop)")

@@ -141,8 +141,12 @@ def database_from_url(url: str) -> dict:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": env_int("THROUGHCARE_DB_CONN_MAX_AGE", 60),
-            "CONN_HEALTH_CHECKS": True,
-            "OPTIONS": {key: value for key, value in options.items() if key != "test_name"},
+            # Checked at the start of each request by polling the socket (throughcare.core.dbhealth) instead
+            # of Django's SELECT 1 round trip.
+            "CONN_HEALTH_CHECKS": False,
+            # psycopg prepares a statement only when asked (throughcare.core.prepared asks, for the few
+            # statements of every API request); Django's own queries bind on the client and never are.
+            "OPTIONS": {"prepare_threshold": 5, **{key: value for key, value in options.items() if key != "test_name"}},
             "TEST": {"NAME": options.get("test_name") or None},
         }
     raise ImproperlyConfigured(

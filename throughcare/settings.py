@@ -65,16 +65,18 @@ INSTALLED_APPS = [
     "throughcare.audit",
 ]
 
+# The Web* middleware are Django's own for pages, passed by for /api/ (Bearer tokens, JSON: no session,
+# cookie, flash message or translation): throughcare/core/middleware.py, docs/benchmarks.md.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "throughcare.core.middleware.RequestContextMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "throughcare.core.middleware.WebSessionMiddleware",
+    "throughcare.core.middleware.WebLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",  # as it is: `check --deploy` looks for it by name
+    "throughcare.core.middleware.WebAuthenticationMiddleware",
+    "throughcare.core.middleware.WebMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "throughcare.audit.middleware.AuditMiddleware",
 ]

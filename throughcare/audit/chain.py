@@ -28,9 +28,21 @@ def content_hash(values: dict) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def link(prev_hash: str | None, content: str) -> str:
-    """The chain hash of an entry: SHA-256 of the previous chain hash and this content hash."""
-    return hashlib.sha256(((prev_hash or ZERO_HASH) + content).encode("utf-8")).hexdigest()
+def link(prev_hash: str | None, content: str, seq: int | None = None, lane: int | None = None) -> str:
+    """The chain hash of an entry: SHA-256 of the previous chain hash and this content hash.
+
+    An entry in a lane (PostgreSQL, decision 0017) also binds its seq and lane, so moving an entry
+    between or within lanes breaks its link; the trigger in audit migration 0005 computes the same.
+    """
+    if lane is None:
+        return hashlib.sha256(((prev_hash or ZERO_HASH) + content).encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{prev_hash or ZERO_HASH}{content}:{seq}:{lane}".encode()).hexdigest()
+
+
+def heads_digest(heads: list) -> str:
+    """One hash over every lane's head, [lane, seq, chain_hash] each: what a checkpoint signs."""
+    raw = json.dumps(sorted(heads, key=lambda h: (h[0] is not None, h[0] or 0)), separators=(",", ":"))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 def sign_checkpoint(seq: int, chain_hash: str, created_at: dt.datetime, key: str | None = None) -> str:

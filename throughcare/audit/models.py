@@ -5,6 +5,10 @@ from __future__ import annotations
 from django.db import models
 
 ZERO_HASH = "0" * 64
+#: PostgreSQL links entries in this many chains ("lanes") so that concurrent requests commit together
+#: (docs/decisions/0017-audit-chain-lanes.md). Lane NULL is the one chain of SQLite, and of PostgreSQL
+#: databases before migration 0005.
+CHAIN_LANES = 16
 
 
 class AuditEntry(models.Model):
@@ -40,11 +44,14 @@ class AuditEntry(models.Model):
     content_hash = models.CharField(max_length=64)
     prev_hash = models.CharField(max_length=64, blank=True)
     chain_hash = models.CharField(max_length=64, blank=True)
+    #: The chain this entry is linked in: chosen by the PostgreSQL trigger (1..CHAIN_LANES); NULL on SQLite.
+    lane = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["seq"]
-        # Every index is paid for on every request, so only what the trail's readers need.
-        indexes = [models.Index(fields=["person_id", "seq"])]
+        # Every index is paid for on every request, so only what the trail's readers need; (lane, seq)
+        # is how the trigger finds the head of its chain.
+        indexes = [models.Index(fields=["person_id", "seq"]), models.Index(fields=["lane", "seq"], name="audit_lane_seq")]
 
     #: The fields that make up an entry's content hash, in a fixed order.
     CONTENT_FIELDS = (
@@ -57,6 +64,10 @@ class AuditEntry(models.Model):
 class AuditCheckpoint(models.Model):
     """A signed statement that the chain reached `chain_hash` at entry `seq`.
 
+    With lanes, `heads` lists every chain's last entry, `[lane, seq, chain_hash]`, `chain_hash` is
+    `audit.chain.heads_digest(heads)` and `seq` the highest of them; checkpoints written before lanes
+    have no heads and name the one chain's hash at `seq`.
+
     Export them elsewhere (`throughcare audit checkpoint --export`) so that even a
     database administrator cannot rewrite history without it showing.
     """
@@ -65,6 +76,7 @@ class AuditCheckpoint(models.Model):
     chain_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField()
     signature = models.CharField(max_length=64)
+    heads = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["seq"]

@@ -18,7 +18,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from throughcare.audit import chain
-from throughcare.audit.models import ZERO_HASH, AuditCheckpoint, AuditEntry
+from throughcare.audit.models import CHAIN_LANES, ZERO_HASH, AuditCheckpoint, AuditEntry
+from throughcare.core import prepared
 from throughcare.core.context import RequestContext, current
 
 #: A checkpoint is signed every this many entries (and on demand by the command line).
@@ -81,15 +82,16 @@ def _merge(accesses: list[Access]) -> Access:
     return merged
 
 
-_CONTENT_COLUMNS = [f for f in AuditEntry._meta.concrete_fields if f.name not in {"seq", "prev_hash", "chain_hash"}]
+_CONTENT_COLUMNS = [f for f in AuditEntry._meta.concrete_fields
+                    if f.name not in {"seq", "prev_hash", "chain_hash", "lane"}]
 _INSERT_SQL: dict[str, str] = {}
 
 
 def _insert_sql() -> str:
     """The one INSERT for an entry, built once per database from the model's own metadata.
 
-    PostgreSQL: the BEFORE INSERT trigger (migration 0002) takes the chain lock, assigns seq and fills
-    prev_hash and chain_hash, so concurrent writers cannot fork the chain. SQLite: writers are
+    PostgreSQL: the BEFORE INSERT trigger (migration 0005) takes a lane's lock, assigns lane and seq and
+    fills prev_hash and chain_hash, so concurrent writers cannot fork a chain. SQLite: writers are
     serialised, and the statement itself reads the previous chain hash and links to it through the
     tc_chain() function registered on every connection (throughcare.audit.apps).
     """
@@ -108,15 +110,23 @@ def _insert_sql() -> str:
     return _INSERT_SQL[connection.vendor]
 
 
+_JSON_COLUMNS = frozenset(f.attname for f in _CONTENT_COLUMNS if f.get_internal_type() == "JSONField")
+
+
 def _insert(values: dict) -> int:
     """One statement. Outside a transaction it is its own; inside an action's, it commits with the write."""
     values["content_hash"] = chain.content_hash(values)
-    params = [f.get_db_prep_save(values.get(f.attname, f.get_default()), connection) for f in _CONTENT_COLUMNS]
-    if connection.vendor != "postgresql":
+    wrapper = prepared.db()
+    if wrapper.vendor == "postgresql":
+        # The values are already what psycopg sends (str, int, UUID, aware datetime); JSON as jsonb.
+        from psycopg.types.json import Jsonb
+
+        params = [Jsonb(values[f.attname]) if f.attname in _JSON_COLUMNS else values[f.attname]
+                  for f in _CONTENT_COLUMNS]
+    else:
+        params = [f.get_db_prep_save(values.get(f.attname, f.get_default()), wrapper) for f in _CONTENT_COLUMNS]
         params.append(values["content_hash"])  # for tc_chain(previous, content_hash)
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(), params)
-        return cursor.fetchone()[0]
+    return prepared.fetchone(_insert_sql(), params)[0]
 
 
 def _write(actor, ctx: RequestContext | None, access: Access) -> int:
@@ -198,15 +208,27 @@ def flush(ctx: RequestContext) -> None:
     ctx.audited = True
 
 
+def lane_heads() -> list[list]:
+    """Every chain's last entry, [lane, seq, chain_hash], the single chain (lane None) first."""
+    heads = []
+    for lane in [None, *range(1, CHAIN_LANES + 1)]:
+        entries = AuditEntry.objects.filter(lane__isnull=True) if lane is None else AuditEntry.objects.filter(lane=lane)
+        last = entries.order_by("-seq").values_list("seq", "chain_hash").first()
+        if last is not None:
+            heads.append([lane, last[0], last[1]])
+    return heads
+
+
 def write_checkpoint() -> AuditCheckpoint | None:
-    last = AuditEntry.objects.order_by("-seq").values("seq", "chain_hash").first()
-    if last is None:
+    """Sign every lane's head (decision 0017): one checkpoint covers all the chains."""
+    heads = lane_heads()
+    if not heads:
         return None
+    seq = max(head[1] for head in heads)
+    digest = chain.heads_digest(heads)
     now = timezone.now()
-    return AuditCheckpoint.objects.create(
-        seq=last["seq"], chain_hash=last["chain_hash"], created_at=now,
-        signature=chain.sign_checkpoint(last["seq"], last["chain_hash"], now),
-    )
+    return AuditCheckpoint.objects.create(seq=seq, chain_hash=digest, created_at=now, heads=heads,
+                                          signature=chain.sign_checkpoint(seq, digest, now))
 
 
 def signing_key_configured() -> bool:

@@ -24,25 +24,31 @@ class Report:
 
 
 def verify(external: list[dict] | None = None) -> Report:
+    """Every content hash, every link of every chain (lane), every checkpoint (decision 0017).
+
+    Lane NULL is the single chain (SQLite; PostgreSQL before lanes), starting from zeros; a lane starts
+    from the single chain's last entry, so losing that entry shows too.
+    """
     report = Report()
-    prev = ZERO_HASH
-    chain_at: dict[int, str] = {}
-    last_seq = 0
-    fields = ["seq", *AuditEntry.CONTENT_FIELDS, "content_hash", "prev_hash", "chain_hash"]
+    prev: dict[int | None, str] = {None: ZERO_HASH}
+    chain_at: dict[int, tuple[int | None, str]] = {}
+    last_seq: dict[int | None, int] = {}
+    fields = ["seq", *AuditEntry.CONTENT_FIELDS, "content_hash", "prev_hash", "chain_hash", "lane"]
     for row in AuditEntry.objects.order_by("seq").values(*fields).iterator(chunk_size=5000):
         report.entries += 1
-        seq = row["seq"]
+        seq, lane = row["seq"], row["lane"]
         if chain.content_hash(row) != row["content_hash"]:
             report.problems.append(f"entry {seq}: content was edited")
-        if row["prev_hash"] != prev:
+        if row["prev_hash"] != prev.setdefault(lane, prev[None]):
             report.problems.append(f"entry {seq}: the entry before it was deleted, inserted or moved")
-        if chain.link(row["prev_hash"], row["content_hash"]) != row["chain_hash"]:
+        if chain.link(row["prev_hash"], row["content_hash"], seq, lane) != row["chain_hash"]:
             report.problems.append(f"entry {seq}: chain hash does not match")
-        prev = row["chain_hash"]
-        chain_at[seq] = row["chain_hash"]
-        last_seq = seq
+        prev[lane] = row["chain_hash"]
+        chain_at[seq] = (lane, row["chain_hash"])
+        last_seq[lane] = seq
     checkpoints = [
-        {"seq": c.seq, "chain_hash": c.chain_hash, "created_at": c.created_at, "signature": c.signature}
+        {"seq": c.seq, "chain_hash": c.chain_hash, "created_at": c.created_at, "signature": c.signature,
+         "heads": c.heads}
         for c in AuditCheckpoint.objects.order_by("seq")
     ] + list(external or [])
     for checkpoint in checkpoints:
@@ -51,10 +57,19 @@ def verify(external: list[dict] | None = None) -> Report:
         if not hmac.compare_digest(expected, checkpoint["signature"]):
             report.problems.append(f"checkpoint at entry {checkpoint['seq']}: signature does not match")
             continue
-        if checkpoint["seq"] > last_seq:
-            report.problems.append(f"checkpoint at entry {checkpoint['seq']}: entries after {last_seq} were truncated")
-        elif chain_at.get(checkpoint["seq"]) != checkpoint["chain_hash"]:
-            report.problems.append(f"checkpoint at entry {checkpoint['seq']}: the chain there differs (rewritten or deleted)")
+        heads = checkpoint.get("heads")
+        if heads is None:  # written before lanes: the single chain's hash at seq
+            heads = [[None, checkpoint["seq"], checkpoint["chain_hash"]]]
+        elif chain.heads_digest(heads) != checkpoint["chain_hash"]:
+            report.problems.append(f"checkpoint at entry {checkpoint['seq']}: its chain heads were altered")
+            continue
+        for lane, seq, chain_hash in heads:
+            if seq > last_seq.get(lane, 0):
+                report.problems.append(f"checkpoint at entry {checkpoint['seq']}: entries after "
+                                       f"{last_seq.get(lane, 0)} were truncated")
+            elif chain_at.get(seq) != (lane, chain_hash):
+                report.problems.append(f"checkpoint at entry {checkpoint['seq']}: the chain there differs "
+                                       "(rewritten or deleted)")
     return report
 
 
@@ -62,7 +77,7 @@ def export_checkpoint(checkpoint: AuditCheckpoint, path: Path) -> None:
     with path.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps({"seq": checkpoint.seq, "chain_hash": checkpoint.chain_hash,
                                  "created_at": checkpoint.created_at.isoformat(),
-                                 "signature": checkpoint.signature}) + "\n")
+                                 "signature": checkpoint.signature, "heads": checkpoint.heads}) + "\n")
 
 
 def load_checkpoints(path: Path) -> list[dict]:

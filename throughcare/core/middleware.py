@@ -2,6 +2,11 @@ from __future__ import annotations
 
 import re
 
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.middleware.locale import LocaleMiddleware
+
 from throughcare.core.context import request_context
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
@@ -14,7 +19,7 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        supplied = request.headers.get("X-Request-ID", "")
+        supplied = request.META.get("HTTP_X_REQUEST_ID", "")
         request_id = supplied if _REQUEST_ID.match(supplied) else None
         channel = "api" if request.path.startswith("/api/") else "web"
         with request_context(
@@ -24,3 +29,37 @@ class RequestContextMiddleware:
             response = self.get_response(request)
             response["X-Request-ID"] = ctx.request_id
             return response
+
+
+API_PREFIX = "/api/"
+
+
+def _web_only(middleware_class):
+    """`middleware_class` for pages only: an /api/ request (Bearer token and JSON: never a session, a flash
+    message or a translated word) passes straight through, skipping work it cannot use."""
+
+    class WebOnly(middleware_class):
+        def __init__(self, get_response):
+            super().__init__(get_response)
+            self._api_response = get_response
+
+        def __call__(self, request):
+            if request.path_info.startswith(API_PREFIX):
+                return self._api_response(request)
+            return super().__call__(request)
+
+        if hasattr(middleware_class, "process_view"):
+            def process_view(self, request, callback, callback_args, callback_kwargs):
+                if request.path_info.startswith(API_PREFIX):
+                    return None
+                return super().process_view(request, callback, callback_args, callback_kwargs)
+
+    WebOnly.__name__ = WebOnly.__qualname__ = f"WebOnly{middleware_class.__name__}"
+    WebOnly.__doc__ = f"{middleware_class.__module__}.{middleware_class.__name__}, for pages only (not /api/)."
+    return WebOnly
+
+
+WebSessionMiddleware = _web_only(SessionMiddleware)
+WebLocaleMiddleware = _web_only(LocaleMiddleware)
+WebAuthenticationMiddleware = _web_only(AuthenticationMiddleware)
+WebMessageMiddleware = _web_only(MessageMiddleware)
