@@ -1,4 +1,4 @@
-"""Audit chain lanes (decision 0017): concurrent requests no longer queue behind each other's commit,
+"""Audit chain lanes (decision 0018): concurrent requests no longer queue behind each other's commit,
 and the trail stays just as tamper-evident across several chains."""
 
 from __future__ import annotations

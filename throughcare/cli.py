@@ -136,7 +136,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     if workers:
         # Production: gunicorn gthread workers (threads keep a worker busy while another request waits on the
         # database, keep-alive spares a TCP handshake per request), the app loaded once before the workers
-        # fork (decision 0018). nosec B606 - runs this interpreter's own gunicorn with fixed arguments.
+        # fork (decision 0019). nosec B606 - runs this interpreter's own gunicorn with fixed arguments.
         os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "throughcare.wsgi:application",  # noqa: S606  # nosec B606
                                    "--bind", f"{host}:{port}", "--workers", str(workers), "--worker-class", "gthread",
                                    "--threads", str(threads), "--keep-alive", "5", "--preload",

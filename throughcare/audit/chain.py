@@ -31,7 +31,7 @@ def content_hash(values: dict) -> str:
 def link(prev_hash: str | None, content: str, seq: int | None = None, lane: int | None = None) -> str:
     """The chain hash of an entry: SHA-256 of the previous chain hash and this content hash.
 
-    An entry in a lane (PostgreSQL, decision 0017) also binds its seq and lane, so moving an entry
+    An entry in a lane (PostgreSQL, decision 0018) also binds its seq and lane, so moving an entry
     between or within lanes breaks its link; the trigger in audit migration 0005 computes the same.
     """
     if lane is None:

@@ -6,7 +6,7 @@ from django.db import models
 
 ZERO_HASH = "0" * 64
 #: PostgreSQL links entries in this many chains ("lanes") so that concurrent requests commit together
-#: (docs/decisions/0017-audit-chain-lanes.md). Lane NULL is the one chain of SQLite, and of PostgreSQL
+#: (docs/decisions/0018-audit-chain-lanes.md). Lane NULL is the one chain of SQLite, and of PostgreSQL
 #: databases before migration 0005.
 CHAIN_LANES = 16
 

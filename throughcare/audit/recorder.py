@@ -220,7 +220,7 @@ def lane_heads() -> list[list]:
 
 
 def write_checkpoint() -> AuditCheckpoint | None:
-    """Sign every lane's head (decision 0017): one checkpoint covers all the chains."""
+    """Sign every lane's head (decision 0018): one checkpoint covers all the chains."""
     heads = lane_heads()
     if not heads:
         return None

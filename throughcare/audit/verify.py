@@ -24,7 +24,7 @@ class Report:
 
 
 def verify(external: list[dict] | None = None) -> Report:
-    """Every content hash, every link of every chain (lane), every checkpoint (decision 0017).
+    """Every content hash, every link of every chain (lane), every checkpoint (decision 0018).
 
     Lane NULL is the single chain (SQLite; PostgreSQL before lanes), starting from zeros; a lane starts
     from the single chain's last entry, so losing that entry shows too.
