@@ -52,6 +52,7 @@ from throughcare.myrecord.forms import (
 )
 from throughcare.myrecord.models import CorrectionRequest
 from throughcare.myrecord.words import say
+from throughcare.notifications.deferred import after_response
 from throughcare.plans.actions import add_own_goal
 from throughcare.plans.models import Domain
 from throughcare.plans.reads import read_plan
@@ -115,8 +116,7 @@ def sign_in(request):
     form = IdentifierForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            address = signin.request_code(identifier=form.cleaned_data["identifier"], client=_client(request),
-                                          base_url=_base_url(request))
+            address = signin.request_code(identifier=form.cleaned_data["identifier"], client=_client(request))
         except ValidationFailed as failure:
             form.add_action_errors(failure)
         except signin.TooManyAttempts as exc:
@@ -124,7 +124,11 @@ def sign_in(request):
             return _render(request, "myrecord/sign_in.html", form=form, status=429)
         else:
             request.session[ADDRESS_KEY] = address
-            return redirect("myrecord:sign-in-code")
+            base_url = _base_url(request)
+            # The code is made and sent once the answer has gone: the same answer, after the same work,
+            # whether or not the address has an account (signin.request_code).
+            return after_response(redirect("myrecord:sign-in-code"),
+                                  lambda: signin.issue_code(address=address, base_url=base_url))
     return _render(request, "myrecord/sign_in.html", form=form)
 
 
