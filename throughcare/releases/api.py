@@ -254,10 +254,11 @@ def _review(review: PlanReview) -> dict:
             "agency": {"id": review.agency_id, "name": review.agency.name}}
 
 
-@router.get("/release-plans/{plan_id}/pack.pdf", summary="The release pack for the person (application/pdf)",
+@router.get("/release-plans/{plan_id}/pack.pdf", summary="The release pack for the person (application/pdf); "
+                                                      "language=cy for Welsh",
             openapi_extra={"responses": {200: {"description": "A PDF", "content": {"application/pdf": {}}}}})
-def pack(request, plan_id: str):
-    return pack_response(request.user, plan_id, kind="pack")
+def pack(request, plan_id: str, language: str = ""):
+    return pack_response(request.user, plan_id, kind="pack", language=language)
 
 
 @router.get("/release-plans/{plan_id}/handover.pdf",
