@@ -234,6 +234,8 @@ def test_who_can_see_what_lists_every_agency_the_access_policy_relates_to_me(wor
     jo_client.get("/my/language/cy")
     page = jo_client.get("/my/sharing").content.decode()
     assert "Pob darparwr tai" in page and "nhw wnaeth eich cofrestru" in page
+    assert "Rhoi’r gorau i rannu gyda phob darparwr tai" in jo_client.get(
+        f"/my/sharing/{kind_wide.pk}/stop").content.decode()
     assert "mae un o’u gweithwyr ar eich tîm gofal" in page and "(darparwr tai)" in page
 
 

@@ -207,6 +207,8 @@ def _label(model) -> str:
 
 
 def _title(model) -> str:
+    if model._meta.db_table.startswith("rpt_"):  # the reporting tables: named by their table
+        return f"Reporting table {model._meta.db_table}"
     return str(model._meta.verbose_name_plural).capitalize()
 
 

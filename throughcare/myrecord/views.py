@@ -52,7 +52,7 @@ from throughcare.myrecord.forms import (
     StopSharingForm,
 )
 from throughcare.myrecord.models import CorrectionRequest
-from throughcare.myrecord.who import agencies_working_with, agency_contacts, describe_recipient
+from throughcare.myrecord.who import agencies_working_with, agency_contacts, describe_recipient, with_whom
 from throughcare.myrecord.words import say
 from throughcare.notifications.deferred import after_response
 from throughcare.plans.actions import add_own_goal
@@ -357,7 +357,7 @@ def sharing(request):
     person, grant = my_person(request.user, action="myrecord.sharing")
     summary = sharing_summary(person)
     today = timezone.localdate()
-    shares = [(c, describe(c), describe_recipient(c)) for c, _text in summary.sharing]
+    shares = [(c, describe(c), describe_recipient(c), with_whom(c)) for c, _text in summary.sharing]
     past = [(c, describe(c)) for c in Consent.objects.filter(person=person, kind=ConsentKind.SHARE)
             .select_related("recipient_agency") if not c.is_active(today)]
     return render(request, "myrecord/sharing.html", {"person": person, "shares": shares, "past": past,
@@ -388,7 +388,7 @@ def stop_sharing(request, consent_id):
         actor=request.user, consent_id=consent.pk, reason=data["reason"]),
         success=_("Sharing stopped. It stopped straight away."), redirect_to="myrecord:sharing",
         template="myrecord/stop_sharing.html", person=person, consent=consent, words=describe(consent),
-        who=describe_recipient(consent))
+        with_whom=with_whom(consent))
 
 
 def _uuid(value):

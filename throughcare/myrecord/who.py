@@ -79,3 +79,14 @@ def describe_recipient(consent) -> str:
     if consent.recipient_agency_id:
         return consent.recipient_agency.name
     return every_kind(consent.recipient_kind) if consent.recipient_kind else say("every agency of one kind")
+
+
+def with_whom(consent) -> str:
+    """"with Riverside Recovery", or "with every housing provider", in the person's words."""
+    from django.utils.translation import gettext
+
+    from throughcare.myrecord.words import WITH_AGENCY, with_kind
+
+    if consent.recipient_agency_id:
+        return gettext(WITH_AGENCY) % {"agency": consent.recipient_agency.name}
+    return with_kind(consent.recipient_kind)

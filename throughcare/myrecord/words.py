@@ -37,19 +37,27 @@ def say(label) -> str:
 #: Each kind of agency (agencies.roles.AgencyKind), in the person's words: one of them, and every one of them
 #: (a consent can share with every agency of a kind: "every housing provider").
 AGENCY_KINDS = {
-    "community_treatment": (_("drug and alcohol service"), _("every drug and alcohol service")),
-    "prison": (_("prison"), _("every prison")),
-    "probation": (_("probation service"), _("every probation service")),
-    "police_liaison": (_("police liaison team"), _("every police liaison team")),
-    "housing": (_("housing provider"), _("every housing provider")),
-    "mental_health": (_("mental health service"), _("every mental health service")),
-    "primary_care": (_("GP practice"), _("every GP practice")),
-    "jobcentre_plus": (_("Jobcentre Plus office"), _("every Jobcentre Plus office")),
-    "childrens_services": (_("children’s services team"), _("every children’s services team")),
-    "voluntary": (_("voluntary or peer support group"), _("every voluntary or peer support group")),
-    "commissioner": (_("commissioner"), _("every commissioner")),
+    "community_treatment": (_("drug and alcohol service"), _("every drug and alcohol service"),
+                            _("with every drug and alcohol service")),
+    "prison": (_("prison"), _("every prison"), _("with every prison")),
+    "probation": (_("probation service"), _("every probation service"), _("with every probation service")),
+    "police_liaison": (_("police liaison team"), _("every police liaison team"), _("with every police liaison team")),
+    "housing": (_("housing provider"), _("every housing provider"), _("with every housing provider")),
+    "mental_health": (_("mental health service"), _("every mental health service"),
+                      _("with every mental health service")),
+    "primary_care": (_("GP practice"), _("every GP practice"), _("with every GP practice")),
+    "jobcentre_plus": (_("Jobcentre Plus office"), _("every Jobcentre Plus office"),
+                       _("with every Jobcentre Plus office")),
+    "childrens_services": (_("children’s services team"), _("every children’s services team"),
+                           _("with every children’s services team")),
+    "voluntary": (_("voluntary or peer support group"), _("every voluntary or peer support group"),
+                  _("with every voluntary or peer support group")),
+    "commissioner": (_("commissioner"), _("every commissioner"), _("with every commissioner")),
 }
 ANY_KIND = _("every agency of one kind")
+WITH_ANY_KIND = _("with every agency of one kind")
+#: "with Riverside Recovery" (a Welsh "gyda" mutates what follows it, so each kind has its own "with" words).
+WITH_AGENCY = _("with %(agency)s")
 
 #: Why an agency may know who the person is: the access policy's relationships (consent.policy, rule 3).
 WHY = {
@@ -69,6 +77,11 @@ def kind_words(kind: str) -> str:
 def every_kind(kind: str) -> str:
     """Every agency of this kind, in the language of the request."""
     return gettext(AGENCY_KINDS[kind][1] if kind in AGENCY_KINDS else ANY_KIND)
+
+
+def with_kind(kind: str) -> str:
+    """"with every agency of this kind", in the language of the request."""
+    return gettext(AGENCY_KINDS[kind][2] if kind in AGENCY_KINDS else WITH_ANY_KIND)
 
 
 def why_words(reason: str) -> str:
