@@ -115,30 +115,78 @@ def test_review_page_confirms_every_item(browser_client, world, api):
 
 
 def test_the_peer_mentor_sees_only_their_part(browser_client, world, api):
+    """Contact details and appointments only: on the gate list, the plan page and the API, never the checklist's
+    status, blockers or places, whose free text can hold what a peer mentor may not see."""
+    import json
+
+    from throughcare.people.models import Person
+
     received(api, world, release_on=days(20).isoformat())
     plan = ReleasePlan.objects.get()
+    Person.objects.filter(pk=world["jo"].pk).update(phone="07700 900456")
     at = (timezone.localtime() + dt.timedelta(days=20)).replace(hour=8, minute=30, second=0, microsecond=0)
-    gate_item = ChecklistItem.objects.get(plan=plan, kind="met_at_gate")
-    prescribing = ChecklistItem.objects.get(plan=plan, kind="prescribing")
-    for item, body in ((gate_item, {"worker": "una", "at": at.isoformat(), "place": "Gate lodge, HMP Northgate"}),
-                       (prescribing, {"details": {"current_script": "Methadone 60ml daily"}})):
+    probation_at = (timezone.localtime() + dt.timedelta(days=22)).replace(hour=14, minute=0, second=0, microsecond=0)
+    items = {i.kind: i for i in ChecklistItem.objects.filter(plan=plan)}
+    changes = (
+        ("met_at_gate", {"worker": "una", "at": at.isoformat(), "place": "Gate lodge, HMP Northgate",
+                         "phone": "07700 900123"}),
+        ("prescribing", {"details": {"current_script": "Methadone 60ml daily"},
+                         "blocker": "Waiting for the methadone prescriber to confirm the dose"}),
+        ("accommodation", {"place": "Harm reduction hostel, 3 Dock Road", "blocker": "Relapsed last month"}),
+        ("probation_appointment", {"at": probation_at.isoformat(), "place": "Swansea Probation, 9 Castle Street",
+                                   "contact_name": "Pat Officer"}),
+    )
+    for kind, body in changes:
         client = api("grace")
-        response = client.client.patch(f"/api/v1/release-plan-items/{item.pk}", __import__("json").dumps(body),
+        response = client.client.patch(f"/api/v1/release-plan-items/{items[kind].pk}", json.dumps(body),
                                        content_type="application/json", headers=client.headers)
-        assert response.status_code == 200
+        assert response.status_code == 200, response.content
+    booked = api("amara").post(f"/people/{world['jo'].pk}/appointments", {
+        "starts_at": (at + dt.timedelta(days=1)).isoformat(), "mode": "in_person", "location": "12 High Street"})
+    assert booked.status_code == 201, booked.content
+    secrets = ("Methadone", "methadone prescriber", "Relapsed last month", "Harm reduction hostel", "Blocked")
+
     una = browser_client("una")
     page = una.get("/gate/").content.decode()
-    assert "Jo Bloggs" in page and "Gate lodge, HMP Northgate" in page and "08:30" in page
-    assert "Methadone" not in page
+    assert "Jo Bloggs" in page and "Gate lodge, HMP Northgate" in page and "08:30" in page and "07700 900456" in page
+    # The appointments they support: the one booked in Throughcare and the probation appointment on the plan.
+    assert "with Riverside Recovery, 12 High Street" in page
+    assert "Probation appointment with Pat Officer, Swansea Probation, 9 Castle Street" in page
+    for secret in secrets:
+        assert secret not in page, secret
+
     plan_page = una.get(f"/release-plans/{plan.pk}").content.decode()
-    assert "Methadone" not in plan_page and "Details not shared with you" in plan_page
-    assert una.get(f"/release-plan-items/{prescribing.pk}").status_code == 403
+    assert "contact details and appointments" in plan_page and "07700 900456" in plan_page
+    assert "Gate lodge, HMP Northgate" in plan_page and "Swansea Probation, 9 Castle Street" in plan_page
+    assert "12 High Street" in plan_page and 'data-testid="checklist"' not in plan_page
+    for secret in (*secrets, "outstanding", "Prescribing continuity", "Accommodation for the night"):
+        assert secret not in plan_page, secret
+    # The prison still sees the whole plan, blockers and all.
+    full = browser_client("grace").get(f"/release-plans/{plan.pk}").content.decode()
+    assert "Relapsed last month" in full and 'data-testid="checklist"' in full
+
+    seen = api("una").get(f"/release-plans/{plan.pk}").json()
+    assert seen["contact_only"] is True and seen["outstanding"] is None and seen["handover"] is None
+    assert {i["kind"] for i in seen["items"]} == {"met_at_gate", "probation_appointment", "first_treatment_appointment",
+                                                   "benefits"}
+    assert all(i["blocker"] == "" and i["details"] is None for i in seen["items"])
+    for secret in secrets:
+        assert secret not in json.dumps(seen), secret
+    assert api("grace").get(f"/release-plans/{plan.pk}").json()["contact_only"] is False
+    listed = json.dumps(api("una").get(f"/people/{world['jo'].pk}/release-plans").json())
+    assert "Relapsed last month" not in listed and "Methadone" not in listed
+
+    assert una.get(f"/release-plan-items/{items['prescribing'].pk}").status_code == 403
     assert una.get(f"/release-plans/{plan.pk}/pack.pdf").status_code == 403
     entry = AuditEntry.objects.filter(action="release_plan.gate", username="una").latest("seq")
     assert str(world["jo"].pk) in (entry.subjects or [str(entry.person_id)])
+    read = AuditEntry.objects.filter(action="release_plan.read", username="una").latest("seq")
+    assert read.categories == ["contact_admin"]
     assert "Jo Bloggs" not in browser_client("xena").get("/gate/").content.decode()  # not meeting anyone
     api_list = api("una").get("/gate").json()
     assert [row["display_name"] for row in api_list] == ["Jo Bloggs"] and "details" not in api_list[0]
+    assert [(a["what"], a["place"]) for a in api_list[0]["appointments"]] == [
+        ("Appointment", "12 High Street"), ("Probation appointment", "Swansea Probation, 9 Castle Street")]
 
 
 def test_the_continuity_dashboard_is_aggregate_and_suppresses_small_numbers(browser_client, world, api):
