@@ -319,3 +319,57 @@ def test_the_service_records_the_first_intervention(api, world, plan):
     done = _send(api, "amara", "post", path, {"first_intervention_on": days(-1).isoformat()})
     assert done.status_code == 200 and done.json()["outcome"] == "engaged"
     assert Event.objects.filter(title="First community intervention 1 day after release").exists()
+
+
+# --- a recall stops the clock -------------------------------------------------------------------------------
+
+
+def _recall(api, world, on):
+    response = _send(api, "grace", "post", "/custody/receptions",
+                     {"prison_number": "A1234BC", "date_of_birth": "1985-03-27", "received_on": on.isoformat(),
+                      "reception_type": "recall"})
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_a_recall_within_21_days_stops_the_clock_as_recalled_not_not_engaged(api, world, plan):
+    _handover(api, world, plan)
+    _release(api, days(-10))
+    handover = CommunityHandover.objects.get()
+    assert engagement.run(today=days(0)).alerts == [(handover.pk, 7)]
+    _recall(api, world, days(-2))  # day 8, nobody has seen them
+    handover.refresh_from_db()
+    assert handover.outcome == "recalled" and handover.outcome_recorded_at is not None
+    # The clock is void: no day 14 alert, no "not engaged" at day 21, whatever the daily run does later.
+    assert engagement.run(today=days(5)).alerts == [] and engagement.run(today=days(15)).not_engaged == []
+    handover.refresh_from_db()
+    assert handover.outcome == "recalled" and handover.alerted_day_14_at is None
+    entry = AuditEntry.objects.get(action="release_handover.outcome")
+    assert entry.username == "grace" and entry.reason == "recalled: recall on day 8"
+    assert Event.objects.filter(title="Engagement after release: recalled to custody within 21 days "
+                                      "(recalled on day 8)", agency=world["agencies"]["riverside"]).exists()
+    seen = api("amara").get(f"/release-plans/{plan['id']}").json()
+    assert seen["handover"]["outcome"] == "recalled"
+
+
+def test_a_recall_after_engagement_or_after_day_21_keeps_the_honest_outcome(api, world, plan):
+    _handover(api, world, plan)
+    _release(api, days(-30))
+    handover = CommunityHandover.objects.get()
+    now = timezone.now()
+    Appointment.objects.create(person=world["jo"], agency=world["agencies"]["riverside"],
+                               worker=world["staff"]["amara"].user, booked_by=world["staff"]["amara"].user,
+                               starts_at=now - dt.timedelta(days=26), status="attended", created_at=now, updated_at=now)
+    _recall(api, world, days(-20))  # day 10, but seen on day 4: engaged
+    handover.refresh_from_db()
+    assert handover.outcome == "engaged" and handover.first_intervention_on == timezone.localdate(
+        now - dt.timedelta(days=26))
+
+
+def test_a_recall_after_day_21_with_no_outcome_yet_is_not_engaged(api, world, plan):
+    _handover(api, world, plan)
+    _release(api, days(-30))
+    _recall(api, world, days(-3))  # day 27: the daily run had not recorded the outcome yet
+    handover = CommunityHandover.objects.get()
+    assert handover.outcome == "not_engaged"
+    assert AuditEntry.objects.get(action="release_handover.outcome").reason == "not_engaged: recall on day 27"

@@ -146,6 +146,8 @@ class PlanReview(models.Model):
 class EngagementOutcome(models.TextChoices):
     ENGAGED = "engaged", "Engaged within 21 days"
     NOT_ENGAGED = "not_engaged", "Not engaged within 21 days"
+    #: Recalled to custody before day 21 with no community intervention yet: the clock stops, neither way.
+    RECALLED = "recalled", "Recalled to custody within 21 days"
 
 
 class CommunityHandover(models.Model):
