@@ -407,3 +407,22 @@ def test_a_person_the_prison_already_sees_is_received_by_id(api, world):
     assert api("grace").post("/custody/receptions", body).status_code == 201
     unseen = api("grace").post("/custody/receptions", {**body, "person": str(world["jo"].pk)})
     assert unseen.status_code == 404  # Grace may not see Jo: an id alone is not enough
+
+
+def test_the_daily_jobs_are_scheduled_in_the_docs_and_run_by_make_demo():
+    """`releases open-due`, `releases engagement` and `reminders send` must run on a schedule: the README lists
+    them, docs/operations.md gives cron and systemd timer examples, and `make demo` runs each once before
+    serving, so the demo's plans and clocks are up to date."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    jobs = ("releases open-due", "releases engagement", "reminders send")
+    readme = (root / "README.md").read_text()
+    operations = (root / "docs" / "operations.md").read_text()
+    recipe = (root / "Makefile").read_text().split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    serve = recipe.index("throughcare serve")
+    for job in jobs:
+        assert f"throughcare {job}" in readme, job
+        assert f"throughcare {job}" in operations.split("## With cron", 1)[1].split("## With systemd", 1)[0], job
+        assert job in recipe and recipe.index(job) < serve, job
+    assert "OnCalendar=" in operations and "Persistent=true" in operations and "docs/operations.md" in readme

@@ -235,6 +235,52 @@ def test_a_moved_release_date_is_shown_as_needing_review(api, world, plan):
     assert reasons and reasons[0].startswith("The release date moved from")
 
 
+def test_review_needed_is_raised_once_and_shown_on_the_releases_list_and_today(api, world, browser_client):
+    """A plan completed long before release, and a moved release date, need a structured review: the daily run
+    raises it once as a journey event, and the prison sees it on its releases list and "today" page."""
+    from typer.testing import CliRunner
+
+    from throughcare.cli import app
+    from throughcare.releases.opening import flag_reviews_due
+
+    custody = received(api, world, release_on=days(60).isoformat())
+    plan = api("grace").get(f"/release-plans/{ReleasePlan.objects.get().pk}").json()
+    _finish_everything(api, plan)
+    assert ReleasePlan.objects.get().completed_on == days(0)
+    assert flag_reviews_due(today=days(0)) == []  # confirmed today: nothing to review yet
+    # 33 days on, release is 27 days away and the plan was confirmed 60 days before it.
+    [flagged] = flag_reviews_due(today=days(33))
+    assert flagged.pk == ReleasePlan.objects.get().pk and flag_reviews_due(today=days(34)) == []  # once only
+    event = Event.objects.get(title="Release plan needs a structured review")
+    assert event.agency == world["agencies"]["prison"] and "was last confirmed on" in event.body
+    entry = AuditEntry.objects.get(action="release_plan.review_due")
+    assert entry.username == "" and entry.reason == "automatic"
+
+    # A moved date raises it as it moves (its own event), and it shows wherever the prison looks.
+    moved = _send(api, "grace", "post", f"/custody/{custody['id']}/release-date", {"release_on": days(70).isoformat()})
+    assert moved.status_code == 200
+    assert Event.objects.filter(title__startswith="Release plan moved to", body__contains="review is needed").exists()
+    assert flag_reviews_due(today=days(0)) == []
+    grace = browser_client("grace")
+    releases = grace.get("/releases/").content.decode()
+    assert 'data-testid="review-needed"' in releases and "The release date moved from" in releases
+    today = grace.get("/today/").content.decode()
+    assert "Release plans to review (1)" in today and "Jo Bloggs" in today and "The release date moved" in today
+    assert "Release plans to review" not in browser_client("amara").get("/today/").content.decode()
+    assert str(world["jo"].pk) in AuditEntry.objects.filter(action="today.read", username="grace").latest(
+        "seq").subjects
+
+    confirmations = [{"kind": i["kind"], "still_holds": True} for i in plan["items"]]
+    done = _send(api, "grace", "post", f"/release-plans/{plan['id']}/reviews",
+                 {"held_on": days(0).isoformat(), "confirmations": confirmations})
+    assert done.status_code == 201, done.content
+    assert ReleasePlan.objects.get().review_flagged_at is None
+    assert 'data-testid="review-needed"' not in grace.get("/releases/").content.decode()
+    assert "Release plans to review" not in grace.get("/today/").content.decode()
+    result = CliRunner().invoke(app, ["releases", "open-due"])
+    assert result.exit_code == 0 and "Release plans needing a structured review: 0 newly flagged" in result.output
+
+
 # --- handover and the engagement clock ----------------------------------------------------------------------
 
 

@@ -109,6 +109,7 @@ ACTION_WORDS = {
     "release_plan.read": _("looked at your release plan"),
     "release_plan.list": _("saw you on their list of releases"),
     "release_plan.review": _("reviewed your release plan"),
+    "release_plan.review_due": _("noted that your release plan needs checking again"),
     "release_plan.form": _("opened a page to change your release plan"),
     "release_plan.gate": _("saw you on their list of people to meet at the gate"),
     "release_plan.pack": _("printed your release pack"),

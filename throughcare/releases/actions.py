@@ -353,8 +353,8 @@ def review_plan(*, actor, plan_id, held_on, confirmations, persons_view: str = "
                                            confirmations=[given[k] for k in checklist.ORDER if k in given],
                                            persons_view=persons_view, reviewed_by=actor, agency_id=staff.agency_id,
                                            recorded_at=now)
-        plan.moved_from, plan.last_reviewed_on = None, held_on
-        _bump(plan, "moved_from", "last_reviewed_on", *_recompute_completion(plan))
+        plan.moved_from, plan.last_reviewed_on, plan.review_flagged_at = None, held_on, None
+        _bump(plan, "moved_from", "last_reviewed_on", "review_flagged_at", *_recompute_completion(plan))
         summary = (f"{len(given) - len(changed)} item{'s' if len(given) - len(changed) != 1 else ''} still "
                    f"hold, {len(changed)} changed")
         plan_event(plan, actor, f"Release plan reviewed: {summary}", agency_id=staff.agency_id)

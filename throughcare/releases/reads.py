@@ -192,6 +192,7 @@ def agency_plans(user, staff) -> dict:
                .order_by("release_on", "id"))
     for plan in own:
         plan.day_flags = rules.release_day_flags(plan.release_on)
+        plan.review_reasons = rules.review_reasons(plan, today)
     incoming = list(CommunityHandover.objects.select_related("plan__prison", "plan__person", "receiving_agency")
                     .filter(receiving_agency_id=staff.agency_id, person__in=visible)
                     .order_by("outcome", "plan__release_on", "id"))
@@ -201,6 +202,23 @@ def agency_plans(user, staff) -> dict:
                   categories=[Category.CONTACT_ADMIN],
                   subjects=list(dict.fromkeys([str(p.person_id) for p in own] + [str(h.person_id) for h in incoming])))
     return {"own": own, "incoming": rows}
+
+
+def release_reviews_due(user, today: dt.date, *, limit: int = 50) -> list[tuple[ReleasePlan, list[str]]]:
+    """Open plans of the caller's prison that need a structured review now (a moved date, or completed long
+    before release), soonest release first, for people the caller may see: the prison worker's "today" page.
+    One query; not audited here (the page's one entry names everyone it shows)."""
+    from throughcare.agencies.models import staff_of
+    from throughcare.releases.opening import review_candidates
+
+    staff = staff_of(user)
+    if staff is None:
+        return []
+    plans = review_candidates(_related(ReleasePlan.objects.filter(prison_id=staff.agency_id,
+                                                                  person__in=visible_people(user).values("pk"))),
+                              today).order_by("release_on", "id")
+    due = [(plan, rules.review_reasons(plan, today)) for plan in plans]
+    return [(plan, reasons) for plan, reasons in due if reasons][:limit]
 
 
 def gate_meetings(user, *, since: dt.datetime | None = None) -> list[dict]:
