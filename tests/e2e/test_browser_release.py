@@ -104,6 +104,15 @@ def test_a_plan_is_built_handed_over_and_the_peer_mentor_sees_only_their_part(
     assert CommunityHandover.objects.get().acknowledged_by.username == "amara"
     sign_out(page)
 
+    # A probation appointment booked outside Throughcare, held on the plan: one of the appointments Una supports.
+    from throughcare.releases.actions import update_item
+
+    probation_at = timezone.localtime(timezone.make_aware(dt.datetime.combine(friday + dt.timedelta(days=3),
+                                                                             dt.time(14, 0))))
+    update_item(actor=e2e_world["staff"]["grace"].user,
+                item_id=ChecklistItem.objects.get(plan=plan, kind="probation_appointment").pk,
+                changes={"at": probation_at, "place": "Swansea Probation, 9 Castle Street", "contact_name": "Pat"})
+
     sign_in(page, "una")
     page.goto(f"{url}/gate/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Meeting at the gate")
@@ -112,6 +121,7 @@ def test_a_plan_is_built_handed_over_and_the_peer_mentor_sees_only_their_part(
     expect(card).to_contain_text("08:30")
     expect(card).to_contain_text("Gate lodge, HMP Northgate")
     expect(card).to_contain_text("07700 900456")
+    expect(card).to_contain_text("Probation appointment with Pat, Swansea Probation, 9 Castle Street")
     expect(card).not_to_contain_text("Methadone")
     assert_accessible(page, "the peer mentor's gate list")
     expect(card).not_to_contain_text("Waiting for the community prescriber")
@@ -120,6 +130,7 @@ def test_a_plan_is_built_handed_over_and_the_peer_mentor_sees_only_their_part(
     expect(page.get_by_test_id("checklist")).to_have_count(0)
     expect(page.get_by_test_id("contact-details")).to_contain_text("07700 900456")
     expect(page.get_by_test_id("appointments")).to_contain_text("Gate lodge, HMP Northgate")
+    expect(page.get_by_test_id("appointments")).to_contain_text("Swansea Probation, 9 Castle Street")
     expect(page.locator("main")).not_to_contain_text("Waiting for the community prescriber")
     expect(page.locator("main")).not_to_contain_text("Methadone")
     expect(page.get_by_role("link", name="Someone to meet them at the gate")).to_have_count(0)
