@@ -34,6 +34,10 @@ assets: bootstrap
 demo: bootstrap
 	$(BIN)/throughcare migrate --demo
 	$(BIN)/throughcare demo-world --people 500 --seed 1 --if-empty
+	# the scheduled jobs (docs/operations.md), once: plans come into the window, clocks move on, reminders go
+	$(BIN)/throughcare releases open-due
+	$(BIN)/throughcare releases engagement
+	$(BIN)/throughcare reminders send
 	$(BIN)/throughcare serve --host 127.0.0.1 --port 8000
 
 lint: bootstrap

@@ -204,6 +204,150 @@ def test_optional_password(world, outbox, django_capture_on_commit_callbacks):
     assert response.status_code == 200 and "Enter a correct username and password" in response.content.decode()
 
 
+# --- no way to tell from the work a request does ------------------------------------------------------
+# Deterministic proxies for time (engineering notes: no timed assertions): the same queries, the same number
+# of password hashes and no message sent while the request is answered, for an address with an account,
+# one whose account has no password, one whose account is turned off and one with no account at all.
+
+ADDRESSES = {"with a password": JO_MOBILE, "without a password": "07700 900555", "turned off": "07700 900666",
+             "no account": "07700 900000"}
+
+
+def _three_more_accounts(world):
+    from throughcare.myrecord.actions import invite_person, stop_sign_in
+    from throughcare.people.actions import register_person
+    from throughcare.people.inputs import PersonDetails
+
+    amara = world["staff"]["amara"].user
+    jo = invite_jo(world)
+    jo.user.set_password("a good long phrase")
+    jo.user.save()
+    for given, number in (("Sam", "07700 900555"), ("Tam", "07700 900666")):
+        other = register_person(actor=amara, details=PersonDetails(given_names=given, family_name="Other",
+                                                                   date_of_birth=dt.date(1990, 1, 1)))
+        contactable(other, phone=number, email="")
+        invite_person(actor=amara, person_id=other.pk, channel="sms")
+    stop_sign_in(actor=amara, person_id=PersonAccount.objects.get(address="07700900666").person_id)
+
+
+def _shape(sql: str) -> str:
+    """A query with its values taken out, so that two queries for different addresses compare equal."""
+    import re
+
+    return re.sub(r"'[^']*'|\b\d+\b", "?", re.sub(r'"s\d+_x\d+"', '"savepoint"', sql))
+
+
+class _Work:
+    """Counts what happens inside `with`: queries (by shape), password hashes and messages sent."""
+
+    def __init__(self, monkeypatch):
+        from django.contrib.auth.hashers import MD5PasswordHasher
+
+        from throughcare.notifications import service
+
+        self.hashes, self.sent, inside = [], [], []
+        for name in ("encode", "verify"):
+            original = getattr(MD5PasswordHasher, name)
+
+            def counted(hasher, *args, _original=original, _name=name, **kwargs):
+                if not inside:  # verify() encodes inside: that is one hash check, not two
+                    self.hashes.append(_name)
+                inside.append(_name)
+                try:
+                    return _original(hasher, *args, **kwargs)
+                finally:
+                    inside.pop()
+
+            monkeypatch.setattr(MD5PasswordHasher, name, counted)
+        work = self
+
+        class CountingSender:
+            name = "counting"
+
+            def send(self, message):
+                work.sent.append(message.to)
+                return "counted"
+
+        monkeypatch.setattr(service, "get_sender", CountingSender)
+
+    def during(self, run) -> dict:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        self.hashes.clear()
+        self.sent.clear()
+        with CaptureQueriesContext(connection) as queries:
+            response = run()
+        return {"status": response.status_code, "location": response.get("Location", ""),
+                "queries": [_shape(q["sql"]) for q in queries.captured_queries],
+                "hashes": list(self.hashes), "sent": list(self.sent)}
+
+
+def test_a_password_sign_in_does_the_same_work_for_every_address(world, monkeypatch):
+    _three_more_accounts(world)
+    work = _Work(monkeypatch)
+    Client().post("/my/sign-in/password", {"identifier": "07700 900001", "password": "x"})  # the stand-in hash made
+    seen = {}
+    for what, address in ADDRESSES.items():
+        client = Client()
+        seen[what] = work.during(lambda: client.post("/my/sign-in/password",  # noqa: B023
+                                                     {"identifier": address, "password": "not the password"}))  # noqa: B023
+    first = seen["with a password"]
+    assert first["status"] == 422 and first["hashes"] == ["verify"] and first["queries"]
+    for what, done in seen.items():
+        assert done == first, f"a password sign-in for an address {what} does different work: {done} != {first}"
+    # And the right password signs in, after the same one hash check.
+    right = work.during(lambda: Client().post("/my/sign-in/password", {"identifier": JO_MOBILE,
+                                                                       "password": "a good long phrase"}))
+    assert right["status"] == 302 and right["hashes"] == ["verify"]
+
+
+def test_asking_for_a_code_does_the_same_work_for_every_address_and_sends_after_the_response(
+        world, monkeypatch, outbox, django_capture_on_commit_callbacks):
+    from throughcare.myrecord import views
+
+    _three_more_accounts(world)
+    work = _Work(monkeypatch)
+    later = []
+    monkeypatch.setattr(views, "after_response", lambda response, job: later.append(job) or response)
+    seen = {}
+    for what, address in ADDRESSES.items():
+        client = Client()
+        seen[what] = work.during(lambda: client.post("/my/sign-in", {"identifier": address}))  # noqa: B023
+        seen[what]["guess"] = work.during(lambda: client.post("/my/sign-in/code", {"code": "123456"}))  # noqa: B023
+    first = seen["with a password"]
+    assert (first["status"], first["location"]) == (302, "/my/sign-in/code")
+    assert first["hashes"] == [] and first["sent"] == []
+    assert first["guess"]["status"] == 422
+    for what, done in seen.items():
+        assert done == first, f"asking for a code for an address {what} does different work: {done} != {first}"
+    assert not SignInCode.objects.exists() and not read_outbox(outbox)
+    # After the responses: codes for the two accounts that are on, and nothing for the others.
+    with django_capture_on_commit_callbacks(execute=True):
+        for job in later:
+            job()
+    assert sorted(work.sent) == ["07700900555", "07700900982"]
+    assert SignInCode.objects.count() == 2
+    # Guessing now, with live codes for two of the addresses: still the same statements for every address.
+    guesses = {}
+    for what, address in ADDRESSES.items():
+        client = Client()
+        client.post("/my/sign-in", {"identifier": address})
+        guesses[what] = work.during(lambda: client.post("/my/sign-in/code", {"code": "123456"}))  # noqa: B023
+    assert all(done == guesses["no account"] for done in guesses.values()), guesses
+
+
+def test_the_code_is_made_once_the_response_has_gone(world, outbox, django_capture_on_commit_callbacks):
+    """Through the real response: the test client, like a WSGI server, closes the response after sending it,
+    and that is when the code is made and sent (in the request's context, so the audit entry keeps its id)."""
+    invite_jo(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client().post("/my/sign-in", {"identifier": JO_MOBILE}, headers={"X-Request-ID": "ask-code-123"})
+    assert response.status_code == 302 and len(read_outbox(outbox)) == 1
+    entry = AuditEntry.objects.get(action="person.sign_in_code")
+    assert entry.request_id == "ask-code-123" and entry.person_id == world["jo"].pk
+
+
 # --- the boundary between people and staff ------------------------------------------------------------
 
 

@@ -128,3 +128,24 @@ def test_only_the_prison_and_the_receiving_service_print(api, world, full_plan):
     assert api("una").get(f"/release-plans/{full_plan['id']}/pack.pdf").status_code == 403
     assert api("yusuf").get(f"/release-plans/{full_plan['id']}/pack.pdf").status_code == 404
     assert api("grace").get("/release-plans/00000000-0000-4000-8000-000000000000/pack.pdf").status_code == 404
+
+
+def test_the_release_pack_holds_nothing_outside_the_printers_consent(api, world, full_plan):
+    """Riverside prints the pack after Jo stops sharing substance use with it: the script and the pharmacy
+    (the prison's prescribing item, substance use) are not in it; the appointments and contacts still are."""
+    from throughcare.consent.actions import withdraw_consent
+    from throughcare.consent.models import Consent
+
+    with_consent = _text(api("amara").get(f"/release-plans/{full_plan['id']}/pack.pdf"))
+    assert "Methadone 60ml daily" in with_consent and "Quay Pharmacy, 1 Quay Street" in with_consent
+    consent = Consent.objects.get(person=world["jo"], recipient_agency=world["agencies"]["riverside"])
+    withdraw_consent(actor=world["staff"]["amara"].user, consent_id=consent.pk, reason="Jo asked")
+    text = _text(api("amara").get(f"/release-plans/{full_plan['id']}/pack.pdf"))
+    for secret in ("Methadone", "Quay Pharmacy", "Your script", "Worried about his dog Biscuit",
+                   "Low mood since his sister died", "SECRET-CLAIM-778", "Hostel", "hostel"):
+        assert secret not in text, secret
+    assert "Ask your worker about any medicine you need before you leave." in text
+    for _day, _hour, _minute, place in APPOINTMENTS:
+        assert place in text, place
+    entry = AuditEntry.objects.filter(action="release_plan.pack", username="amara").latest("seq")
+    assert not {"housing", "employment_benefits", "mental_health"} & set(entry.categories)

@@ -115,30 +115,78 @@ def test_review_page_confirms_every_item(browser_client, world, api):
 
 
 def test_the_peer_mentor_sees_only_their_part(browser_client, world, api):
+    """Contact details and appointments only: on the gate list, the plan page and the API, never the checklist's
+    status, blockers or places, whose free text can hold what a peer mentor may not see."""
+    import json
+
+    from throughcare.people.models import Person
+
     received(api, world, release_on=days(20).isoformat())
     plan = ReleasePlan.objects.get()
+    Person.objects.filter(pk=world["jo"].pk).update(phone="07700 900456")
     at = (timezone.localtime() + dt.timedelta(days=20)).replace(hour=8, minute=30, second=0, microsecond=0)
-    gate_item = ChecklistItem.objects.get(plan=plan, kind="met_at_gate")
-    prescribing = ChecklistItem.objects.get(plan=plan, kind="prescribing")
-    for item, body in ((gate_item, {"worker": "una", "at": at.isoformat(), "place": "Gate lodge, HMP Northgate"}),
-                       (prescribing, {"details": {"current_script": "Methadone 60ml daily"}})):
+    probation_at = (timezone.localtime() + dt.timedelta(days=22)).replace(hour=14, minute=0, second=0, microsecond=0)
+    items = {i.kind: i for i in ChecklistItem.objects.filter(plan=plan)}
+    changes = (
+        ("met_at_gate", {"worker": "una", "at": at.isoformat(), "place": "Gate lodge, HMP Northgate",
+                         "phone": "07700 900123"}),
+        ("prescribing", {"details": {"current_script": "Methadone 60ml daily"},
+                         "blocker": "Waiting for the methadone prescriber to confirm the dose"}),
+        ("accommodation", {"place": "Harm reduction hostel, 3 Dock Road", "blocker": "Relapsed last month"}),
+        ("probation_appointment", {"at": probation_at.isoformat(), "place": "Swansea Probation, 9 Castle Street",
+                                   "contact_name": "Pat Officer"}),
+    )
+    for kind, body in changes:
         client = api("grace")
-        response = client.client.patch(f"/api/v1/release-plan-items/{item.pk}", __import__("json").dumps(body),
+        response = client.client.patch(f"/api/v1/release-plan-items/{items[kind].pk}", json.dumps(body),
                                        content_type="application/json", headers=client.headers)
-        assert response.status_code == 200
+        assert response.status_code == 200, response.content
+    booked = api("amara").post(f"/people/{world['jo'].pk}/appointments", {
+        "starts_at": (at + dt.timedelta(days=1)).isoformat(), "mode": "in_person", "location": "12 High Street"})
+    assert booked.status_code == 201, booked.content
+    secrets = ("Methadone", "methadone prescriber", "Relapsed last month", "Harm reduction hostel", "Blocked")
+
     una = browser_client("una")
     page = una.get("/gate/").content.decode()
-    assert "Jo Bloggs" in page and "Gate lodge, HMP Northgate" in page and "08:30" in page
-    assert "Methadone" not in page
+    assert "Jo Bloggs" in page and "Gate lodge, HMP Northgate" in page and "08:30" in page and "07700 900456" in page
+    # The appointments they support: the one booked in Throughcare and the probation appointment on the plan.
+    assert "with Riverside Recovery, 12 High Street" in page
+    assert "Probation appointment with Pat Officer, Swansea Probation, 9 Castle Street" in page
+    for secret in secrets:
+        assert secret not in page, secret
+
     plan_page = una.get(f"/release-plans/{plan.pk}").content.decode()
-    assert "Methadone" not in plan_page and "Details not shared with you" in plan_page
-    assert una.get(f"/release-plan-items/{prescribing.pk}").status_code == 403
+    assert "contact details and appointments" in plan_page and "07700 900456" in plan_page
+    assert "Gate lodge, HMP Northgate" in plan_page and "Swansea Probation, 9 Castle Street" in plan_page
+    assert "12 High Street" in plan_page and 'data-testid="checklist"' not in plan_page
+    for secret in (*secrets, "outstanding", "Prescribing continuity", "Accommodation for the night"):
+        assert secret not in plan_page, secret
+    # The prison still sees the whole plan, blockers and all.
+    full = browser_client("grace").get(f"/release-plans/{plan.pk}").content.decode()
+    assert "Relapsed last month" in full and 'data-testid="checklist"' in full
+
+    seen = api("una").get(f"/release-plans/{plan.pk}").json()
+    assert seen["contact_only"] is True and seen["outstanding"] is None and seen["handover"] is None
+    assert {i["kind"] for i in seen["items"]} == {"met_at_gate", "probation_appointment", "first_treatment_appointment",
+                                                   "benefits"}
+    assert all(i["blocker"] == "" and i["details"] is None for i in seen["items"])
+    for secret in secrets:
+        assert secret not in json.dumps(seen), secret
+    assert api("grace").get(f"/release-plans/{plan.pk}").json()["contact_only"] is False
+    listed = json.dumps(api("una").get(f"/people/{world['jo'].pk}/release-plans").json())
+    assert "Relapsed last month" not in listed and "Methadone" not in listed
+
+    assert una.get(f"/release-plan-items/{items['prescribing'].pk}").status_code == 403
     assert una.get(f"/release-plans/{plan.pk}/pack.pdf").status_code == 403
     entry = AuditEntry.objects.filter(action="release_plan.gate", username="una").latest("seq")
     assert str(world["jo"].pk) in (entry.subjects or [str(entry.person_id)])
+    read = AuditEntry.objects.filter(action="release_plan.read", username="una").latest("seq")
+    assert read.categories == ["contact_admin"]
     assert "Jo Bloggs" not in browser_client("xena").get("/gate/").content.decode()  # not meeting anyone
     api_list = api("una").get("/gate").json()
     assert [row["display_name"] for row in api_list] == ["Jo Bloggs"] and "details" not in api_list[0]
+    assert [(a["what"], a["place"]) for a in api_list[0]["appointments"]] == [
+        ("Appointment", "12 High Street"), ("Probation appointment", "Swansea Probation, 9 Castle Street")]
 
 
 def test_the_continuity_dashboard_is_aggregate_and_suppresses_small_numbers(browser_client, world, api):
@@ -177,6 +225,81 @@ def test_continuity_counts_when_numbers_are_large_enough(world, api, settings):
     report = continuity_report(world["staff"]["yusuf"].user, prison=str(world["agencies"]["prison"].pk), weeks=2)
     assert report["total"]["releases"] == 1 and report["total"]["complete_at_release"] == 1
     assert report["total"]["complete_rate"] == "100%" and report["total"]["engaged_within_21_days"] == 0
+
+
+def _released(world, n: int, *, by: str, days_ago: int, complete: bool = False, engaged_on_day: int | None = None,
+              recalled_on_day: int | None = None):
+    """Person n, received at `by`'s prison, handed over to Riverside and released `days_ago` days ago."""
+    from throughcare.custody.actions import receive_into_custody, release_from_custody
+    from throughcare.people.actions import register_person
+    from throughcare.people.inputs import PersonDetails
+    from throughcare.releases.actions import record_first_intervention, send_handover
+
+    amara, prison_worker = world["staff"]["amara"].user, world["staff"][by].user
+    born, number = dt.date(1990, 1, n), f"C{1000 + n}DE"
+    register_person(actor=amara, details=PersonDetails(given_names=f"Lee{n}", family_name="Release",
+                                                       date_of_birth=born, prison_number=number))
+    custody = receive_into_custody(actor=prison_worker, prison_number=number, date_of_birth=born,
+                                   received_on=days(-200), reception_type="sentenced", release_on=days(10))
+    plan = ReleasePlan.objects.get(custody=custody)
+    if complete:
+        ChecklistItem.objects.filter(plan=plan).update(status="not_needed")
+    handover = send_handover(actor=prison_worker, plan_id=plan.pk,
+                             receiving_agency=str(world["agencies"]["riverside"].pk))
+    released_on = days(-days_ago)
+    release_from_custody(actor=prison_worker, custody_id=custody.pk, released_on=released_on,
+                         release_type="conditional_release", destination_area="Swansea")
+    if engaged_on_day is not None:
+        record_first_intervention(actor=amara, handover_id=handover.pk,
+                                  first_intervention_on=released_on + dt.timedelta(days=engaged_on_day))
+    if recalled_on_day is not None:
+        receive_into_custody(actor=prison_worker, prison_number=number, date_of_birth=born,
+                             received_on=released_on + dt.timedelta(days=recalled_on_day), reception_type="recall")
+
+
+def test_continuity_counts_engagement_and_recalls_by_week_and_by_prison(world, settings):
+    """Several weeks, two prisons: engaged people are counted, a recall within 21 days is counted apart and
+    left out of the engagement rate, and the prison filter leaves the other prison's releases out."""
+    from tests.gate_world import second_prison
+    from throughcare.releases import engagement
+    from throughcare.releases.continuity import continuity_report, week_start
+
+    settings.CONTINUITY_SUPPRESS_BELOW = 1  # no suppression: the arithmetic is checked
+    second_prison(world)
+    _released(world, 1, by="grace", days_ago=30, complete=True, engaged_on_day=5)
+    _released(world, 2, by="grace", days_ago=30)  # never seen: not engaged once the daily run passes day 21
+    _released(world, 3, by="grace", days_ago=23, recalled_on_day=6)
+    _released(world, 4, by="grace", days_ago=16, engaged_on_day=2)
+    _released(world, 5, by="erin", days_ago=30, engaged_on_day=3)
+    engagement.run()
+    assert CommunityHandover.objects.filter(outcome="recalled").count() == 1
+    assert CommunityHandover.objects.filter(outcome="not_engaged").count() == 1
+
+    yusuf = world["staff"]["yusuf"].user
+    northgate = continuity_report(yusuf, prison=str(world["agencies"]["prison"].pk), weeks=6)
+    weeks = {row["week_starting"]: row for row in northgate["weeks"]}
+    assert len(weeks) == 6
+    thirty, twenty_three, sixteen = (weeks[week_start(days(-n))] for n in (30, 23, 16))
+    assert (thirty["releases"], thirty["engaged_within_21_days"], thirty["complete_at_release"],
+            thirty["recalled_within_21_days"], thirty["engaged_rate"]) == (2, 1, 1, 0, "50%")
+    assert (twenty_three["releases"], twenty_three["engaged_within_21_days"],
+            twenty_three["recalled_within_21_days"], twenty_three["engaged_rate"]) == (1, 0, 1, None)
+    assert (sixteen["releases"], sixteen["engaged_within_21_days"], sixteen["engaged_rate"]) == (1, 1, "100%")
+    assert sixteen["provisional"] and not thirty["provisional"]
+    assert sum(row["releases"] for row in northgate["weeks"]) == 4  # Eastwood's release is left out
+    total = northgate["total"]
+    assert (total["releases"], total["engaged_within_21_days"], total["recalled_within_21_days"],
+            total["complete_at_release"]) == (4, 2, 1, 1)
+    assert total["engaged_rate"] == "67%"  # 2 of the 3 who had their 21 days in the community
+    eastwood = continuity_report(yusuf, prison=str(world["agencies"]["eastwood"].pk), weeks=6)["total"]
+    assert (eastwood["releases"], eastwood["engaged_within_21_days"], eastwood["engaged_rate"]) == (1, 1, "100%")
+    everyone = continuity_report(yusuf, weeks=6)["total"]
+    assert (everyone["releases"], everyone["engaged_within_21_days"], everyone["recalled_within_21_days"]) == (5, 3, 1)
+    # With the usual threshold, the same figures are withheld: nothing here reaches 5 but the total.
+    settings.CONTINUITY_SUPPRESS_BELOW = 5
+    suppressed = continuity_report(yusuf, weeks=6)["total"]
+    assert suppressed["releases"] == 5 and suppressed["engaged_within_21_days"] is None
+    assert suppressed["recalled_within_21_days"] is None and suppressed["engaged_rate"] is None
 
 
 def test_the_command_line_opens_due_plans_and_runs_the_clock(world, api, settings):
@@ -284,3 +407,22 @@ def test_a_person_the_prison_already_sees_is_received_by_id(api, world):
     assert api("grace").post("/custody/receptions", body).status_code == 201
     unseen = api("grace").post("/custody/receptions", {**body, "person": str(world["jo"].pk)})
     assert unseen.status_code == 404  # Grace may not see Jo: an id alone is not enough
+
+
+def test_the_daily_jobs_are_scheduled_in_the_docs_and_run_by_make_demo():
+    """`releases open-due`, `releases engagement` and `reminders send` must run on a schedule: the README lists
+    them, docs/operations.md gives cron and systemd timer examples, and `make demo` runs each once before
+    serving, so the demo's plans and clocks are up to date."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    jobs = ("releases open-due", "releases engagement", "reminders send")
+    readme = (root / "README.md").read_text()
+    operations = (root / "docs" / "operations.md").read_text()
+    recipe = (root / "Makefile").read_text().split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    serve = recipe.index("throughcare serve")
+    for job in jobs:
+        assert f"throughcare {job}" in readme, job
+        assert f"throughcare {job}" in operations.split("## With cron", 1)[1].split("## With systemd", 1)[0], job
+        assert job in recipe and recipe.index(job) < serve, job
+    assert "OnCalendar=" in operations and "Persistent=true" in operations and "docs/operations.md" in readme

@@ -123,14 +123,17 @@ def test_the_clock_stops_at_the_first_intervention():
 
 
 def _rows(*values):
-    return [dict(zip(("releases", "complete_at_release", "engaged_within_21_days"), v, strict=True)) for v in values]
+    names = ("releases", "complete_at_release", "engaged_within_21_days", "recalled_within_21_days")
+    return [dict(zip(names, (*v, 0) if len(v) == 3 else v, strict=True)) for v in values]
 
 
 def test_small_numbers_and_what_they_can_be_worked_out_from_are_suppressed():
     rows = _rows((12, 10, 6), (8, 8, 0), (3, 1, 1))
     rows.append({name: sum(r[name] for r in rows) for name in rows[0]})
     hidden = suppress(rows, 5)
-    assert hidden[2] == {"releases": True, "complete_at_release": True, "engaged_within_21_days": True}
+    assert hidden[2] == {"releases": True, "complete_at_release": True, "engaged_within_21_days": True,
+                         "recalled_within_21_days": True}  # 3 - 0 = 3 not recalled, in a week of 3
+    assert hidden[0]["recalled_within_21_days"] is False and hidden[1]["recalled_within_21_days"] is False
     assert hidden[0]["complete_at_release"] is True  # 12 - 10 = 2 people not complete: withheld
     assert hidden[1]["releases"] is True  # the one other releases cell, so week 3 cannot be worked out from the total
     assert hidden[1]["engaged_within_21_days"] is False  # zero is not a small number

@@ -146,10 +146,12 @@ def test_details_are_seen_and_changed_only_within_consent(api, world, plan):
     share(world, ["substance_use"])
     assert _item(api("amara").get(f"/release-plans/{plan['id']}").json(), "prescribing")["details"]["pharmacy"] == (
         "Quay Pharmacy, 1 Quay Street")
-    # A peer mentor at an agency working with Jo sees the plan's skeleton and blockers, never details.
+    # A peer mentor at an agency working with Jo sees the appointments only: no details, no blockers, and not
+    # the items that are not appointments (tests/test_release_pages.py has the whole of what they see).
     _open_door_works_with_jo(world)
     mentor = api("una").get(f"/release-plans/{plan['id']}").json()
-    assert _item(mentor, "prescribing")["details"] is None and _item(mentor, "gp_registration")["blocker"]
+    assert mentor["contact_only"] and {i["kind"] for i in mentor["items"]} >= {"met_at_gate"}
+    assert "prescribing" not in {i["kind"] for i in mentor["items"]} and "Needs proof of address" not in str(mentor)
     assert _patch(api, "una", plan, "gp_registration", {"status": "done"}).status_code == 403
     assert api("grace").get(f"/release-plans/{NOWHERE}").status_code == 404
     for persona in ("yusuf", "sam", "alan"):
@@ -231,6 +233,52 @@ def test_a_moved_release_date_is_shown_as_needing_review(api, world, plan):
     assert moved.status_code == 200
     reasons = api("grace").get(f"/release-plans/{plan['id']}").json()["review_reasons"]
     assert reasons and reasons[0].startswith("The release date moved from")
+
+
+def test_review_needed_is_raised_once_and_shown_on_the_releases_list_and_today(api, world, browser_client):
+    """A plan completed long before release, and a moved release date, need a structured review: the daily run
+    raises it once as a journey event, and the prison sees it on its releases list and "today" page."""
+    from typer.testing import CliRunner
+
+    from throughcare.cli import app
+    from throughcare.releases.opening import flag_reviews_due
+
+    custody = received(api, world, release_on=days(60).isoformat())
+    plan = api("grace").get(f"/release-plans/{ReleasePlan.objects.get().pk}").json()
+    _finish_everything(api, plan)
+    assert ReleasePlan.objects.get().completed_on == days(0)
+    assert flag_reviews_due(today=days(0)) == []  # confirmed today: nothing to review yet
+    # 33 days on, release is 27 days away and the plan was confirmed 60 days before it.
+    [flagged] = flag_reviews_due(today=days(33))
+    assert flagged.pk == ReleasePlan.objects.get().pk and flag_reviews_due(today=days(34)) == []  # once only
+    event = Event.objects.get(title="Release plan needs a structured review")
+    assert event.agency == world["agencies"]["prison"] and "was last confirmed on" in event.body
+    entry = AuditEntry.objects.get(action="release_plan.review_due")
+    assert entry.username == "" and entry.reason == "automatic"
+
+    # A moved date raises it as it moves (its own event), and it shows wherever the prison looks.
+    moved = _send(api, "grace", "post", f"/custody/{custody['id']}/release-date", {"release_on": days(70).isoformat()})
+    assert moved.status_code == 200
+    assert Event.objects.filter(title__startswith="Release plan moved to", body__contains="review is needed").exists()
+    assert flag_reviews_due(today=days(0)) == []
+    grace = browser_client("grace")
+    releases = grace.get("/releases/").content.decode()
+    assert 'data-testid="review-needed"' in releases and "The release date moved from" in releases
+    today = grace.get("/today/").content.decode()
+    assert "Release plans to review (1)" in today and "Jo Bloggs" in today and "The release date moved" in today
+    assert "Release plans to review" not in browser_client("amara").get("/today/").content.decode()
+    assert str(world["jo"].pk) in AuditEntry.objects.filter(action="today.read", username="grace").latest(
+        "seq").subjects
+
+    confirmations = [{"kind": i["kind"], "still_holds": True} for i in plan["items"]]
+    done = _send(api, "grace", "post", f"/release-plans/{plan['id']}/reviews",
+                 {"held_on": days(0).isoformat(), "confirmations": confirmations})
+    assert done.status_code == 201, done.content
+    assert ReleasePlan.objects.get().review_flagged_at is None
+    assert 'data-testid="review-needed"' not in grace.get("/releases/").content.decode()
+    assert "Release plans to review" not in grace.get("/today/").content.decode()
+    result = CliRunner().invoke(app, ["releases", "open-due"])
+    assert result.exit_code == 0 and "Release plans needing a structured review: 0 newly flagged" in result.output
 
 
 # --- handover and the engagement clock ----------------------------------------------------------------------
@@ -317,3 +365,57 @@ def test_the_service_records_the_first_intervention(api, world, plan):
     done = _send(api, "amara", "post", path, {"first_intervention_on": days(-1).isoformat()})
     assert done.status_code == 200 and done.json()["outcome"] == "engaged"
     assert Event.objects.filter(title="First community intervention 1 day after release").exists()
+
+
+# --- a recall stops the clock -------------------------------------------------------------------------------
+
+
+def _recall(api, world, on):
+    response = _send(api, "grace", "post", "/custody/receptions",
+                     {"prison_number": "A1234BC", "date_of_birth": "1985-03-27", "received_on": on.isoformat(),
+                      "reception_type": "recall"})
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_a_recall_within_21_days_stops_the_clock_as_recalled_not_not_engaged(api, world, plan):
+    _handover(api, world, plan)
+    _release(api, days(-10))
+    handover = CommunityHandover.objects.get()
+    assert engagement.run(today=days(0)).alerts == [(handover.pk, 7)]
+    _recall(api, world, days(-2))  # day 8, nobody has seen them
+    handover.refresh_from_db()
+    assert handover.outcome == "recalled" and handover.outcome_recorded_at is not None
+    # The clock is void: no day 14 alert, no "not engaged" at day 21, whatever the daily run does later.
+    assert engagement.run(today=days(5)).alerts == [] and engagement.run(today=days(15)).not_engaged == []
+    handover.refresh_from_db()
+    assert handover.outcome == "recalled" and handover.alerted_day_14_at is None
+    entry = AuditEntry.objects.get(action="release_handover.outcome")
+    assert entry.username == "grace" and entry.reason == "recalled: recall on day 8"
+    assert Event.objects.filter(title="Engagement after release: recalled to custody within 21 days "
+                                      "(recalled on day 8)", agency=world["agencies"]["riverside"]).exists()
+    seen = api("amara").get(f"/release-plans/{plan['id']}").json()
+    assert seen["handover"]["outcome"] == "recalled"
+
+
+def test_a_recall_after_engagement_or_after_day_21_keeps_the_honest_outcome(api, world, plan):
+    _handover(api, world, plan)
+    _release(api, days(-30))
+    handover = CommunityHandover.objects.get()
+    now = timezone.now()
+    Appointment.objects.create(person=world["jo"], agency=world["agencies"]["riverside"],
+                               worker=world["staff"]["amara"].user, booked_by=world["staff"]["amara"].user,
+                               starts_at=now - dt.timedelta(days=26), status="attended", created_at=now, updated_at=now)
+    _recall(api, world, days(-20))  # day 10, but seen on day 4: engaged
+    handover.refresh_from_db()
+    assert handover.outcome == "engaged" and handover.first_intervention_on == timezone.localdate(
+        now - dt.timedelta(days=26))
+
+
+def test_a_recall_after_day_21_with_no_outcome_yet_is_not_engaged(api, world, plan):
+    _handover(api, world, plan)
+    _release(api, days(-30))
+    _recall(api, world, days(-3))  # day 27: the daily run had not recorded the outcome yet
+    handover = CommunityHandover.objects.get()
+    assert handover.outcome == "not_engaged"
+    assert AuditEntry.objects.get(action="release_handover.outcome").reason == "not_engaged: recall on day 27"

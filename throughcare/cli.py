@@ -368,14 +368,17 @@ def directory_export(file: Path = typer.Argument(..., help="Where to write the J
 
 @releases_app.command("open-due")
 def releases_open_due():
-    """Open a release plan for everyone whose release date has come into the window (run daily)."""
+    """Open a release plan for everyone whose release date has come into the window, and raise "review
+    needed" for plans confirmed long before release (run daily)."""
     setup()
     from django.conf import settings
 
-    from throughcare.releases.opening import open_due_plans
+    from throughcare.releases.opening import flag_reviews_due, open_due_plans
 
     opened = open_due_plans()
     console.print(f"Release plans opened: {len(opened)} (releases within {settings.RELEASE_PLAN_WEEKS} weeks)")
+    flagged = flag_reviews_due()
+    console.print(f"Release plans needing a structured review: {len(flagged)} newly flagged")
 
 
 @releases_app.command("engagement")

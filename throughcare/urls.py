@@ -46,4 +46,8 @@ urlpatterns = [
 def handler404(request, exception):
     if request.path.startswith("/api/"):
         return JsonResponse({"error": {"code": "not_found", "message": "Not found", "fields": {}}}, status=404)
+    if request.path.startswith("/my/"):  # the person's own record: in their language (English or Welsh)
+        from throughcare.myrecord.views import not_found
+
+        return not_found(request, exception)
     return page_not_found(request, exception)

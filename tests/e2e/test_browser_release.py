@@ -3,7 +3,8 @@
 Grace (HMP Northgate) builds Jo's release plan: she finds it on her releases page, sees the Friday flag,
 names Una (a peer mentor at Open Door) to meet Jo at the gate and hands the plan over to Riverside. Amara
 (Riverside) acknowledges the handover. Una sees only her part: when and where to meet Jo, Jo's contact
-details and appointments, never the plan's details. A commissioner sees the continuity dashboard, numbers only.
+details and appointments, never the plan's details. The plan page shows Una Jo's contact details and appointments, not the checklist (its blockers are free text).
+A commissioner sees the continuity dashboard, numbers only.
 """
 
 from __future__ import annotations
@@ -103,6 +104,15 @@ def test_a_plan_is_built_handed_over_and_the_peer_mentor_sees_only_their_part(
     assert CommunityHandover.objects.get().acknowledged_by.username == "amara"
     sign_out(page)
 
+    # A probation appointment booked outside Throughcare, held on the plan: one of the appointments Una supports.
+    from throughcare.releases.actions import update_item
+
+    probation_at = timezone.localtime(timezone.make_aware(dt.datetime.combine(friday + dt.timedelta(days=3),
+                                                                             dt.time(14, 0))))
+    update_item(actor=e2e_world["staff"]["grace"].user,
+                item_id=ChecklistItem.objects.get(plan=plan, kind="probation_appointment").pk,
+                changes={"at": probation_at, "place": "Swansea Probation, 9 Castle Street", "contact_name": "Pat"})
+
     sign_in(page, "una")
     page.goto(f"{url}/gate/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Meeting at the gate")
@@ -111,11 +121,18 @@ def test_a_plan_is_built_handed_over_and_the_peer_mentor_sees_only_their_part(
     expect(card).to_contain_text("08:30")
     expect(card).to_contain_text("Gate lodge, HMP Northgate")
     expect(card).to_contain_text("07700 900456")
+    expect(card).to_contain_text("Probation appointment with Pat, Swansea Probation, 9 Castle Street")
     expect(card).not_to_contain_text("Methadone")
     assert_accessible(page, "the peer mentor's gate list")
+    expect(card).not_to_contain_text("Waiting for the community prescriber")
     page.goto(f"{url}/release-plans/{plan.pk}")
-    expect(page.get_by_test_id("checklist")).not_to_contain_text("Methadone")
-    expect(page.get_by_test_id("checklist")).to_contain_text("Details not shared with you")
+    # Contact details and appointments only: no checklist, so no blocker (free text) and no script.
+    expect(page.get_by_test_id("checklist")).to_have_count(0)
+    expect(page.get_by_test_id("contact-details")).to_contain_text("07700 900456")
+    expect(page.get_by_test_id("appointments")).to_contain_text("Gate lodge, HMP Northgate")
+    expect(page.get_by_test_id("appointments")).to_contain_text("Swansea Probation, 9 Castle Street")
+    expect(page.locator("main")).not_to_contain_text("Waiting for the community prescriber")
+    expect(page.locator("main")).not_to_contain_text("Methadone")
     expect(page.get_by_role("link", name="Someone to meet them at the gate")).to_have_count(0)
     expect(page.get_by_role("link", name="Release pack for Jo Bloggs (PDF)")).to_have_count(0)
     assert_accessible(page, "the release plan as the peer mentor sees it")

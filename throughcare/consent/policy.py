@@ -323,34 +323,64 @@ def decide(user, person, category: str, action: str = "read", *, agency_id=None)
     return Decision(False, grant.reason or f"{category} is not shared with you", grant.basis)
 
 
-def visible_people(user, queryset: QuerySet | None = None) -> QuerySet:
-    """The people `user` may know exist: the same rule as `grant_for(...).can_see_person`."""
+def _relationship_facts(person_id, agency_id) -> dict[str, QuerySet]:
+    """Rule 3 (beyond registering the person), one queryset per fact, each with a row while it holds.
+
+    `person_id` and `agency_id` are values or OuterRefs, so the one rule is asked both ways round:
+    `visible_people` (which people, for this agency) and `related_agencies` (which agencies, for this person).
+    """
     from throughcare.careteam.models import CareTeamMember
-    from throughcare.consent.models import BreakGlass, LawfulBasis
     from throughcare.episodes.models import Episode
     from throughcare.matching.models import PersonMerge
-    from throughcare.people.models import Person
     from throughcare.referrals.models import CLOSED_STATUSES, Referral
+
+    return {
+        "current_episode": Episode.objects.filter(person_id=person_id, agency_id=agency_id, ended_on__isnull=True),
+        "care_team": CareTeamMember.objects.filter(person_id=person_id, agency_id=agency_id, left_at__isnull=True),
+        "open_referral": (Referral.objects.filter(person_id=person_id).exclude(status__in=CLOSED_STATUSES)
+                          .filter(Q(to_agency_id=agency_id) | Q(from_agency_id=agency_id))),
+        # A record this agency registered was merged into this one (matching): it keeps the relationship.
+        "merged_registered": PersonMerge.objects.filter(into_person_id=person_id, merged_registered_by_agency_id=agency_id,
+                                                        unmerged_at__isnull=True),
+    }
+
+
+def related_agencies(person) -> QuerySet:
+    """The agencies with a legitimate relationship with `person` (rule 3), whose workers may know who they
+    are: the same facts as `visible_people`, asked the other way round. Each agency is annotated with the
+    facts that hold (`tc_registered`, `tc_current_episode`, `tc_care_team`, `tc_open_referral`,
+    `tc_merged_registered`), for saying why ("who can see what")."""
+    from django.db.models import BooleanField, ExpressionWrapper
+
+    from throughcare.agencies.models import Agency
+
+    facts = _relationship_facts(person.pk, OuterRef("pk"))
+    registered = ExpressionWrapper(Q(pk=person.registered_by_agency_id), output_field=BooleanField())
+    agencies = Agency.objects.annotate(tc_registered=registered,
+                                       **{f"tc_{name}": Exists(found) for name, found in facts.items()})
+    holds = Q(pk=person.registered_by_agency_id)
+    for found in facts.values():
+        holds |= Exists(found)
+    return agencies.filter(holds).order_by("name")
+
+
+def visible_people(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The people `user` may know exist: the same rule as `grant_for(...).can_see_person`."""
+    from throughcare.consent.models import BreakGlass, LawfulBasis
+    from throughcare.matching.models import PersonMerge
+    from throughcare.people.models import Person
 
     queryset = Person.objects.all() if queryset is None else queryset
     staff = staff_of(user)
     if staff is None or staff.role not in CASEWORK_ROLES:
         return queryset.none()
     today = timezone.localdate()
-    current_episode = Episode.objects.filter(person_id=OuterRef("pk"), agency_id=staff.agency_id, ended_on__isnull=True)
-    team = CareTeamMember.objects.filter(person_id=OuterRef("pk"), agency_id=staff.agency_id, left_at__isnull=True)
-    referral = (Referral.objects.filter(person_id=OuterRef("pk")).exclude(status__in=CLOSED_STATUSES)
-                .filter(Q(to_agency_id=staff.agency_id) | Q(from_agency_id=staff.agency_id)))
+    related = Q(registered_by_agency_id=staff.agency_id)
+    for found in _relationship_facts(OuterRef("pk"), staff.agency_id).values():
+        related |= Exists(found)
     basis = LawfulBasis.objects.filter(person_id=OuterRef("pk"), recipient_agency_id=staff.agency_id, approved=True,
                                        revoked_at__isnull=True).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
     glass = BreakGlass.objects.filter(person_id=OuterRef("pk"), user_id=user.pk, expires_at__gt=timezone.now())
     # A record merged into another is no one's to list; the agency that registered it keeps the relationship.
-    merged_here = PersonMerge.objects.filter(into_person_id=OuterRef("pk"), merged_registered_by_agency_id=staff.agency_id,
-                                             unmerged_at__isnull=True)
     merged_away = PersonMerge.objects.filter(merged_person_id=OuterRef("pk"), unmerged_at__isnull=True)
-    return queryset.filter(
-        Q(registered_by_agency_id=staff.agency_id) | Exists(current_episode) | Exists(team) | Exists(referral)
-        | Exists(basis)
-        | Exists(glass)
-        | Exists(merged_here)
-    ).exclude(Exists(merged_away))
+    return queryset.filter(related | Exists(basis) | Exists(glass)).exclude(Exists(merged_away))

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from throughcare.consent.actions import describe_consent
 from throughcare.consent.models import BreakGlass, Consent, ConsentKind, LawfulBasis
+from throughcare.consent.policy import related_agencies
 from throughcare.core.categories import Category
-from throughcare.episodes.models import Episode
 
 
 @dataclass
@@ -24,9 +24,8 @@ class SharingSummary:
 
 def sharing_summary(person) -> SharingSummary:
     today = timezone.localdate()
-    agencies = {person.registered_by_agency.name}
-    agencies.update(Episode.objects.filter(person=person, ended_on__isnull=True)
-                    .values_list("agency__name", flat=True))
+    # The agencies rule 3 of the access policy relates to the person: the policy's own facts, not a copy.
+    agencies = list(related_agencies(person).values_list("name", flat=True))
     consents = list(Consent.objects.filter(person=person).select_related("recipient_agency"))
     sharing, other, past = [], [], []
     for consent in consents:
@@ -50,5 +49,5 @@ def sharing_summary(person) -> SharingSummary:
         f"{timezone.localtime(g.expires_at):%H:%M on %-d %B %Y}."
         for g in BreakGlass.objects.filter(person=person, expires_at__gt=timezone.now()).select_related("user", "agency")
     ]
-    return SharingSummary(working_with=sorted(agencies), sharing=sharing, other_consents=other, past=past,
+    return SharingSummary(working_with=agencies, sharing=sharing, other_consents=other, past=past,
                           bases=bases, emergency=emergency)

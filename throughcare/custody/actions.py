@@ -202,6 +202,10 @@ def receive_into_custody(*, actor, person_id=None, prison_number: str = "", date
         label = ReceptionType(reception_type).label
         _event(custody, actor, f"Received into custody at {staff.agency.name}: {label.lower()}", on=received_on)
         _audit(actor, custody, grant, "custody.receive", reason=reception_type)
+        if reception_type == ReceptionType.RECALL:  # the earlier release's 21-day clock stops
+            from throughcare.releases.engagement import follow_recall
+
+            follow_recall(last_release, received_on, actor=actor, lawful_basis=grant.basis)
         if custody.release_on:
             from throughcare.releases.opening import open_if_due
 

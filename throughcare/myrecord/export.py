@@ -5,7 +5,10 @@ Which tables: found by walking the models (django.apps), not listed by hand, so 
 copied without anyone remembering to: a model is copied if it has a foreign key to people.Person, or a
 foreign key to a model that is copied (goals through their plan, reschedules through their appointment).
 Two tables hold people without a foreign key and are read by their own rule: the audit trail (person_id,
-and people named in `subjects`) and the person's own sign-in user.
+and people named in `subjects`) and the person's own sign-in user. The reporting tables (rpt_*) hold
+people under a pseudonym, `person_key`, an HMAC of their id with the reporting key: Throughcare holds that
+key and can work out whose rows they are, so they are still personal data (UK GDPR recital 26) and are
+copied too, found by computing the person's key (every model with a `person_key` column; decision 0013).
 
 In each row: the person is "you"; anyone else a row points at is "another person" (never their id);
 staff are named (they acted in their job); agencies by name; secrets (hashes, passwords) are left out.
@@ -17,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
-from collections import deque
 
 from django.apps import apps
 from django.conf import settings
@@ -27,6 +29,7 @@ from django.utils import timezone
 
 from throughcare.consent.models import BasisKind
 from throughcare.consent.policy import SUBJECT_WITHHELD_KINDS
+from throughcare.myrecord.audit_words import action_words
 
 #: Fields never copied: secrets, not information about the person.
 SECRET_FIELDS = frozenset({"password", "code_hash", "link_hash", "key_hash", "secret", "content_hash",
@@ -34,6 +37,8 @@ SECRET_FIELDS = frozenset({"password", "code_hash", "link_hash", "key_hash", "se
 #: Models the walk does not follow through (everyone's, not the person's).
 NOT_FOLLOWED = frozenset({"agencies.Agency", "auth.User", "contenttypes.ContentType", "auth.Permission",
                           "auth.Group"})
+#: The longest chain of keys followed from a row to a person.
+MAX_CHAIN = 5
 #: What is withheld, and why (shown to the person in the copy without saying whether any was).
 WITHHELD = ("Records of a safeguarding or court-order basis for sharing, and entries that only such a basis "
             "explains, are not included: the law allows this where telling you could put someone at risk "
@@ -50,29 +55,33 @@ def _links(model) -> list[models.Field]:
 
 
 def person_paths() -> dict[type[models.Model], list[str]]:
-    """Every model that holds rows about people, with the lookups that lead from it to people.Person.
+    """Every model that holds rows about people, with every lookup that leads from it to people.Person.
 
-    Breadth first from Person, so each model gets its shortest paths; a model with two person keys
-    (e.g. two records matched) gets both, and its rows are copied when either is the person.
+    First which models hold person data (a key to a person, or to a model that holds it), then, for each,
+    every chain of keys to a person (no model twice in a chain): a checklist item is about the person of its
+    plan *and* of the appointment it links, and its rows are copied when either is the person.
     """
     person = _person_model()
-    paths: dict[type[models.Model], list[str]] = {}
-    queue = deque()
-    for model in apps.get_models():
-        direct = [f.name for f in _links(model) if f.related_model is person]
-        if direct and model is not person:
-            paths[model] = direct
-            queue.append(model)
-    while queue:
-        target = queue.popleft()
-        for model in apps.get_models():
-            if model in paths or model is person or model._meta.label in NOT_FOLLOWED:
-                continue
-            via = [f.name for f in _links(model) if f.related_model is target]
-            if via:
-                paths[model] = [f"{name}__{rest}" for name in via for rest in paths[target]]
-                queue.append(model)
-    return paths
+    known: set = set()
+    while True:
+        found = {model for model in apps.get_models()
+                 if model not in known and model is not person and model._meta.label not in NOT_FOLLOWED
+                 and any(f.related_model is person or f.related_model in known for f in _links(model))}
+        if not found:
+            break
+        known |= found
+
+    def chains(model, seen: frozenset) -> list[str]:
+        out = []
+        for link in _links(model):
+            target = link.related_model
+            if target is person:
+                out.append(link.name)
+            elif target in known and target not in seen and len(seen) < MAX_CHAIN:
+                out += [f"{link.name}__{rest}" for rest in chains(target, seen | {target})]
+        return out
+
+    return {model: list(dict.fromkeys(chains(model, frozenset({model})))) for model in known}
 
 
 def _withheld(model, queryset):
@@ -150,6 +159,21 @@ class _Writer:
             return str(value)
         return value
 
+    def pseudonymised_row(self, obj, key: str) -> dict:
+        """A reporting table's row: the person's key is "you", agencies and workers are named."""
+        out = {}
+        for field in obj._meta.concrete_fields:
+            raw = getattr(obj, field.attname)
+            if field.name == "person_key":
+                out[field.name] = "you" if raw == key else "another person"
+            elif _agency_column(field.name) and raw:
+                out[field.name] = self.agency(raw)
+            elif field.name == "worker_id" and raw is not None:
+                out[field.name] = self.user(raw)
+            else:
+                out[field.name] = self.value(raw)
+        return out
+
     def row(self, obj) -> dict:
         out = {}
         person_model = _person_model()
@@ -174,17 +198,32 @@ class _Writer:
         return out
 
 
+def _agency_column(name: str) -> bool:
+    return name.endswith("agency_id") or name == "prison_id"
+
+
 def _label(model) -> str:
     return model._meta.label
 
 
 def _title(model) -> str:
+    if model._meta.db_table.startswith("rpt_"):  # the reporting tables: named by their table
+        return f"Reporting table {model._meta.db_table}"
     return str(model._meta.verbose_name_plural).capitalize()
 
 
+def pseudonymised_models() -> list[type[models.Model]]:
+    """Every model that holds people under their reporting key (a `person_key` column, no foreign key)."""
+    return sorted((m for m in apps.get_models()
+                   if any(f.name == "person_key" and not f.is_relation for f in m._meta.concrete_fields)),
+                  key=_label)
+
+
 def covered_models() -> set[str]:
-    """The labels of every table the copy reads (the walk, plus the two read by their own rule)."""
-    return {_label(m) for m in person_paths()} | {"people.Person", "audit.AuditEntry", "auth.User"}
+    """The labels of every table the copy reads (the walk, the pseudonymised tables, and the two read by
+    their own rule)."""
+    return ({_label(m) for m in person_paths()} | {_label(m) for m in pseudonymised_models()}
+            | {"people.Person", "audit.AuditEntry", "auth.User"})
 
 
 def subject_access_copy(person) -> dict:
@@ -207,9 +246,16 @@ def subject_access_copy(person) -> dict:
             condition |= Q(**{lookup: person.pk})
         queryset = _withheld(model, model._default_manager.filter(condition).distinct().order_by("pk"))
         put(model, [writer.row(obj) for obj in queryset])
+    from throughcare.reporting.keys import person_key
+
+    key = person_key(person.pk)
+    for model in pseudonymised_models():
+        put(model, [writer.pseudonymised_row(obj, key) for obj in
+                    model._default_manager.filter(person_key=key).order_by("pk")])
     audit_model = apps.get_model("audit", "AuditEntry")
-    put(audit_model, [{name: writer.value(getattr(entry, name)) if name != "username" or entry.user_id !=
-                       writer.own_user_id else "you" for name in AUDIT_FIELDS}
+    put(audit_model, [{**{name: writer.value(getattr(entry, name)) if name != "username" or entry.user_id !=
+                          writer.own_user_id else "you" for name in AUDIT_FIELDS},
+                       "what": action_words(entry.action)}
                       for entry in audit_rows_about(person)])
     return {
         "subject_access_copy": {

@@ -23,6 +23,13 @@ class PersonForm(GovForm):
                 field.error_messages["invalid_choice"] = _("Choose from the list")
                 field.error_messages["invalid_list"] = _("Choose from the list")
 
+    def add_error(self, field, error):
+        """Messages from other apps' actions (consent, plans) and from the shared form page arrive in English:
+        they are shown in the person's language (words.ACTION_MESSAGES marks them for the catalogue)."""
+        if isinstance(error, str):
+            error = say(error)
+        super().add_error(field, error)
+
 
 class IdentifierForm(PersonForm):
     identifier = forms.CharField(label=_("Mobile phone number or email address"), max_length=254, required=False,

@@ -23,8 +23,9 @@ def copy_pdf(copy: dict) -> bytes:
     data = copy["subject_access_copy"]
     tables = [{"label": label, "title": table["title"],
                "rows": [[(name, _shown(value)) for name, value in row.items()] for row in table["rows"]]}
-              for label, table in data["tables"].items()]
-    html = render_to_string("myrecord/copy_pdf.html", {"copy": data, "tables": tables})
+              for label, table in data["tables"].items() if table["rows"]]
+    empty = [table["title"] for table in data["tables"].values() if not table["rows"]]
+    html = render_to_string("myrecord/copy_pdf.html", {"copy": data, "tables": tables, "empty": empty})
     return HTML(string=html, url_fetcher=_no_fetch).write_pdf()
 
 

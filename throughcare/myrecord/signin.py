@@ -6,17 +6,22 @@
   (a conditional UPDATE spends them), and die after MAX_WRONG wrong guesses. A new code replaces the last.
 - Asking and guessing are rate-limited per address and per client address through Django's cache, counted
   the same way whether or not the address has an account (docs/decisions/0013).
+- Nor does the time a request takes: asking for a code does the same work for every address (the code is
+  made and sent after the response has gone), guessing a code runs the same queries, and a password
+  sign-in always checks exactly one password hash. tests/test_myrecord_sign_in.py counts the work.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import secrets
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth import hashers
+from django.contrib.auth.hashers import get_hasher, make_password
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -75,15 +80,23 @@ def _limit(client: str, address: str, kind: str, allowed: int) -> None:
         raise TooManyAttempts(_("You have tried too many times. Wait an hour, then try again."))
 
 
-def request_code(*, identifier: str, client: str = "", base_url: str = "") -> str:
-    """Send a code (and a link) if `identifier` belongs to an account. Returns the normalised address either way."""
-    channel, address = normalise(identifier)
+def request_code(*, identifier: str, client: str = "") -> str:
+    """The request's part of asking for a code: check the address's form and count the attempt. Returns the
+    normalised address. It does exactly the same work whether or not the address has an account (no query,
+    no password hash, no message): the view runs `issue_code` after the response has gone
+    (notifications.deferred.after_response), so nothing the person can time depends on the account."""
+    _channel, address = normalise(identifier)
     _limit(client, address, "ask", settings.PERSON_SIGN_IN_LIMIT)
+    return address
+
+
+def issue_code(*, address: str, base_url: str = "") -> SignInCode | None:
+    """After the response: if `address` belongs to an account that is on, a new code and link replace the
+    last, and the message goes on commit. None when there is no such account (no entry, no message)."""
     account = (PersonAccount.objects.select_related("person").filter(address=address, disabled_at__isnull=True)
                .first())
     if account is None:
-        make_password(secrets.token_hex(8))  # about as long as the work below, so timing tells little
-        return address
+        return None
     code = f"{secrets.randbelow(10 ** 6):06d}"
     link = secrets.token_urlsafe(32)
     minutes = settings.PERSON_CODE_MINUTES
@@ -97,7 +110,7 @@ def request_code(*, identifier: str, client: str = "", base_url: str = "") -> st
                       resource="sign_in_code", resource_id=str(row.pk), reason=f"sent by {account.channel}")
         url = base_url + reverse("myrecord:sign-in-link", kwargs={"token": link})
         transaction.on_commit(lambda: _send(account, row, code, url, minutes))
-    return address
+    return row
 
 
 def _send(account: PersonAccount, row: SignInCode, code: str, url: str, minutes: int) -> None:
@@ -113,22 +126,25 @@ WRONG_CODE = gettext_noop("The code is wrong or has expired. Check the code in y
 
 def check_code(*, address: str, code: str, client: str = "") -> PersonAccount:
     """The account whose latest live code is `code`, spending it; else ValidationFailed (the same message
-    for a wrong, spent or expired code and for an address with no account)."""
+    for a wrong, spent or expired code and for an address with no account).
+
+    The same work whatever the address: one query for the live code (none when there is no account), one
+    HMAC, and one UPDATE (spending the code, or counting a wrong guess, which for an address with no live
+    code changes no row)."""
     _limit(client, address, "guess", MAX_WRONG)
     code = "".join((code or "").split())
     if len(code) != 6 or not code.isdigit():
         raise ValidationFailed({"code": _("Enter the 6-digit code from your message")})
-    account = PersonAccount.objects.filter(address=address, disabled_at__isnull=True).first()
     now = timezone.now()
-    if account is not None:
-        live = SignInCode.objects.filter(account=account, used_at__isnull=True, expires_at__gt=now,
-                                         failed_attempts__lt=MAX_WRONG).order_by("-created_at").first()
-        if live is not None:
-            if hmac.compare_digest(live.code_hash, _digest("code", f"{account.pk}:{code}")):
-                if SignInCode.objects.filter(pk=live.pk, used_at__isnull=True).update(used_at=now):
-                    return account
-            else:
-                SignInCode.objects.filter(pk=live.pk).update(failed_attempts=F("failed_attempts") + 1)
+    live_codes = SignInCode.objects.filter(account__address=address, account__disabled_at__isnull=True,
+                                           used_at__isnull=True, expires_at__gt=now, failed_attempts__lt=MAX_WRONG)
+    live = live_codes.select_related("account").order_by("-created_at").first()
+    given = _digest("code", f"{live.account_id if live else '-'}:{code}")
+    if live is not None and hmac.compare_digest(live.code_hash, given):
+        if SignInCode.objects.filter(pk=live.pk, used_at__isnull=True).update(used_at=now):
+            return live.account
+    else:  # the same statement whatever the address (a new code expires the last, so at most one is live)
+        live_codes.update(failed_attempts=F("failed_attempts") + 1)
     raise ValidationFailed({"code": _(WRONG_CODE)})
 
 
@@ -143,8 +159,18 @@ def check_link(*, token: str) -> PersonAccount:
     return row.account
 
 
+@functools.cache
+def _stand_in_hash(algorithm: str) -> str:
+    """A hash of nothing anyone knows, made once per hasher: checked when an address has no account, or an
+    account has no password, so that every attempt costs one password hash check."""
+    return make_password(secrets.token_urlsafe(24), hasher=algorithm)
+
+
 def check_password(*, identifier: str, password: str, client: str = "") -> PersonAccount:
-    """The account for `identifier` if it has this password; else the same message whatever was wrong."""
+    """The account for `identifier` if it has this password; else the same message whatever was wrong.
+
+    The same work whatever the address: one query, and exactly one password hash check (against a stand-in
+    hash when there is no account or the account has no password)."""
     wrong = ValidationFailed({"identifier": _("Enter a mobile number or email address and password that "
                                               "match, or sign in with a code instead")})
     try:
@@ -154,10 +180,15 @@ def check_password(*, identifier: str, password: str, client: str = "") -> Perso
     _limit(client, address, "guess", MAX_WRONG)
     account = (PersonAccount.objects.select_related("user").filter(address=address, disabled_at__isnull=True)
                .first())
-    if account is None:
-        make_password(password or "")  # the same work as checking one, so timing tells little
-        raise wrong
-    if not account.user.has_usable_password() or not account.user.check_password(password or ""):
+    usable = account is not None and account.user.has_usable_password()
+    encoded = account.user.password if usable else _stand_in_hash(get_hasher().algorithm)
+
+    def upgrade(raw: str) -> None:  # a stronger hasher since the password was set: store its hash
+        account.user.set_password(raw)
+        account.user.save(update_fields=["password"])
+
+    matched = hashers.check_password(password or "", encoded, setter=upgrade if usable else None)
+    if not (matched and usable):
         raise wrong
     return account
 

@@ -20,8 +20,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from throughcare.appointments.reads import get_appointment, person_appointments, split_upcoming
@@ -37,6 +37,7 @@ from throughcare.core.views import form_page, staff_page
 from throughcare.journey.timeline import timeline_page
 from throughcare.myrecord import actions, signin
 from throughcare.myrecord.access import account_of, my_person
+from throughcare.myrecord.audit_words import AUTOMATIC, action_words
 from throughcare.myrecord.export import audit_withheld, subject_access_copy
 from throughcare.myrecord.forms import (
     AnswerForm,
@@ -51,7 +52,9 @@ from throughcare.myrecord.forms import (
     StopSharingForm,
 )
 from throughcare.myrecord.models import CorrectionRequest
+from throughcare.myrecord.who import agencies_working_with, agency_contacts, describe_recipient, with_whom
 from throughcare.myrecord.words import say
+from throughcare.notifications.deferred import after_response
 from throughcare.plans.actions import add_own_goal
 from throughcare.plans.models import Domain
 from throughcare.plans.reads import read_plan
@@ -78,9 +81,14 @@ def person_page(view):
         except NotFound:
             raise Http404(_("Page not found")) from None
         except Forbidden as exc:
-            return render(request, "myrecord/not_for_you.html", {"message": exc.message}, status=403)
+            return render(request, "myrecord/not_for_you.html", {"message": say(exc.message)}, status=403)
 
     return wrapper
+
+
+def not_found(request, exception=None):
+    """"Page not found" under /my/, in the person's language (throughcare/urls.py's handler404 sends them here)."""
+    return render(request, "myrecord/not_found.html", status=404)
 
 
 def _client(request) -> str:
@@ -115,8 +123,7 @@ def sign_in(request):
     form = IdentifierForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            address = signin.request_code(identifier=form.cleaned_data["identifier"], client=_client(request),
-                                          base_url=_base_url(request))
+            address = signin.request_code(identifier=form.cleaned_data["identifier"], client=_client(request))
         except ValidationFailed as failure:
             form.add_action_errors(failure)
         except signin.TooManyAttempts as exc:
@@ -124,7 +131,11 @@ def sign_in(request):
             return _render(request, "myrecord/sign_in.html", form=form, status=429)
         else:
             request.session[ADDRESS_KEY] = address
-            return redirect("myrecord:sign-in-code")
+            base_url = _base_url(request)
+            # The code is made and sent once the answer has gone: the same answer, after the same work,
+            # whether or not the address has an account (signin.request_code).
+            return after_response(redirect("myrecord:sign-in-code"),
+                                  lambda: signin.issue_code(address=address, base_url=base_url))
     return _render(request, "myrecord/sign_in.html", form=form)
 
 
@@ -236,9 +247,14 @@ def story(request):
 def team(request):
     person, grant = my_person(request.user, action="myrecord.team")
     members = list(CareTeamMember.objects.filter(person=person, left_at__isnull=True)
-                   .select_related("worker", "agency"))
-    return render(request, "myrecord/team.html", {"person": person, "members": members,
-                                                  "agencies": sharing_summary(person).working_with})
+                   .select_related("worker", "agency").order_by("-is_lead", "agency__name", "id"))
+    agencies = agencies_working_with(person)
+    contacts = {row.agency.pk: row.contact for row in agencies}
+    missing = {m.agency_id for m in members} - set(contacts)
+    contacts.update(agency_contacts(missing) if missing else {})
+    return render(request, "myrecord/team.html", {
+        "person": person, "agencies": agencies,
+        "members": [(m, contacts.get(m.agency_id)) for m in members]})
 
 
 @person_page
@@ -303,9 +319,12 @@ def progress(request):
     except ImportError:  # the extension point: without outcome reviews the page says so
         person, _grant = my_person(request.user, action="myrecord.progress")
         return render(request, "myrecord/progress.html", {"person": person, "measures": [], "available": False})
+    from throughcare.myrecord.charts import person_chart, translated_measures
+
     person, _grant, data = outcome_progress(request.user, person_id, action="myrecord.progress")
-    return render(request, "myrecord/progress.html", {"person": person, "measures": data["measures"],
-                                                      "available": True, "spec": data["spec"]})
+    measures = translated_measures(data["measures"])
+    return render(request, "myrecord/progress.html", {"person": person, "measures": measures,
+                                                      "available": True, "spec": person_chart(measures)})
 
 
 @person_page
@@ -327,8 +346,8 @@ def release_pack(request, plan_id):
 
 
 def describe(consent: Consent) -> str:
-    """The person's words for a consent to share, in their language."""
-    who = consent.recipient_agency.name if consent.recipient_agency_id else _("every agency of one kind")
+    """The person's words for a consent to share, in their language ("every housing provider can see ...")."""
+    who = describe_recipient(consent)
     what = ", ".join(say(Category(c).label).lower() for c in consent.categories)
     return _("%(who)s can see: %(what)s.") % {"who": who, "what": what}
 
@@ -338,11 +357,11 @@ def sharing(request):
     person, grant = my_person(request.user, action="myrecord.sharing")
     summary = sharing_summary(person)
     today = timezone.localdate()
-    shares = [(c, describe(c)) for c, _text in summary.sharing]
+    shares = [(c, describe(c), describe_recipient(c), with_whom(c)) for c, _text in summary.sharing]
     past = [(c, describe(c)) for c in Consent.objects.filter(person=person, kind=ConsentKind.SHARE)
             .select_related("recipient_agency") if not c.is_active(today)]
     return render(request, "myrecord/sharing.html", {"person": person, "shares": shares, "past": past,
-                                                     "working_with": summary.working_with,
+                                                     "working_with": agencies_working_with(person),
                                                      "emergency": summary.emergency})
 
 
@@ -368,27 +387,14 @@ def stop_sharing(request, consent_id):
     return form_page(request, form, run=lambda data: consent_actions.withdraw_consent(
         actor=request.user, consent_id=consent.pk, reason=data["reason"]),
         success=_("Sharing stopped. It stopped straight away."), redirect_to="myrecord:sharing",
-        template="myrecord/stop_sharing.html", person=person, consent=consent, words=describe(consent))
+        template="myrecord/stop_sharing.html", person=person, consent=consent, words=describe(consent),
+        with_whom=with_whom(consent))
 
 
 def _uuid(value):
     from throughcare.core.ids import parse_uuid
 
     return parse_uuid(value)
-
-
-ACTION_WORDS = {
-    "person.read": gettext_noop("looked at your record"), "timeline.read": gettext_noop("read your story"),
-    "person.search": gettext_noop("found you in a search"), "note.add": gettext_noop("added a note"),
-    "person.register": gettext_noop("registered you"), "consent.record": gettext_noop("recorded a consent"),
-    "consent.withdraw": gettext_noop("recorded a withdrawn consent"),
-    "consent.list": gettext_noop("looked at who can see what"), "break_glass": gettext_noop("used emergency access"),
-    "plan.read": gettext_noop("looked at your plan"), "plan.update": gettext_noop("changed your plan"),
-    "appointment.list": gettext_noop("looked at your appointments"),
-    "appointment.book": gettext_noop("booked an appointment"),
-    "access_log.read": gettext_noop("looked at who has seen your record"),
-    "person_account.invite": gettext_noop("set up your own record"),
-}
 
 
 @person_page
@@ -398,8 +404,9 @@ def looked_at(request):
     entries = (AuditEntry.objects.filter(person_id=person.pk, outcome="allowed").exclude(channel="person")
                .exclude(user_id=request.user.pk).exclude(audit_withheld()).order_by("-seq"))
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    rows = [(e, _(ACTION_WORDS[e.action]) if e.action in ACTION_WORDS else e.action) for e in page.object_list]
-    return render(request, "myrecord/looked_at.html", {"person": person, "page": page, "rows": rows})
+    rows = [(e, action_words(e.action)) for e in page.object_list]
+    return render(request, "myrecord/looked_at.html", {"person": person, "page": page, "rows": rows,
+                                                       "automatic": gettext(AUTOMATIC)})
 
 
 # --- everything held, and corrections ------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from throughcare.agencies.models import Agency, Staff, staff_of
@@ -20,13 +19,12 @@ from throughcare.appointments.models import Appointment
 from throughcare.appointments.models import Status as AppointmentStatus
 from throughcare.audit.recorder import record_access, record_action
 from throughcare.careteam.models import CareTeamMember
+from throughcare.consent.policy import related_agencies
 from throughcare.core.categories import Category
 from throughcare.core.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from throughcare.core.ids import parse_uuid
 from throughcare.custody.actions import _locked as locked_custody
-from throughcare.episodes.models import Episode
 from throughcare.people.access import get_person
-from throughcare.referrals.models import CLOSED_STATUSES, Referral
 from throughcare.releases import checklist, clocks
 from throughcare.releases.models import (
     ChecklistItem,
@@ -355,8 +353,8 @@ def review_plan(*, actor, plan_id, held_on, confirmations, persons_view: str = "
                                            confirmations=[given[k] for k in checklist.ORDER if k in given],
                                            persons_view=persons_view, reviewed_by=actor, agency_id=staff.agency_id,
                                            recorded_at=now)
-        plan.moved_from, plan.last_reviewed_on = None, held_on
-        _bump(plan, "moved_from", "last_reviewed_on", *_recompute_completion(plan))
+        plan.moved_from, plan.last_reviewed_on, plan.review_flagged_at = None, held_on, None
+        _bump(plan, "moved_from", "last_reviewed_on", "review_flagged_at", *_recompute_completion(plan))
         summary = (f"{len(given) - len(changed)} item{'s' if len(given) - len(changed) != 1 else ''} still "
                    f"hold, {len(changed)} changed")
         plan_event(plan, actor, f"Release plan reviewed: {summary}", agency_id=staff.agency_id)
@@ -369,12 +367,9 @@ def review_plan(*, actor, plan_id, held_on, confirmations, persons_view: str = "
 
 
 def agency_works_with(agency_id, person) -> bool:
-    """Does the agency have a legitimate relationship with the person (the access policy's rule 3)?"""
-    return (person.registered_by_agency_id == agency_id
-            or Episode.objects.filter(person=person, agency_id=agency_id, ended_on__isnull=True).exists()
-            or CareTeamMember.objects.filter(person=person, agency_id=agency_id, left_at__isnull=True).exists()
-            or Referral.objects.filter(person=person).exclude(status__in=CLOSED_STATUSES)
-            .filter(Q(to_agency_id=agency_id) | Q(from_agency_id=agency_id)).exists())
+    """Does the agency have a legitimate relationship with the person (the access policy's rule 3, asked of
+    the policy itself)?"""
+    return related_agencies(person).filter(pk=agency_id).exists()
 
 
 def send_handover(*, actor, plan_id, receiving_agency, note: str = "") -> CommunityHandover:

@@ -89,10 +89,13 @@ class PlanOut(Schema):
     release_on: dt.date
     status: str
     opened_at: dt.datetime
+    contact_only: bool = Field(description="You see contact details and appointments only (a peer mentor): items "
+                                           "holds only the appointments and the meeting at the gate, and the "
+                                           "checklist's progress, blockers, reviews and handover are null or empty")
     completed_on: dt.date | None
-    complete: bool
-    outstanding: int
-    blocked: int
+    complete: bool | None
+    outstanding: int | None
+    blocked: int | None
     released_on: dt.date | None
     complete_at_release: bool | None
     moved_from: dt.date | None
@@ -191,9 +194,18 @@ def _handover(handover: CommunityHandover | None, clock) -> dict | None:
 
 def _plan(plan: ReleasePlan, grant) -> dict:
     view = reads.plan_view(plan, grant)
+    if view.contact_only:
+        return {"id": plan.pk, "person": plan.person_id, "custody": plan.custody_id,
+                "prison": {"id": plan.prison_id, "name": plan.prison.name}, "release_on": plan.release_on,
+                "status": plan.status, "opened_at": plan.opened_at, "contact_only": True, "completed_on": None,
+                "complete": None, "outstanding": None, "blocked": None, "released_on": plan.released_on,
+                "complete_at_release": None, "moved_from": None, "last_reviewed_on": None, "review_reasons": [],
+                "release_day_flags": [], "items": [_contact_item(v) for v in view.items], "handover": None,
+                "version": plan.version}
     return {"id": plan.pk, "person": plan.person_id, "custody": plan.custody_id,
             "prison": {"id": plan.prison_id, "name": plan.prison.name}, "release_on": plan.release_on,
-            "status": plan.status, "opened_at": plan.opened_at, "completed_on": plan.completed_on,
+            "status": plan.status, "opened_at": plan.opened_at, "contact_only": False,
+            "completed_on": plan.completed_on,
             "complete": view.complete, "outstanding": view.outstanding, "blocked": view.blocked,
             "released_on": plan.released_on, "complete_at_release": plan.complete_at_release,
             "moved_from": plan.moved_from, "last_reviewed_on": plan.last_reviewed_on,
@@ -202,6 +214,13 @@ def _plan(plan: ReleasePlan, grant) -> dict:
                                    "mitigations": [m.__dict__ for m in f.mitigations]} for f in view.flags],
             "items": [_item(v) for v in view.items], "handover": _handover(view.handover, view.clock),
             "version": plan.version}
+
+
+def _contact_item(view: reads.ItemView) -> dict:
+    """An appointment item as a contact-only caller sees it: when, where and who; no status, owner's progress,
+    blocker or details."""
+    return {**_item(view), "status": "", "due_on": None, "overdue": False, "blocker": "", "details": None,
+            "missing_for_done": [], "flagged": False}
 
 
 @router.get("/people/{person_id}/release-plans", response=list[PlanOut],
@@ -254,10 +273,11 @@ def _review(review: PlanReview) -> dict:
             "agency": {"id": review.agency_id, "name": review.agency.name}}
 
 
-@router.get("/release-plans/{plan_id}/pack.pdf", summary="The release pack for the person (application/pdf)",
+@router.get("/release-plans/{plan_id}/pack.pdf", summary="The release pack for the person (application/pdf); "
+                                                      "language=cy for Welsh",
             openapi_extra={"responses": {200: {"description": "A PDF", "content": {"application/pdf": {}}}}})
-def pack(request, plan_id: str):
-    return pack_response(request.user, plan_id, kind="pack")
+def pack(request, plan_id: str, language: str = ""):
+    return pack_response(request.user, plan_id, kind="pack", language=language)
 
 
 @router.get("/release-plans/{plan_id}/handover.pdf",
@@ -300,8 +320,8 @@ def gate(request):
              "phone": row["person"].phone, "email": row["person"].email, "meet_at": row["item"].at,
              "meet_place": row["item"].place, "release_on": row["item"].plan.release_on,
              "prison": {"id": row["item"].plan.prison_id, "name": row["item"].plan.prison.name},
-             "appointments": [{"starts_at": a.starts_at, "agency": a.agency.name, "place": a.place}
-                              for a in row["appointments"]]}
+             "appointments": [{"starts_at": a["starts_at"], "what": a["what"], "agency": a["with"],
+                               "place": a["place"]} for a in row["appointments"]]}
             for row in reads.gate_meetings(request.user)]
 
 

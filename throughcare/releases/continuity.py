@@ -6,6 +6,13 @@ Aggregate figures only, never case data, so commissioners may see it. Small numb
 count whose complement in its row (releases minus it) is that small, or the next smallest in its column when
 only one cell there is suppressed (so it cannot be worked out from the total). A rate is shown only when
 both of its counts are. Weeks less than 21 days old are provisional: their people are still on the clock.
+
+A release followed by a recall to custody within 21 days (a reception of type recall linked to it) is counted in
+`recalled_within_21_days`, and left out of the engagement rate's denominator: the person did not have their
+21 days in the community, so counting them as "not engaged" would blame the service for a recall and
+counting them as engaged would be false (their handover's clock records "recalled": releases.engagement).
+The rate is `engaged / (releases - recalled)`, shown only when all three counts are. Releases without a
+handover still count as not engaged (decision 0012).
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, DateField, ExpressionWrapper, F, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -28,7 +35,7 @@ from throughcare.releases.clocks import ENGAGEMENT_DAYS
 #: Roles that may see the dashboard (aggregates only): not peer mentors, administrators or auditors.
 DASHBOARD_ROLES = frozenset({Role.COMMISSIONER, Role.SERVICE_MANAGER, Role.PRISON_TEAM, Role.KEY_WORKER,
                              Role.PARTNER_WORKER})
-COUNTS = ("releases", "complete_at_release", "engaged_within_21_days")
+COUNTS = ("releases", "complete_at_release", "engaged_within_21_days", "recalled_within_21_days")
 MAX_WEEKS = 104
 
 
@@ -97,6 +104,10 @@ def continuity_report(user, *, prison: str = "", area: str = "", weeks: int = 12
         complete_at_release=Count("pk", distinct=True, filter=Q(release_plans__status="released",
                                                                 release_plans__complete_at_release=True)),
         engaged_within_21_days=Count("pk", distinct=True, filter=Q(release_plans__handover__outcome="engaged")),
+        # Back in custody (a recall linked to this release) by day 21: not counted as engaged or as not engaged.
+        recalled_within_21_days=Count("pk", distinct=True, filter=Q(
+            recalls__received_on__lte=ExpressionWrapper(F("released_on") + dt.timedelta(days=ENGAGEMENT_DAYS),
+                                                        output_field=DateField()))),
     )}
     rows = []
     for index in range(weeks):
@@ -115,8 +126,10 @@ def continuity_report(user, *, prison: str = "", area: str = "", weeks: int = 12
             **{f"{name}_text": _text(row[name], mask[name], threshold) for name in COUNTS},
             "complete_rate": _rate(row["complete_at_release"], row["releases"],
                                    mask["complete_at_release"] or mask["releases"]),
-            "engaged_rate": _rate(row["engaged_within_21_days"], row["releases"],
-                                  mask["engaged_within_21_days"] or mask["releases"]),
+            # Of the releases that had their 21 days in the community (recalled ones left out).
+            "engaged_rate": _rate(row["engaged_within_21_days"], row["releases"] - row["recalled_within_21_days"],
+                                  mask["engaged_within_21_days"] or mask["releases"]
+                                  or mask["recalled_within_21_days"]),
         })
     scope = (f"prison {prison_agency.name}" if prison_agency else f"area {area}" if area else "the partnership")
     record_access(actor=user, action="continuity.read", resource="continuity",

@@ -38,6 +38,9 @@ class ReleasePlan(models.Model):
     #: The release date before it last moved, until a structured review confirms the plan.
     moved_from = models.DateField(null=True, blank=True)
     last_reviewed_on = models.DateField(null=True, blank=True)
+    #: When "review needed" was last raised (a journey event), so it is raised once each time it falls due;
+    #: cleared by a structured review, or when the release date moves back.
+    review_flagged_at = models.DateTimeField(null=True, blank=True)
     released_on = models.DateField(null=True, blank=True)
     complete_at_release = models.BooleanField(null=True, blank=True)
     destination_area = models.CharField(max_length=120, blank=True)
@@ -146,6 +149,8 @@ class PlanReview(models.Model):
 class EngagementOutcome(models.TextChoices):
     ENGAGED = "engaged", "Engaged within 21 days"
     NOT_ENGAGED = "not_engaged", "Not engaged within 21 days"
+    #: Recalled to custody before day 21 with no community intervention yet: the clock stops, neither way.
+    RECALLED = "recalled", "Recalled to custody within 21 days"
 
 
 class CommunityHandover(models.Model):

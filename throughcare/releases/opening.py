@@ -3,7 +3,9 @@
 A plan opens `RELEASE_PLAN_WEEKS` weeks before the release date: at once when a date inside that window is
 set (by the worker setting it), and by `throughcare releases open-due` (daily, no worker: the entry names no
 user) for dates that come into the window. The custody actions call `follow_*` in their own transaction, so
-the plan moves with the date, the transfer and the release.
+the plan moves with the date, the transfer and the release. The same daily run raises "review needed" once
+when a plan completed long before release comes within RELEASE_REVIEW_DAYS of it (`flag_reviews_due`); a
+moved release date raises it as it moves.
 """
 
 from __future__ import annotations
@@ -89,10 +91,45 @@ def follow_release_date(custody: Custody, *, actor) -> ReleasePlan | None:
     plan.release_on = custody.release_on
     plan.updated_at = timezone.now()
     plan.version += 1
-    plan.save(update_fields=["moved_from", "release_on", "updated_at", "version"])
+    # The move raises "review needed" itself (this event); back to the first date, nothing is due any more.
+    plan.review_flagged_at = plan.updated_at if plan.moved_from else None
+    plan.save(update_fields=["moved_from", "release_on", "updated_at", "version", "review_flagged_at"])
     plan_event(plan, actor, f"Release plan moved to {plan.release_on:%A %d %B %Y}",
                f"Was {before:%A %d %B %Y}. A structured review is needed." if plan.moved_from else "")
     return plan
+
+
+def review_candidates(queryset, today: dt.date):
+    """Open plans that may need a structured review today (rules.review_reasons decides): a moved date, or a
+    plan completed and release now within RELEASE_REVIEW_DAYS. One query."""
+    from django.db.models import Q
+
+    soon = today + dt.timedelta(days=settings.RELEASE_REVIEW_DAYS)
+    return queryset.filter(status=PlanStatus.OPEN).filter(
+        Q(moved_from__isnull=False) | Q(completed_on__isnull=False, release_on__lte=soon))
+
+
+def flag_reviews_due(today: dt.date | None = None) -> list[ReleasePlan]:
+    """Raise "review needed" once for each open plan whose review has fallen due (the daily run, with
+    `open-due`): a journey event at the prison, claimed by a conditional UPDATE so two runs raise it once."""
+    from throughcare.releases.rules import review_reasons
+
+    today = today or timezone.localdate()
+    flagged = []
+    for plan in review_candidates(ReleasePlan.objects.filter(review_flagged_at__isnull=True), today):
+        reasons = review_reasons(plan, today)
+        if not reasons:
+            continue
+        with transaction.atomic():
+            if not ReleasePlan.objects.filter(pk=plan.pk, review_flagged_at__isnull=True).update(
+                    review_flagged_at=timezone.now()):
+                continue
+            plan_event(plan, None, "Release plan needs a structured review", " ".join(reasons))
+            record_action(actor=None, action="release_plan.review_due", person_id=plan.person_id,
+                          resource="release_plan", resource_id=str(plan.pk), categories=[Category.CONTACT_ADMIN],
+                          lawful_basis="relationship:held_in_custody", purpose="direct_care", reason="automatic")
+        flagged.append(plan)
+    return flagged
 
 
 def follow_transfer(old: Custody, new: Custody, *, actor) -> ReleasePlan | None:

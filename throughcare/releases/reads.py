@@ -4,6 +4,11 @@ Anyone who may see the person sees the plan's skeleton: the release date, every 
 status, due date and blocker, and the when / where / who of each (contact and administration; blockers
 are seen by every agency involved). An item's details are seen only by those who may see its category
 from its owning agency (`checklist.sees_details`).
+
+A caller the access policy limits to contact and administration (a peer mentor: `contact_only`) sees less:
+the person's contact details and the plan's appointments (the meeting at the gate, the first treatment,
+probation and Jobcentre appointments, when and where) and their booked appointments, never the checklist's
+status, owners, blockers or other places, whose free text can hold what they may not see (issue 7).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from throughcare.appointments.reads import day_bounds
 from throughcare.audit.recorder import disclose, record_access
 from throughcare.consent.policy import visible_people
 from throughcare.core.categories import Category
@@ -46,6 +52,16 @@ class ItemView:
     where: str
 
 
+#: The checklist items that are appointments (or the meeting at the gate): what a peer mentor sees of a plan.
+APPOINTMENT_KINDS = (ItemKind.MET_AT_GATE, ItemKind.FIRST_TREATMENT_APPOINTMENT, ItemKind.PROBATION_APPOINTMENT,
+                     ItemKind.BENEFITS)
+
+
+def contact_only(grant) -> bool:
+    """Does the access policy limit the caller to contact and administration (its role cap: a peer mentor)?"""
+    return grant.can_see_person and not (grant.any_categories() - {Category.CONTACT_ADMIN})
+
+
 @dataclass
 class PlanView:
     plan: ReleasePlan
@@ -57,6 +73,10 @@ class PlanView:
     outstanding: int
     blocked: int
     categories: list[str] = field(default_factory=list)
+    #: Contact details and appointments only (a peer mentor): `items` holds only the appointment items.
+    contact_only: bool = False
+    #: For a contact-only caller, the person's booked appointments from today.
+    appointments: list = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -76,6 +96,8 @@ def _items(plan: ReleasePlan) -> list[ChecklistItem]:
 
 def plan_view(plan: ReleasePlan, grant, today: dt.date | None = None) -> PlanView:
     today = today or timezone.localdate()
+    if contact_only(grant):
+        return _contact_view(plan, grant, today)
     items = _items(plan)
     views, shown = [], {Category.CONTACT_ADMIN}
     for item in items:
@@ -99,6 +121,26 @@ def plan_view(plan: ReleasePlan, grant, today: dt.date | None = None) -> PlanVie
                     review_reasons=rules.review_reasons(plan, today), handover=handover, clock=clock,
                     outstanding=sum(1 for item in items if not item.finished),
                     blocked=sum(1 for item in items if item.blocker), categories=sorted(shown))
+
+
+def _contact_view(plan: ReleasePlan, grant, today: dt.date) -> PlanView:
+    """What a contact-only caller sees: the appointment items (when, where, who) and booked appointments."""
+    from throughcare.appointments.models import Appointment
+
+    views = []
+    for item in _items(plan):
+        if item.kind not in APPOINTMENT_KINDS or item.status == "not_needed":
+            continue
+        appointment = item.appointment
+        views.append(ItemView(item=item, label=checklist.label(item.kind), category=Category.CONTACT_ADMIN,
+                              details_seen=False, details=[], missing=[], flagged=False, overdue=False,
+                              when=appointment.starts_at if appointment else item.at,
+                              where=appointment.place if appointment else item.place))
+    start, _end = day_bounds(today)
+    booked = list(Appointment.objects.select_related("agency").filter(person_id=plan.person_id, status="booked",
+                                                                      starts_at__gte=start).order_by("starts_at"))
+    return PlanView(plan=plan, items=views, flags=[], review_reasons=[], handover=None, clock=None, outstanding=0,
+                    blocked=0, categories=[Category.CONTACT_ADMIN], contact_only=True, appointments=booked)
 
 
 def get_plan(user, plan_id, *, action: str = "release_plan.read") -> tuple[ReleasePlan, object]:
@@ -150,6 +192,7 @@ def agency_plans(user, staff) -> dict:
                .order_by("release_on", "id"))
     for plan in own:
         plan.day_flags = rules.release_day_flags(plan.release_on)
+        plan.review_reasons = rules.review_reasons(plan, today)
     incoming = list(CommunityHandover.objects.select_related("plan__prison", "plan__person", "receiving_agency")
                     .filter(receiving_agency_id=staff.agency_id, person__in=visible)
                     .order_by("outcome", "plan__release_on", "id"))
@@ -159,6 +202,23 @@ def agency_plans(user, staff) -> dict:
                   categories=[Category.CONTACT_ADMIN],
                   subjects=list(dict.fromkeys([str(p.person_id) for p in own] + [str(h.person_id) for h in incoming])))
     return {"own": own, "incoming": rows}
+
+
+def release_reviews_due(user, today: dt.date, *, limit: int = 50) -> list[tuple[ReleasePlan, list[str]]]:
+    """Open plans of the caller's prison that need a structured review now (a moved date, or completed long
+    before release), soonest release first, for people the caller may see: the prison worker's "today" page.
+    One query; not audited here (the page's one entry names everyone it shows)."""
+    from throughcare.agencies.models import staff_of
+    from throughcare.releases.opening import review_candidates
+
+    staff = staff_of(user)
+    if staff is None:
+        return []
+    plans = review_candidates(_related(ReleasePlan.objects.filter(prison_id=staff.agency_id,
+                                                                  person__in=visible_people(user).values("pk"))),
+                              today).order_by("release_on", "id")
+    due = [(plan, rules.review_reasons(plan, today)) for plan in plans]
+    return [(plan, reasons) for plan, reasons in due if reasons][:limit]
 
 
 def gate_meetings(user, *, since: dt.datetime | None = None) -> list[dict]:
@@ -177,7 +237,18 @@ def gate_meetings(user, *, since: dt.datetime | None = None) -> list[dict]:
     for appointment in (Appointment.objects.select_related("agency").filter(person_id__in=people, status="booked",
                                                                             starts_at__gte=since)
                         .order_by("starts_at")):
-        appointments.setdefault(appointment.person_id, []).append(appointment)
+        appointments.setdefault(appointment.person_id, []).append(
+            {"starts_at": appointment.starts_at, "what": "Appointment", "with": appointment.agency.name,
+             "place": appointment.place})
+    # The plan's own appointments booked outside Throughcare (probation, the Jobcentre, a first treatment
+    # appointment given as a time and place): the ones the peer mentor helps the person get to.
+    for item in (ChecklistItem.objects.select_related("plan")
+                 .filter(plan__in=[i.plan_id for i in items], kind__in=APPOINTMENT_KINDS[1:], at__gte=since,
+                         appointment__isnull=True).exclude(status="not_needed")):
+        appointments.setdefault(item.plan.person_id, []).append(
+            {"starts_at": item.at, "what": checklist.label(item.kind), "with": item.contact_name, "place": item.place})
+    for rows in appointments.values():
+        rows.sort(key=lambda row: row["starts_at"])
     record_access(actor=user, action="release_plan.gate", resource="release_item",
                   categories=[Category.CONTACT_ADMIN], subjects=[str(p) for p in dict.fromkeys(people)])
     disclose([Category.CONTACT_ADMIN])

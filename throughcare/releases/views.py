@@ -163,7 +163,10 @@ def engagement(request, handover_id):
 
 @staff_page
 def pack(request, plan_id):
-    return pack_response(request.user, plan_id, kind="pack")
+    try:
+        return pack_response(request.user, plan_id, kind="pack", language=request.GET.get("language", ""))
+    except ValidationFailed as failure:
+        raise NotFound(failure.fields["language"]) from None
 
 
 @staff_page

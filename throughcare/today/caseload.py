@@ -20,6 +20,7 @@ from throughcare.referrals.clocks import DUE_SOON_DAYS, TARGET_DAYS, referral_cl
 from throughcare.referrals.models import CLOSED_STATUSES, Referral, Status
 from throughcare.releases.clocks import engagement_clock
 from throughcare.releases.models import CommunityHandover
+from throughcare.releases.reads import release_reviews_due
 from throughcare.reviews.due import reviews_due
 
 #: Longer lists show the oldest this many, with the total and a link to the full list.
@@ -40,12 +41,14 @@ class Day:
     reviews: list = field(default_factory=list)
     appointments: list = field(default_factory=list)
     released_to_us: list = field(default_factory=list)  # (CommunityHandover, EngagementClock): clock still open
+    release_reviews: list = field(default_factory=list)  # (ReleasePlan, reasons): the prison's plans to review
 
     def people_shown(self) -> list[str]:
         ids = [str(m.person_id) for m in self.caseload]
         ids += [str(r.person_id) for r, _c in self.waiting_on_us + self.breaches]
         ids += [str(getattr(x, "person_id", "")) for x in self.reviews + self.appointments]
         ids += [str(h.person_id) for h, _c in self.released_to_us]
+        ids += [str(plan.person_id) for plan, _reasons in self.release_reviews]
         return [i for i in dict.fromkeys(ids) if i]
 
 
@@ -111,6 +114,7 @@ def my_day(user, *, now: dt.datetime | None = None) -> Day:
     (day.waiting_on_us, day.waiting_total), (day.breaches, day.breaches_total) = agency_referral_clocks(user, now)
     day.appointments = appointments_on(user, day.today, audit=False)
     day.released_to_us = released_to_agency(user, day.today)
+    day.release_reviews = release_reviews_due(user, day.today, limit=SHOW_AT_MOST)
     day.reviews = reviews_due(user, today=day.today, audit=False)  # the page's one audit entry names them
     day.handovers = list(Handover.objects.filter(to_worker=user, acknowledged_at__isnull=True,
                                                  declined_at__isnull=True).select_related("from_worker", "to_agency"))
