@@ -172,6 +172,20 @@ ACTION_WORDS = {
     "partner_signal.import": _("loaded figures from partner organisations"),
 }
 
+#: Voice (consultations) never reads or writes a person's record: its entries name no one, so they never show on
+#: anyone's "who has looked" page. They still have words, so the trail reads the same everywhere.
+VOICE_ACTIONS = (
+    "voice_analysis.fail", "voice_analysis.read", "voice_analysis.run", "voice_analyst.grant", "voice_analyst.revoke",
+    "voice_assignment.classify", "voice_assignment.code", "voice_consultation.create", "voice_consultation.status",
+    "voice_consultation.update", "voice_decision.add", "voice_decision.remove", "voice_decision.update",
+    "voice_paper.import", "voice_passage.correct", "voice_passage.remap", "voice_question.add", "voice_question.remove",
+    "voice_question.update", "voice_redaction.accept", "voice_redaction.undo", "voice_respondent.update",
+    "voice_response.import", "voice_response.list", "voice_response.read", "voice_response.remove",
+    "voice_response.submit", "voice_summary.publish", "voice_theme.add", "voice_theme.approve", "voice_theme.merge",
+    "voice_theme.rename", "voice_theme.split", "voice_theme.unapprove", "voice_themes.propose",
+)
+ACTION_WORDS.update(dict.fromkeys(VOICE_ACTIONS, _("worked on a public consultation")))
+
 #: For an action the mapping does not know yet.
 SOMETHING_ELSE = _("looked at or changed your record")
 #: Who did it, when no one did (a daily run: the engagement clock, plans opening by themselves).
