@@ -8,10 +8,10 @@ sustained), and in every column the total row equals the sum of the providers.
 1. Primary: a count from 1 to threshold - 1 is withheld ("[c]").
 2. Secondary: while any equation has exactly one withheld cell (which its other cells would give away), the
    smallest non-zero shown cell among its parts is withheld too (or its total, if there is none).
-3. Audit: for each primarily withheld cell, a linear programme finds the least and the greatest value it
+3. Audit: for each primarily withheld cell, linear programmes find the least and the greatest value it
    could take given every shown cell and every equation (withheld cells are only known to be 0 or more). If
    the two are equal the reader could solve for it, so another cell on one of its equations is withheld,
-   and the audit runs again. `recoverable` is the same audit, used by the tests on every published table.
+   and the audit runs again (a cell found safe stays safe: withholding more only widens its bounds). `recoverable` is the same audit, used by the tests on every published table.
 """
 
 from __future__ import annotations
@@ -80,14 +80,6 @@ def _extreme(system, index: dict[Cell, int], cell: Cell, sense: int) -> float:
     if found.status != 0:
         return 0.0 if sense > 0 else float("inf")
     return sense * found.fun
-
-
-def _bounds(table: Table, hidden: set[Cell], cell: Cell) -> tuple[float, float]:
-    """The least and greatest value `cell` (hidden) can take, given the shown cells and the equations."""
-    index, system = _system(table, hidden)
-    if system is None:
-        return 0.0, float("inf")
-    return _extreme(system, index, cell, 1), _extreme(system, index, cell, -1)
 
 
 def recoverable(table: Table, hidden: set[Cell], threshold: int,
