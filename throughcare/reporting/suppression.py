@@ -8,10 +8,10 @@ sustained), and in every column the total row equals the sum of the providers.
 1. Primary: a count from 1 to threshold - 1 is withheld ("[c]").
 2. Secondary: while any equation has exactly one withheld cell (which its other cells would give away), the
    smallest non-zero shown cell among its parts is withheld too (or its total, if there is none).
-3. Audit: for each primarily withheld cell, a linear programme finds the least and the greatest value it
+3. Audit: for each primarily withheld cell, linear programmes find the least and the greatest value it
    could take given every shown cell and every equation (withheld cells are only known to be 0 or more). If
    the two are equal the reader could solve for it, so another cell on one of its equations is withheld,
-   and the audit runs again. `recoverable` is the same audit, used by the tests on every published table.
+   and the audit runs again (a cell found safe stays safe: withholding more only widens its bounds). `recoverable` is the same audit, used by the tests on every published table.
 """
 
 from __future__ import annotations
@@ -45,19 +45,18 @@ class Table:
         return self.values[cell[0]][cell[1]]
 
 
-def _bounds(table: Table, hidden: set[Cell], cell: Cell) -> tuple[float, float]:
-    """The least and greatest value `cell` (hidden) can take, given the shown cells and the equations."""
+def _system(table: Table, hidden: set[Cell]):
+    """The equations that hold a withheld cell, as A x = b over the withheld cells x (in sorted order), and each
+    withheld cell's index in x; None for A and b when no equation holds one."""
     import numpy as np
-    from scipy.optimize import linprog
 
-    order = sorted(hidden)
-    index = {c: i for i, c in enumerate(order)}
+    index = {c: i for i, c in enumerate(sorted(hidden))}
     rows, rhs = [], []
     for total, parts in table.equations():
         cells = [(total, -1)] + [(p, 1) for p in parts]
         if not any(c in hidden for c, _s in cells):
             continue
-        coefficients = np.zeros(len(order))
+        coefficients = np.zeros(len(index))
         known = 0
         for c, sign in cells:
             if c in hidden:
@@ -66,26 +65,42 @@ def _bounds(table: Table, hidden: set[Cell], cell: Cell) -> tuple[float, float]:
                 known += sign * table.value(c)
         rows.append(coefficients)
         rhs.append(-known)
-    objective = np.zeros(len(order))
-    objective[index[cell]] = 1
-    if not rows:
-        return 0.0, float("inf")
-    a, b = np.array(rows), np.array(rhs)
-    low = linprog(objective, A_eq=a, b_eq=b, bounds=[(0, None)] * len(order), method="highs")
-    high = linprog(-objective, A_eq=a, b_eq=b, bounds=[(0, None)] * len(order), method="highs")
-    least = low.fun if low.status == 0 else 0.0
-    greatest = -high.fun if high.status == 0 else float("inf")
-    return least, greatest
+    return index, (np.array(rows), np.array(rhs)) if rows else None
 
 
-def recoverable(table: Table, hidden: set[Cell], threshold: int) -> list[tuple[Cell, float, float]]:
-    """Withheld cells whose true count is 1 to threshold - 1 and which a reader could work out exactly."""
+def _extreme(system, index: dict[Cell, int], cell: Cell, sense: int) -> float:
+    """The least (sense 1) or greatest (sense -1) value `cell` can take, withheld cells being 0 or more."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    a, b = system
+    objective = np.zeros(len(index))
+    objective[index[cell]] = sense
+    found = linprog(objective, A_eq=a, b_eq=b, bounds=[(0, None)] * len(index), method="highs")
+    if found.status != 0:
+        return 0.0 if sense > 0 else float("inf")
+    return sense * found.fun
+
+
+def recoverable(table: Table, hidden: set[Cell], threshold: int,
+                skip: set[Cell] | frozenset = frozenset()) -> list[tuple[Cell, float, float]]:
+    """Withheld cells whose true count is 1 to threshold - 1 and which a reader could work out exactly, with the
+    least and greatest value each could take (equal, or within 0.5). `skip`: cells not to check.
+
+    One linear programme settles most cells: when the greatest value a cell could take is half a count or more
+    above its true value, it cannot be pinned down (the true value is possible, so the least is no more than it).
+    Only the others need the least as well. The matrix of equations is built once for all the cells."""
+    index, system = _system(table, hidden)
     found = []
     for cell in sorted(hidden):
-        if 0 < table.value(cell) < threshold:
-            least, greatest = _bounds(table, hidden, cell)
-            if greatest - least < 0.5:
-                found.append((cell, least, greatest))
+        if cell in skip or not 0 < table.value(cell) < threshold or system is None:
+            continue
+        greatest = _extreme(system, index, cell, -1)
+        if greatest - table.value(cell) >= 0.5:
+            continue
+        least = _extreme(system, index, cell, 1)
+        if greatest - least < 0.5:
+            found.append((cell, least, greatest))
     return found
 
 
@@ -108,6 +123,9 @@ def suppress(table: Table, threshold: int, forced: set[Cell] | frozenset = froze
             return True
         return False
 
+    # Withholding another cell only widens what a reader could take the others to be (the earlier answer is
+    # still possible), so a small count found safe stays safe: the audit checks each once until it is.
+    safe: set[Cell] = set()
     for _round in range(len(table.row_labels) * len(table.columns) + 1):
         changed = False
         while True:
@@ -115,7 +133,9 @@ def suppress(table: Table, threshold: int, forced: set[Cell] | frozenset = froze
             if lonely is None or not hide_another(*lonely):
                 break
             changed = True
-        for cell, _least, _greatest in recoverable(table, hidden, threshold):
+        found = recoverable(table, hidden, threshold, skip=safe)
+        safe |= {c for c in hidden if 0 < table.value(c) < threshold} - {c for c, _least, _greatest in found}
+        for cell, _least, _greatest in found:
             for total, parts in equations:
                 if cell == total or cell in parts:
                     if hide_another(total, parts):
