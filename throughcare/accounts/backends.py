@@ -3,7 +3,7 @@ from django.contrib.auth.backends import ModelBackend
 
 
 class StaffBackend(ModelBackend):
-    """Loads the user with their staff record and agency in one query on every request.
+    """Loads the user with their staff record, agency and any consultation analyst grant in one query per request.
 
     The staff sign-in page never signs in a person who holds their own record (throughcare/myrecord):
     they sign in on the person pages, with a code sent to them.
@@ -16,7 +16,7 @@ class StaffBackend(ModelBackend):
         return user
 
     def get_user(self, user_id):
-        user = get_user_model().objects.select_related("staff__agency").filter(pk=user_id).first()
+        user = get_user_model().objects.select_related("staff__agency", "staff__voice_grant").filter(pk=user_id).first()
         return user if user is not None and self.user_can_authenticate(user) else None
 
 

@@ -9,6 +9,8 @@ Respondents are the public and never sign in: the public pages need no permissio
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
+
 from throughcare.agencies.models import Staff, staff_of
 from throughcare.agencies.roles import Role
 from throughcare.core.errors import Forbidden, NotFound
@@ -28,13 +30,11 @@ def is_analyst(staff: Staff | None) -> bool:
         return False
     if staff.role in ANALYST_ROLES:
         return True
-    cached = getattr(staff, "_voice_analyst", None)
-    if cached is None:
-        from throughcare.voice.models import AnalystGrant
-
-        cached = AnalystGrant.objects.filter(staff=staff).exists()
-        staff._voice_analyst = cached
-    return cached
+    # The sign-in backend loads the grant with the staff record (select_related), so this asks nothing more.
+    try:
+        return staff.voice_grant is not None
+    except ObjectDoesNotExist:
+        return False
 
 
 def require_analyst(actor) -> Staff:
