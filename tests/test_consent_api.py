@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.test import Client
 from django.utils import timezone
 
 from throughcare.audit.models import AuditEntry
@@ -162,3 +163,54 @@ def test_audit_api_is_for_guardians_and_auditors_only(api, world):
     entries = allowed.json()["items"]
     assert any(e["username"] == "amara" and e["action"] == "person.read" for e in entries)
     assert all(e["person_id"] == str(jo.pk) for e in entries)
+
+
+def test_a_timeline_filtered_on_a_category_you_may_not_see_is_empty_with_total_0(api, world):
+    """Filtering cannot be used to count what is withheld: the filter applies inside the policy's filter."""
+    jo = world["jo"]
+    _grace_works_with_jo(world)
+    for n in range(3):
+        _note(api, world, "mental_health", f"Mental health note {n}")
+    _note(api, world, "housing", "Housing note")
+    api("amara").post(f"/people/{jo.pk}/consents", {
+        "recipient_agency": str(world["agencies"]["prison"].pk), "purposes": ["direct_care"],
+        "categories": ["housing"], "how_given": "written"})
+    grace = api("grace")
+    hidden = grace.get(f"/people/{jo.pk}/timeline", category="mental_health")
+    assert hidden.status_code == 200
+    assert hidden.json()["total"] == 0 and hidden.json()["items"] == []
+    both = grace.get(f"/people/{jo.pk}/timeline", category=["mental_health", "housing"]).json()
+    assert both["total"] == 1 and [i["title"] for i in both["items"]] == ["Housing note"]
+    # The owner of the notes, filtering the same way, sees all three: the filter itself works.
+    assert api("amara").get(f"/people/{jo.pk}/timeline", category="mental_health").json()["total"] == 3
+    page = Client()
+    page.force_login(world["staff"]["grace"].user)
+    html = page.get(f"/people/{jo.pk}/", {"category": "mental_health"}).content.decode()
+    assert "Mental health note" not in html
+
+
+def test_a_write_whose_audit_entry_fails_is_rolled_back_whole(api, world, monkeypatch):
+    """The write and its audit entry commit together or not at all: nothing is half-saved."""
+    from django.db import DatabaseError
+
+    from throughcare.audit import recorder
+    from throughcare.journey.models import Event
+
+    jo, amara = world["jo"], api("amara")
+    events, consents, entries = Event.objects.count(), Consent.objects.count(), AuditEntry.objects.count()
+
+    def broken(values):
+        raise DatabaseError("the audit table refused the row")
+
+    monkeypatch.setattr(recorder, "_insert", broken)
+    response = amara.post(f"/people/{jo.pk}/consents", {
+        "recipient_agency": str(world["agencies"]["prison"].pk), "purposes": ["direct_care"],
+        "categories": ["housing"], "how_given": "written"})
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "server_error" and "audit" not in response.content.decode()
+    note = amara.post(f"/people/{jo.pk}/notes", {"text": "Never saved", "category": "housing"})
+    assert note.status_code == 500
+    monkeypatch.undo()
+    assert Consent.objects.count() == consents and Event.objects.count() == events
+    assert AuditEntry.objects.count() == entries
+    assert api("amara").get(f"/people/{jo.pk}/consents").json() == []

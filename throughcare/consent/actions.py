@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from throughcare.agencies.models import Agency, Staff, staff_of
@@ -138,7 +140,8 @@ def withdraw_consent(*, actor, consent_id, reason: str = "") -> Consent:
 
 def request_basis(*, actor, person_id, basis: str, recipient_agency: str, categories, reason: str,
                   valid_until: dt.date | None = None) -> LawfulBasis:
-    """Record a safeguarding or court-order basis. It has no effect until a Caldicott guardian approves it."""
+    """Record a safeguarding or court-order basis. It has no effect until a Caldicott guardian, or a service
+    manager of the recorder's agency, approves it (never the person who recorded it)."""
     errors: dict[str, str] = {}
     with transaction.atomic():
         person, grant = get_person(actor, person_id, action="basis.request", write=True, categories=[])
@@ -167,6 +170,36 @@ def request_basis(*, actor, person_id, basis: str, recipient_agency: str, catego
                       purpose="safeguarding", recipient_agency=agency.name, reason=reason[:300])
         _notify_guardians(f"Throughcare: {BasisKind(basis).label} needs your decision", reason)
     return record
+
+
+#: The alerts list shows every open alert and this many of the latest resolved ones.
+RECENTLY_RESOLVED = 20
+
+
+@dataclass
+class AlertRow:
+    alert: Alert
+    #: Where the guardian deals with it (the review or the decision), while it is open.
+    url: str = ""
+
+
+@dataclass
+class Alerts:
+    open: list = field(default_factory=list)
+    resolved: list = field(default_factory=list)
+
+
+def alerts_for(user) -> Alerts:
+    """The alerts raised for Caldicott guardians (emergency access used, a lawful basis waiting): every open
+    one, oldest first, and the latest resolved ones. Alerts name the worker and agency, never the person."""
+    _require_guardian(user)
+    found = Alerts()
+    for alert in Alert.objects.filter(resolved_at__isnull=True).order_by("created_at", "id"):
+        route = {"break_glass": "consent:review", "basis_request": "consent:decide"}.get(alert.kind)
+        found.open.append(AlertRow(alert, reverse(route, args=[alert.subject_id]) if route else ""))
+    found.resolved = [AlertRow(a) for a in
+                      Alert.objects.filter(resolved_at__isnull=False).order_by("-resolved_at", "-id")[:RECENTLY_RESOLVED]]
+    return found
 
 
 def _require_guardian(actor) -> Staff:

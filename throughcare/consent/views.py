@@ -67,11 +67,13 @@ def basis_new(request, person_id):
     back = reverse("consent:list", kwargs={"person_id": person.pk})
     return form_page(request, LawfulBasisForm(request.POST or None),
                      run=lambda data: actions.request_basis(actor=request.user, person_id=person.pk, **data),
-                     success="Recorded. It takes effect when a Caldicott guardian approves it.", redirect_to=back,
+                     success="Recorded. It takes effect when a Caldicott guardian, or a service manager at your "
+                             "agency, approves it.", redirect_to=back,
                      heading="Record a safeguarding or court-order basis", caption=person.display_name,
                      cancel_url=back, submit="Record",
-                     intro="Use this when information must be shared without consent. A Caldicott guardian must "
-                           "approve it before anything is shared.")
+                     intro="Use this when information must be shared without consent. Before anything is shared, "
+                           "a Caldicott guardian or a service manager at your agency must approve it. You cannot "
+                           "approve a basis you recorded yourself.")
 
 
 @staff_page
@@ -123,6 +125,7 @@ def review_queue(request):
     guardian = staff.role == Role.CALDICOTT_GUARDIAN
     return render(request, "consent/review_queue.html", {
         "guardian": guardian,
+        "alerts": actions.alerts_for(request.user) if guardian else None,
         "glasses": BreakGlass.objects.filter(reviewed_at__isnull=True).select_related("user", "agency")
         if guardian else [],
         "bases": actions.bases_to_decide(request.user).select_related("recipient_agency", "requested_by"),
