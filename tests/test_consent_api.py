@@ -214,3 +214,30 @@ def test_a_write_whose_audit_entry_fails_is_rolled_back_whole(api, world, monkey
     assert Consent.objects.count() == consents and Event.objects.count() == events
     assert AuditEntry.objects.count() == entries
     assert api("amara").get(f"/people/{jo.pk}/consents").json() == []
+
+
+def test_the_national_return_rule_lives_in_the_policy_and_is_a_separate_consent(api, world):
+    """Consent to share never puts anyone in the national return; consent to the return opens no record; the
+    reporting code asks the policy (consent.policy.national_return_people) rather than keeping its own rule."""
+    from throughcare.consent.policy import national_return_people
+    from throughcare.people.actions import register_person
+    from throughcare.people.inputs import PersonDetails
+    from throughcare.reporting import national_return
+
+    jo, today = world["jo"], timezone.localdate()
+    amara = api("amara")
+    other = register_person(actor=world["staff"]["amara"].user, details=PersonDetails(
+        given_names="Sam", family_name="Other", date_of_birth=dt.date(1991, 5, 5)))
+    shared = amara.post(f"/people/{other.pk}/consents", {
+        "kind": "share", "recipient_kind": "prison", "purposes": ["direct_care"], "categories": ["substance_use"],
+        "how_given": "written"})
+    assert shared.status_code == 201
+    assert set(national_return_people(today)) == set() == national_return.consenting(today)
+    given = amara.post(f"/people/{jo.pk}/consents", {"kind": "national_return", "how_given": "written"})
+    assert given.status_code == 201, given.content
+    assert list(national_return_people(today)) == [jo.pk] and national_return.consenting(today) == {jo.pk}
+    assert list(national_return_people(today - dt.timedelta(days=1))) == []  # not yet valid yesterday
+    # Consent to the return opens nothing to anyone.
+    assert api("grace").get(f"/people/{jo.pk}").status_code == 404
+    amara.post(f"/consents/{given.json()['id']}/withdraw", {"reason": "Jo asked"})
+    assert list(national_return_people(today)) == [] and national_return.consenting(today) == set()
