@@ -157,6 +157,7 @@ def _mount() -> None:
     from throughcare.referrals.api import router as referrals_router
     from throughcare.releases.api import router as releases_router
     from throughcare.reviews.api import router as reviews_router
+    from throughcare.today.api import router as today_router
 
     api.add_router("/", matching_router)  # before people: /people/candidates must not be read as a person id
     api.add_router("/", people_router)
@@ -169,6 +170,7 @@ def _mount() -> None:
     api.add_router("/", appointments_router)
     api.add_router("/", plans_router)
     api.add_router("/", reviews_router)
+    api.add_router("/", today_router)
     api.add_router("/", custody_router)
     api.add_router("/", releases_router)
     api.add_router("/", directory_router)

@@ -117,7 +117,7 @@ def handovers_offered_to(user, *, audit: bool = True) -> tuple[list[Handover], s
     names the people shown (`handover.list`).
     """
     handovers = list(Handover.objects.filter(to_worker=user, acknowledged_at__isnull=True, declined_at__isnull=True)
-                     .select_related("from_worker", "to_worker", "to_agency").order_by("proposed_at", "id"))
+                     .select_related("person", "from_worker", "to_worker", "to_agency").order_by("proposed_at", "id"))
     ids = {h.person_id for h in handovers}
     visible = set(visible_people(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
     if audit and handovers:
