@@ -194,8 +194,9 @@ def test_releases_handed_over_to_my_service_are_on_today_with_their_clock(api, b
 #: The "today" page's queries, whatever the caseload: the session, the user (with their staff record and
 #: agency), the caseload, the referral totals (one aggregate), the referrals waiting on the agency, the
 #: referrals near or over three weeks, today's appointments, releases handed over, reviews due, the handovers
-#: offered, which of their people the worker may see, corrections asked for, and the one audit entry.
-TODAY_PAGE_QUERIES = 13
+#: offered, which of their people the worker may see, other agencies' access requests about the worker's lead
+#: cases, corrections asked for, and the one audit entry.
+TODAY_PAGE_QUERIES = 14
 
 
 def test_the_day_at_the_benchmarks_size_is_a_pinned_number_of_queries(browser_client, world):
@@ -245,6 +246,7 @@ def test_the_today_api_gives_the_day_the_page_shows(api, world):
                     for r in day["waiting_times"]["items"])
     assert day["waiting_times"]["total"] == 2 and clocks == [(19, False, True), (25, True, False)]
     assert day["handovers"] == [] and day["corrections"] == [] and day["released_to_us"] == []
+    assert day["access_requests"] == []
     entry = AuditEntry.objects.filter(action="today.read", username="amara").get()
     assert entry.channel == "api" and set(entry.subjects) == {str(p.pk) for p in people}
     # The receiving side: Open Door's key worker sees the three waiting on her agency, and the lead role offered

@@ -57,56 +57,72 @@ def record_consent(*, actor, person_id, kind: str = ConsentKind.SHARE, recipient
                    valid_until: dt.date | None = None, how_given: str = "", note: str = "") -> Consent:
     """Record what the person agreed to. Only a worker whose agency may write to the record can, or the
     person themselves, signed in to their own record (given digitally, by them)."""
-    errors: dict[str, str] = {}
     with transaction.atomic():
         person, grant = get_person(actor, person_id, action="consent.record", write=True, categories=[],
                                    subject_may_write=True)
-        if not grant.relationship:
-            raise Forbidden("Only an agency working with the person can record their consent")
-        staff = staff_of(actor)
-        if grant.relationship == SELF:
-            how_given = HowGiven.DIGITAL
-        if kind not in ConsentKind.values or (grant.relationship == SELF and kind != ConsentKind.SHARE):
-            errors["kind"] = "Choose what the consent is for"
-        agency = None
-        if kind == ConsentKind.SHARE:
-            if bool(recipient_agency) == bool(recipient_kind):
-                errors["recipient_agency"] = "Choose one agency, or one kind of agency, to share with"
-            elif recipient_agency:
-                agency = Agency.objects.filter(pk=parse_uuid(recipient_agency)).first()
-                if agency is None:
-                    errors["recipient_agency"] = "Choose an agency from the list"
-            elif recipient_kind not in AgencyKind.values:
-                errors["recipient_kind"] = "Choose a kind of agency from the list"
-            purposes = list(dict.fromkeys(purposes or []))
-            if not purposes:
-                errors["purposes"] = "Choose at least one purpose"
-            elif set(purposes) - set(Purpose.values):
-                errors["purposes"] = "Choose purposes from the list"
-            categories = _check_categories(categories, errors)
-        else:
-            purposes, categories, recipient_kind = [], [], ""
-        if how_given not in HowGiven.values:
-            errors["how_given"] = "Say how the person gave their consent"
-        valid_from = valid_from or timezone.localdate()
-        if valid_until and valid_until < valid_from:
-            errors["valid_until"] = "The end date must be on or after the start date"
-        if len(note or "") > 500:
-            errors["note"] = "The note must be 500 characters or fewer"
-        if errors:
-            raise ValidationFailed(errors)
-        consent = Consent.objects.create(
-            person=person, kind=kind, recipient_agency=agency, recipient_kind=recipient_kind if not agency else "",
-            purposes=purposes, categories=categories, valid_from=valid_from, valid_until=valid_until,
-            how_given=how_given, note=(note or "").strip(), recorded_by=actor,
-            recorded_by_agency_id=staff.agency_id if staff else None,
-        )
-        _event(person, staff, actor, "consent_recorded",
-               f"Consent {'given by the person' if staff is None else 'recorded'}: {ConsentKind(kind).label}",
-               describe_consent(consent), str(consent.pk))
+        consent = add_consent(actor=actor, person=person, grant=grant, kind=kind, recipient_agency=recipient_agency,
+                              recipient_kind=recipient_kind, purposes=purposes, categories=categories,
+                              valid_from=valid_from, valid_until=valid_until, how_given=how_given, note=note)
         record_action(actor=actor, action="consent.record", person_id=person.pk, resource="consent",
                       resource_id=str(consent.pk), categories=[Category.CONTACT_ADMIN], lawful_basis=grant.basis,
-                      recipient_agency=agency.name if agency else recipient_kind)
+                      recipient_agency=describe_recipient(consent))
+    return consent
+
+
+def describe_recipient(consent: Consent) -> str:
+    return consent.recipient_agency.name if consent.recipient_agency_id else consent.recipient_kind
+
+
+def add_consent(*, actor, person, grant, kind: str = ConsentKind.SHARE, recipient_agency=None, recipient_kind: str = "",
+                purposes=(), categories=(), valid_from: dt.date | None = None, valid_until: dt.date | None = None,
+                how_given: str = "", note: str = "", event_title: str = "") -> Consent:
+    """The consent row and its journey event, for a person already looked up for writing, inside the caller's
+    transaction; the caller writes the one audit entry (record_consent, or an access request's answer)."""
+    errors: dict[str, str] = {}
+    if not grant.relationship:
+        raise Forbidden("Only an agency working with the person can record their consent")
+    staff = staff_of(actor)
+    if grant.relationship == SELF:
+        how_given = HowGiven.DIGITAL
+    if kind not in ConsentKind.values or (grant.relationship == SELF and kind != ConsentKind.SHARE):
+        errors["kind"] = "Choose what the consent is for"
+    agency = None
+    if kind == ConsentKind.SHARE:
+        if bool(recipient_agency) == bool(recipient_kind):
+            errors["recipient_agency"] = "Choose one agency, or one kind of agency, to share with"
+        elif recipient_agency:
+            agency = recipient_agency if isinstance(recipient_agency, Agency) else \
+                Agency.objects.filter(pk=parse_uuid(recipient_agency)).first()
+            if agency is None:
+                errors["recipient_agency"] = "Choose an agency from the list"
+        elif recipient_kind not in AgencyKind.values:
+            errors["recipient_kind"] = "Choose a kind of agency from the list"
+        purposes = list(dict.fromkeys(purposes or []))
+        if not purposes:
+            errors["purposes"] = "Choose at least one purpose"
+        elif set(purposes) - set(Purpose.values):
+            errors["purposes"] = "Choose purposes from the list"
+        categories = _check_categories(categories, errors)
+    else:
+        purposes, categories, recipient_kind = [], [], ""
+    if how_given not in HowGiven.values:
+        errors["how_given"] = "Say how the person gave their consent"
+    valid_from = valid_from or timezone.localdate()
+    if valid_until and valid_until < valid_from:
+        errors["valid_until"] = "The end date must be on or after the start date"
+    if len(note or "") > 500:
+        errors["note"] = "The note must be 500 characters or fewer"
+    if errors:
+        raise ValidationFailed(errors)
+    consent = Consent.objects.create(
+        person=person, kind=kind, recipient_agency=agency, recipient_kind=recipient_kind if not agency else "",
+        purposes=purposes, categories=categories, valid_from=valid_from, valid_until=valid_until,
+        how_given=how_given, note=(note or "").strip(), recorded_by=actor,
+        recorded_by_agency_id=staff.agency_id if staff else None,
+    )
+    _event(person, staff, actor, "consent_recorded",
+           event_title or f"Consent {'given by the person' if staff is None else 'recorded'}: {ConsentKind(kind).label}",
+           describe_consent(consent), str(consent.pk))
     return consent
 
 

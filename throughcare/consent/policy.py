@@ -331,6 +331,17 @@ def national_return_people(on) -> QuerySet:
 
 def visible_people(user, queryset: QuerySet | None = None) -> QuerySet:
     """The people `user` may know exist: the same rule as `grant_for(...).can_see_person`."""
+    return _people(user, queryset, with_other_bases=True)
+
+
+def related_people(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The people whose record `user`'s agency holds: a legitimate relationship (registered, current episode or
+    custody, care team, open referral), not another lawful basis or emergency access. They are the people whose
+    consent the agency may record (an access request goes to them, matching.access)."""
+    return _people(user, queryset, with_other_bases=False)
+
+
+def _people(user, queryset: QuerySet | None, *, with_other_bases: bool) -> QuerySet:
     from throughcare.careteam.models import CareTeamMember
     from throughcare.consent.models import BreakGlass, LawfulBasis
     from throughcare.episodes.models import Episode
@@ -347,16 +358,16 @@ def visible_people(user, queryset: QuerySet | None = None) -> QuerySet:
     team = CareTeamMember.objects.filter(person_id=OuterRef("pk"), agency_id=staff.agency_id, left_at__isnull=True)
     referral = (Referral.objects.filter(person_id=OuterRef("pk")).exclude(status__in=CLOSED_STATUSES)
                 .filter(Q(to_agency_id=staff.agency_id) | Q(from_agency_id=staff.agency_id)))
-    basis = LawfulBasis.objects.filter(person_id=OuterRef("pk"), recipient_agency_id=staff.agency_id, approved=True,
-                                       revoked_at__isnull=True).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-    glass = BreakGlass.objects.filter(person_id=OuterRef("pk"), user_id=user.pk, expires_at__gt=timezone.now())
     # A record merged into another is no one's to list; the agency that registered it keeps the relationship.
     merged_here = PersonMerge.objects.filter(into_person_id=OuterRef("pk"), merged_registered_by_agency_id=staff.agency_id,
                                              unmerged_at__isnull=True)
     merged_away = PersonMerge.objects.filter(merged_person_id=OuterRef("pk"), unmerged_at__isnull=True)
-    return queryset.filter(
-        Q(registered_by_agency_id=staff.agency_id) | Exists(current_episode) | Exists(team) | Exists(referral)
-        | Exists(basis)
-        | Exists(glass)
-        | Exists(merged_here)
-    ).exclude(Exists(merged_away))
+    rule = (Q(registered_by_agency_id=staff.agency_id) | Exists(current_episode) | Exists(team) | Exists(referral)
+            | Exists(merged_here))
+    if with_other_bases:
+        basis = LawfulBasis.objects.filter(person_id=OuterRef("pk"), recipient_agency_id=staff.agency_id, approved=True,
+                                           revoked_at__isnull=True).filter(Q(valid_until__isnull=True)
+                                                                           | Q(valid_until__gte=today))
+        glass = BreakGlass.objects.filter(person_id=OuterRef("pk"), user_id=user.pk, expires_at__gt=timezone.now())
+        rule = rule | Exists(basis) | Exists(glass)
+    return queryset.filter(rule).exclude(Exists(merged_away))

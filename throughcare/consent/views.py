@@ -28,9 +28,13 @@ from throughcare.people.validators import guess_identifier
 
 @staff_page
 def consent_page(request, person_id):
+    from throughcare.matching.access import for_person
+
     person, grant = get_person(request.user, person_id, action="consent.list", categories=[IDENTITY_CATEGORY])
     return render(request, "consent/consents.html", {
         "person": person, "grant": grant, "summary": sharing_summary(person),
+        # Other agencies asking to work with the person (matching.access): answered by recording their consent.
+        "access_requests": for_person(request.user, person) if grant.can_write and grant.relationship else [],
     })
 
 
@@ -129,7 +133,21 @@ def review_queue(request):
         "glasses": BreakGlass.objects.filter(reviewed_at__isnull=True).select_related("user", "agency")
         if guardian else [],
         "bases": actions.bases_to_decide(request.user).select_related("recipient_agency", "requested_by"),
+        # Service managers: other agencies asking to work with people their agency works with (matching.access).
+        "access_requests": [] if guardian else _access_requests(request.user),
     })
+
+
+def _access_requests(user) -> list:
+    from throughcare.audit.recorder import record_access
+    from throughcare.matching.access import incoming
+
+    requests = list(incoming(user)[:50])
+    if requests:
+        record_access(actor=user, action="access_request.list", resource="access_request",
+                      categories=[IDENTITY_CATEGORY], subjects=list(dict.fromkeys(str(r.person_id) for r in requests)),
+                      reason=f"{len(requests)} waiting for an answer (review queue)")
+    return requests
 
 
 @staff_page

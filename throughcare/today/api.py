@@ -101,6 +101,14 @@ class CorrectionOut(Schema):
     asked_at: dt.datetime
 
 
+class AccessRequestOut(Schema):
+    id: uuid.UUID
+    person: uuid.UUID
+    display_name: str
+    requesting_agency: str
+    asked_at: dt.datetime
+
+
 class TodayOut(Schema):
     today: dt.date
     caseload: list[CaseloadOut]
@@ -112,6 +120,9 @@ class TodayOut(Schema):
     handovers: list[HandoverOut] = Field(description="The lead role offered to you")
     released_to_us: list[ReleasedOut] = Field(description="Releases handed over to your service, still open")
     corrections: list[CorrectionOut] = Field(description="Corrections people asked for in their own record")
+    access_requests: list[AccessRequestOut] = Field(description="Other agencies asking to work with people you are "
+                                                                "lead professional for (answer: POST "
+                                                                "/access-requests/{id}/answer)")
 
 
 def _appointment(a) -> dict:
@@ -160,6 +171,9 @@ def today(request):
                             "outcome_due": bool(clock and clock.outcome_due)} for h, clock in day.released_to_us],
         "corrections": [{"id": c.pk, "person": c.person_id, "display_name": c.person.display_name, "what": c.what,
                          "asked_at": c.created_at} for c in corrections],
+        "access_requests": [{"id": r.pk, "person": r.person_id, "display_name": r.person.display_name,
+                             "requesting_agency": r.requesting_agency.name, "asked_at": r.asked_at}
+                            for r in day.access_requests],
     }
 
 

@@ -19,6 +19,7 @@ from throughcare.careteam.actions import handovers_offered_to
 from throughcare.careteam.models import CareTeamMember
 from throughcare.consent.policy import visible_people
 from throughcare.core.categories import IDENTITY_CATEGORY
+from throughcare.matching.access import for_lead
 from throughcare.referrals.clocks import DUE_SOON_DAYS, TARGET_DAYS, referral_clock
 from throughcare.referrals.models import CLOSED_STATUSES, Referral, Status
 from throughcare.releases.clocks import engagement_clock
@@ -44,6 +45,7 @@ class Day:
     reviews: list = field(default_factory=list)
     appointments: list = field(default_factory=list)
     released_to_us: list = field(default_factory=list)  # (CommunityHandover, EngagementClock): clock still open
+    access_requests: list = field(default_factory=list)  # other agencies asking to work with my lead cases
 
     def people_shown(self) -> list[str]:
         ids = [str(m.person_id) for m in self.caseload]
@@ -51,6 +53,7 @@ class Day:
         ids += [str(getattr(x, "person_id", "")) for x in self.reviews + self.appointments]
         ids += [str(h.person_id) for h, _c in self.released_to_us]
         ids += [str(h.person_id) for h in self.handovers if h.person_id in self.handover_people]
+        ids += [str(r.person_id) for r in self.access_requests]
         return [i for i in dict.fromkeys(ids) if i]
 
 
@@ -118,6 +121,7 @@ def my_day(user, *, now: dt.datetime | None = None) -> Day:
     day.released_to_us = released_to_agency(user, day.today)
     day.reviews = reviews_due(user, today=day.today, audit=False)  # the page's one audit entry names them
     day.handovers, day.handover_people = handovers_offered_to(user, audit=False)
+    day.access_requests = list(for_lead(user)[:SHOW_AT_MOST])
     return day
 
 
