@@ -241,3 +241,27 @@ def test_the_national_return_rule_lives_in_the_policy_and_is_a_separate_consent(
     assert api("grace").get(f"/people/{jo.pk}").status_code == 404
     amara.post(f"/consents/{given.json()['id']}/withdraw", {"reason": "Jo asked"})
     assert list(national_return_people(today)) == [] and national_return.consenting(today) == set()
+
+
+def test_an_assessment_or_outcome_review_of_someone_unseen_looks_exactly_missing(api, world):
+    """By id, a record about a person the caller may not see answers the very 404 a missing one does: not
+    "Person not found", which would tell the caller the record exists (decision 0003)."""
+    import json
+    import uuid
+
+    from tests.test_outcomes import top_start
+    from throughcare.outcomes.actions import record_outcome_review
+
+    jo = world["jo"]
+    review = record_outcome_review(actor=world["staff"]["amara"].user, person_id=jo.pk, instrument="top",
+                                   stage="start", completed_on=timezone.localdate(), answers=top_start())
+    draft = api("amara").post(f"/people/{jo.pk}/assessments", {})
+    assert draft.status_code == 201, draft.content
+    grace, nowhere = api("grace"), uuid.uuid4()
+    for path in ("/outcome-reviews/{}", "/outcome-reviews/{}/fhir", "/assessments/{}"):
+        hidden = grace.get(path.format(review.pk if "outcome" in path else draft.json()["id"]))
+        missing = grace.get(path.format(nowhere))
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.content == missing.content, (path, hidden.content, missing.content)
+        assert "Person" not in json.dumps(hidden.json())
+    assert api("amara").get(f"/outcome-reviews/{review.pk}").status_code == 200
