@@ -297,3 +297,9 @@ def test_a_workers_appointments_on_any_day_through_the_api(api, world):
     assert set(entry.subjects) == {str(p.pk) for p in people} and str(later) in entry.reason
     bad = api("amara").get("/today/appointments", day="31/02/2026")
     assert bad.status_code == 422 and "day" in json.dumps(bad.json()["error"]["fields"])
+
+
+@pytest.mark.parametrize("day", ["0", "2026-02-31", "31/01/2026", "2026-1-5"])
+def test_a_day_that_is_not_a_real_date_is_422_naming_day(api, world, day):
+    bad = api("amara").get("/today/appointments", day=day)
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "validation_error"

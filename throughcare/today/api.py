@@ -178,7 +178,8 @@ def today(request):
 
 
 class DayQuery(Schema):
-    day: dt.date | None = Field(None, description="YYYY-MM-DD, in the service's time zone; today if absent")
+    day: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+                            description="YYYY-MM-DD, in the service's time zone; today if absent")
     include_cancelled: bool = False
 
 
@@ -187,6 +188,11 @@ class DayQuery(Schema):
 def appointments_on_day(request, filters: Query[DayQuery]):
     from django.utils import timezone
 
+    from throughcare.core.errors import ValidationFailed
+
     _require_staff(request.user)
-    day = filters.day or timezone.localdate()
+    try:
+        day = dt.date.fromisoformat(filters.day) if filters.day else timezone.localdate()
+    except ValueError:
+        raise ValidationFailed({"day": "Enter a real date in the format YYYY-MM-DD"}) from None
     return [_appointment(a) for a in appointments_on(request.user, day, include_cancelled=filters.include_cancelled)]
