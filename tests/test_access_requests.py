@@ -1,4 +1,4 @@
-"""Asking for access to a record held elsewhere, through the consent rules (issue 8, decision 0018).
+"""Asking for access to a record held elsewhere, through the consent rules (issue 8, decision 0021).
 
 Grace (HMP Northgate) registers someone who may be Jo Bloggs, whose record Riverside holds and Grace may not
 see. She asks; the request reaches Riverside (Amara's "today" page as lead professional, Jo's consent page,
@@ -16,7 +16,7 @@ from tests.conftest import PASSWORD
 from throughcare.agencies.actions import create_staff
 from throughcare.audit.models import AuditEntry
 from throughcare.careteam.actions import add_member
-from throughcare.consent.models import Consent
+from throughcare.consent.models import Consent, LawfulBasis
 from throughcare.matching.models import AccessRequest
 
 FORM = {"given_names": "Joanne", "family_name": "Blogs", "date_of_birth-day": "27", "date_of_birth-month": "3",
@@ -135,6 +135,11 @@ def test_the_whole_route_through_the_api(api, world, jo_led_by_amara):
                                                                                       REASON)]
     request_id = incoming[0]["id"]
     # Open Door does not work with Jo: it neither sees nor answers the request; Grace cannot answer her own.
+    # Not even with an approved safeguarding basis, which lets it see Jo but does not make it hold the record.
+    LawfulBasis.objects.create(person=jo, basis="safeguarding_adult", recipient_agency=world["agencies"]["peer"],
+                               categories=["family_safeguarding"], reason="Strategy meeting",
+                               requested_by=world["staff"]["amara"].user, approved=True)
+    assert xena.get(f"/people/{jo.pk}").status_code == 200
     assert xena.get("/access-requests/incoming").json() == []
     assert xena.post(f"/access-requests/{request_id}/answer", CONSENT).status_code == 404
     assert grace.post(f"/access-requests/{request_id}/answer", CONSENT).status_code == 404

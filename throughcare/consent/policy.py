@@ -22,7 +22,7 @@ the rule; in short:
 
 The national data return (NDTMS) and the FHIR bulk export are not reads by a user: who is in them is decided
 here too, by `national_return_people`, from the person's separate consent to the national return (docs/
-decisions/0017-national-return-consent.md). Consent to share never puts anyone in the return, and consent to
+decisions/0020-national-return-consent.md). Consent to share never puts anyone in the return, and consent to
 the return opens no record to anyone.
 """
 
@@ -303,6 +303,17 @@ def subject_grant(user, person) -> Grant:
                  relationship=SELF, bases=("data_subject",), withheld_kinds=SUBJECT_WITHHELD_KINDS)
 
 
+def national_return_people(on) -> QuerySet:
+    """The ids of the people who may be in the national data return (and the FHIR bulk export) on day `on`:
+    those with a consent of kind `national_return`, not withdrawn, in date on that day. Deny by default: no
+    such consent, no record in the return, whatever else the person agreed to."""
+    from throughcare.consent.models import Consent, ConsentKind
+
+    return (Consent.objects.filter(kind=ConsentKind.NATIONAL_RETURN, withdrawn_at__isnull=True, valid_from__lte=on)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+            .values_list("person_id", flat=True).distinct())
+
+
 def decide(user, person, category: str, action: str = "read", *, agency_id=None) -> Decision:
     """(user, person, category, action) → allowed or denied, with the reason.
 
@@ -318,30 +329,8 @@ def decide(user, person, category: str, action: str = "read", *, agency_id=None)
     return Decision(False, grant.reason or f"{category} is not shared with you", grant.basis)
 
 
-def national_return_people(on) -> QuerySet:
-    """The ids of the people who may be in the national data return (and the FHIR bulk export) on day `on`:
-    those with a consent of kind `national_return`, not withdrawn, in date on that day. Deny by default: no
-    such consent, no record in the return, whatever else the person agreed to."""
-    from throughcare.consent.models import Consent, ConsentKind
-
-    return (Consent.objects.filter(kind=ConsentKind.NATIONAL_RETURN, withdrawn_at__isnull=True, valid_from__lte=on)
-            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
-            .values_list("person_id", flat=True).distinct())
-
-
 def visible_people(user, queryset: QuerySet | None = None) -> QuerySet:
     """The people `user` may know exist: the same rule as `grant_for(...).can_see_person`."""
-    return _people(user, queryset, with_other_bases=True)
-
-
-def related_people(user, queryset: QuerySet | None = None) -> QuerySet:
-    """The people whose record `user`'s agency holds: a legitimate relationship (registered, current episode or
-    custody, care team, open referral), not another lawful basis or emergency access. They are the people whose
-    consent the agency may record (an access request goes to them, matching.access)."""
-    return _people(user, queryset, with_other_bases=False)
-
-
-def _people(user, queryset: QuerySet | None, *, with_other_bases: bool) -> QuerySet:
     from throughcare.careteam.models import CareTeamMember
     from throughcare.consent.models import BreakGlass, LawfulBasis
     from throughcare.episodes.models import Episode
@@ -358,16 +347,16 @@ def _people(user, queryset: QuerySet | None, *, with_other_bases: bool) -> Query
     team = CareTeamMember.objects.filter(person_id=OuterRef("pk"), agency_id=staff.agency_id, left_at__isnull=True)
     referral = (Referral.objects.filter(person_id=OuterRef("pk")).exclude(status__in=CLOSED_STATUSES)
                 .filter(Q(to_agency_id=staff.agency_id) | Q(from_agency_id=staff.agency_id)))
+    basis = LawfulBasis.objects.filter(person_id=OuterRef("pk"), recipient_agency_id=staff.agency_id, approved=True,
+                                       revoked_at__isnull=True).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+    glass = BreakGlass.objects.filter(person_id=OuterRef("pk"), user_id=user.pk, expires_at__gt=timezone.now())
     # A record merged into another is no one's to list; the agency that registered it keeps the relationship.
     merged_here = PersonMerge.objects.filter(into_person_id=OuterRef("pk"), merged_registered_by_agency_id=staff.agency_id,
                                              unmerged_at__isnull=True)
     merged_away = PersonMerge.objects.filter(merged_person_id=OuterRef("pk"), unmerged_at__isnull=True)
-    rule = (Q(registered_by_agency_id=staff.agency_id) | Exists(current_episode) | Exists(team) | Exists(referral)
-            | Exists(merged_here))
-    if with_other_bases:
-        basis = LawfulBasis.objects.filter(person_id=OuterRef("pk"), recipient_agency_id=staff.agency_id, approved=True,
-                                           revoked_at__isnull=True).filter(Q(valid_until__isnull=True)
-                                                                           | Q(valid_until__gte=today))
-        glass = BreakGlass.objects.filter(person_id=OuterRef("pk"), user_id=user.pk, expires_at__gt=timezone.now())
-        rule = rule | Exists(basis) | Exists(glass)
-    return queryset.filter(rule).exclude(Exists(merged_away))
+    return queryset.filter(
+        Q(registered_by_agency_id=staff.agency_id) | Exists(current_episode) | Exists(team) | Exists(referral)
+        | Exists(basis)
+        | Exists(glass)
+        | Exists(merged_here)
+    ).exclude(Exists(merged_away))

@@ -140,9 +140,9 @@ def review_queue(request):
 
 def _access_requests(user) -> list:
     from throughcare.audit.recorder import record_access
-    from throughcare.matching.access import incoming
+    from throughcare.matching.access import holding, incoming
 
-    requests = list(incoming(user)[:50])
+    requests = holding(user, incoming(user)[:50])
     if requests:
         record_access(actor=user, action="access_request.list", resource="access_request",
                       categories=[IDENTITY_CATEGORY], subjects=list(dict.fromkeys(str(r.person_id) for r in requests)),

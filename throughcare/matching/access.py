@@ -7,7 +7,7 @@ caller. The holding side answers (`answer_request`) by recording the person's co
 asking agency, or by saying no; the caller learns only the outcome (agreed, or not). With an agreed request
 whose consent is still active, the caller joins the record (`join_by_request`): their agency starts an episode
 of care on it, and sees what other agencies recorded only as that consent allows. Nothing else opens it.
-docs/decisions/0018-access-requests.md.
+docs/decisions/0021-access-requests.md.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from throughcare.agencies.roles import RECORDING_ROLES
 from throughcare.audit.recorder import record_access, record_action
 from throughcare.careteam.models import CareTeamMember
 from throughcare.consent.models import ConsentKind
-from throughcare.consent.policy import related_people, visible_people
+from throughcare.consent.policy import grant_for, visible_people
 from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.core.errors import Forbidden, NotFound, ValidationFailed
 from throughcare.core.ids import parse_uuid
@@ -104,28 +104,45 @@ def request_access(*, actor, details: PersonDetails, reason: str) -> tuple[uuid.
 
 
 def incoming(user) -> QuerySet:
-    """Open requests about people the caller's agency works with and the caller may see (and answer)."""
+    """Open requests about people the caller may see, not asked by the caller's own agency. Only an agency that
+    holds the record (a legitimate relationship, not only another lawful basis or emergency access) may answer:
+    `holding` keeps those."""
     staff = staff_of(user)
     if staff is None or staff.role not in RECORDING_ROLES:
         return AccessRequest.objects.none()
-    return (AccessRequest.objects.filter(outcome=AccessOutcome.OPEN, person__in=related_people(user).values("pk"))
+    return (AccessRequest.objects.filter(outcome=AccessOutcome.OPEN, person__in=visible_people(user).values("pk"))
             .exclude(requesting_agency_id=staff.agency_id)
             .select_related("person", "requesting_agency", "requested_by").order_by("asked_at", "id"))
 
 
+def holding(user, requests) -> list[AccessRequest]:
+    """The requests whose person the caller's agency holds, as the access policy says (`grant_for`: the
+    relationship). A lead professional's are held by definition (the care team), so their day skips this."""
+    grants: dict = {}
+    kept = []
+    for request in requests:
+        if request.person_id not in grants:
+            grants[request.person_id] = grant_for(user, request.person).relationship
+        if grants[request.person_id]:
+            kept.append(request)
+    return kept
+
+
 def for_lead(user) -> QuerySet:
-    """Open requests about people the caller is lead professional for: their "today" page."""
+    """Open requests about people the caller is lead professional for (their "today" page): the care team is
+    a relationship, so the policy's answer is already known."""
     leads = CareTeamMember.objects.filter(worker=user, is_lead=True, left_at__isnull=True).values("person_id")
     return incoming(user).filter(person_id__in=leads)
 
 
 def for_person(user, person) -> list[AccessRequest]:
-    """Open requests about one person already looked up with `get_person` (their consent page)."""
+    """Open requests about one person already looked up with `get_person` (their consent page, shown only
+    when the caller's agency holds the record)."""
     return list(incoming(user).filter(person=person))
 
 
-def list_incoming(user) -> list[AccessRequest]:
-    requests = list(incoming(user))
+def list_incoming(user, *, limit: int = 100) -> list[AccessRequest]:
+    requests = holding(user, incoming(user)[:limit])
     record_access(actor=user, action="access_request.list", resource="access_request", categories=[IDENTITY_CATEGORY],
                   subjects=list(dict.fromkeys(str(r.person_id) for r in requests)),
                   reason=f"{len(requests)} waiting for an answer")

@@ -141,7 +141,7 @@ class AccessRequest(models.Model):
     """An agency asks to work with a person it may not see: a possible match, found while registering, that
     another agency holds. It goes to the agencies working with the person (never revealing the person to the
     requester); they answer by recording the person's consent or declining, and the requester learns only
-    the outcome. docs/decisions/0018-access-requests.md."""
+    the outcome. docs/decisions/0021-access-requests.md."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     #: One ask can reach several possible matches; the requester sees the ask, never how many it reached.
