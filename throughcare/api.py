@@ -141,6 +141,7 @@ def _unexpected(request, exc: Exception):
 
 
 def _mount() -> None:
+    from throughcare.today.api import router as today_router  # a worker's day (issue 5)
     from throughcare.appointments.api import router as appointments_router
     from throughcare.assessments.api import router as assessments_router
     from throughcare.audit.api import router as audit_router
@@ -157,7 +158,6 @@ def _mount() -> None:
     from throughcare.referrals.api import router as referrals_router
     from throughcare.releases.api import router as releases_router
     from throughcare.reviews.api import router as reviews_router
-    from throughcare.today.api import router as today_router
 
     api.add_router("/", matching_router)  # before people: /people/candidates must not be read as a person id
     api.add_router("/", people_router)
@@ -166,11 +166,11 @@ def _mount() -> None:
     api.add_router("/", consent_router)
     api.add_router("/", referrals_router)
     api.add_router("/", audit_router)
+    api.add_router("/", today_router)
     api.add_router("/", careteam_router)
     api.add_router("/", appointments_router)
     api.add_router("/", plans_router)
     api.add_router("/", reviews_router)
-    api.add_router("/", today_router)
     api.add_router("/", custody_router)
     api.add_router("/", releases_router)
     api.add_router("/", directory_router)

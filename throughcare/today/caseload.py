@@ -42,18 +42,18 @@ class Day:
     breaches_total: int = 0
     handovers: list = field(default_factory=list)
     handover_people: set = field(default_factory=set)  # ids of the handovers' people the worker may see
+    access_requests: list = field(default_factory=list)  # other agencies asking to work with my lead cases
     reviews: list = field(default_factory=list)
     appointments: list = field(default_factory=list)
     released_to_us: list = field(default_factory=list)  # (CommunityHandover, EngagementClock): clock still open
-    access_requests: list = field(default_factory=list)  # other agencies asking to work with my lead cases
 
     def people_shown(self) -> list[str]:
         ids = [str(m.person_id) for m in self.caseload]
+        ids += [str(h.person_id) for h in self.handovers if h.person_id in self.handover_people]
+        ids += [str(r.person_id) for r in self.access_requests]
         ids += [str(r.person_id) for r, _c in self.waiting_on_us + self.breaches]
         ids += [str(getattr(x, "person_id", "")) for x in self.reviews + self.appointments]
         ids += [str(h.person_id) for h, _c in self.released_to_us]
-        ids += [str(h.person_id) for h in self.handovers if h.person_id in self.handover_people]
-        ids += [str(r.person_id) for r in self.access_requests]
         return [i for i in dict.fromkeys(ids) if i]
 
 
