@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -97,6 +98,7 @@ def _setup():
     return home, caller, other, users, stranger
 
 
+@pytest.mark.timeout(3 * 3600 if EXAMPLES > 1000 else 300)  # 20,000 cases take minutes, more on a busy machine
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=cases)
