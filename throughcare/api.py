@@ -141,7 +141,6 @@ def _unexpected(request, exc: Exception):
 
 
 def _mount() -> None:
-    from throughcare.today.api import router as today_router  # a worker's day (issue 5)
     from throughcare.appointments.api import router as appointments_router
     from throughcare.assessments.api import router as assessments_router
     from throughcare.audit.api import router as audit_router
@@ -166,6 +165,8 @@ def _mount() -> None:
     api.add_router("/", consent_router)
     api.add_router("/", referrals_router)
     api.add_router("/", audit_router)
+    from throughcare.today.api import router as today_router  # a worker's day (issue 5)
+
     api.add_router("/", today_router)
     api.add_router("/", careteam_router)
     api.add_router("/", appointments_router)
