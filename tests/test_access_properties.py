@@ -1,4 +1,5 @@
-"""Generated access cases: random consents, bases and emergency access against an independent model.
+"""Generated access cases: random relationships (registered, episodes, custody, care team, referrals open or
+closed, to or from the caller's agency), consents, bases and emergency access against an independent model.
 
 A few hundred cases in every run; `make nightly` sets THROUGHCARE_NIGHTLY=1 for 20,000.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +22,7 @@ from throughcare.consent.models import BreakGlass, Consent, LawfulBasis
 from throughcare.consent.policy import grant_for, visible_people
 from throughcare.episodes.models import Episode
 from throughcare.people.models import Person
+from throughcare.referrals.models import Referral
 
 EXAMPLES = 20_000 if os.environ.get("THROUGHCARE_NIGHTLY") else 300
 CATS = ["substance_use", "alcohol", "mental_health", "physical_health", "offending", "housing",
@@ -43,7 +46,11 @@ bases = st.lists(st.fixed_dictionaries({
 cases = st.fixed_dictionaries({
     "role": st.sampled_from(ROLES),
     "relationship": st.sampled_from(["none", "registered", "episode", "ended_episode", "custody", "care_team",
-                                     "left_care_team"]),
+                                     "left_care_team", "referral_to", "referral_from", "closed_referral"]),
+    # Referral states: open ones (anything short of declined, withdrawn or intervention started) relate the
+    # two agencies to the person; closed ones do not.
+    "referral_status": st.sampled_from(["sent", "acknowledged", "accepted", "first_appointment_offered",
+                                        "declined", "withdrawn", "intervention_started"]),
     "consents": consents, "bases": bases,
     "glass": st.sampled_from(["none", "none", "active", "expired", "someone_else"]),
 })
@@ -56,7 +63,9 @@ def expected(case) -> tuple[bool, set[str], set[str]]:
     cap = {"contact_admin"} if case["role"] == "peer_mentor" else set(CATS)
     if case["glass"] == "active":
         return True, cap, cap
-    related = case["relationship"] in ("registered", "episode", "custody", "care_team")
+    related = case["relationship"] in ("registered", "episode", "custody", "care_team") or (
+        case["relationship"] in ("referral_to", "referral_from")
+        and case["referral_status"] in ("sent", "acknowledged", "accepted", "first_appointment_offered"))
     basis_categories: set[str] = set()
     for b in case["bases"]:
         if b["to"] == "caller" and b["approved"] is True and not b["revoked"] and (b["end"] is None or b["end"] >= 0):
@@ -89,6 +98,7 @@ def _setup():
     return home, caller, other, users, stranger
 
 
+@pytest.mark.timeout(3 * 3600 if EXAMPLES > 1000 else 300)  # 20,000 cases take minutes, more on a busy machine
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=cases)
@@ -106,6 +116,14 @@ def test_policy_matches_the_independent_model(db, case):
                                    setting="prison" if case["relationship"] == "custody" else "community",
                                    started_on=dt.date(2025, 1, 1),
                                    ended_on=dt.date(2025, 2, 1) if case["relationship"] == "ended_episode" else None)
+        if case["relationship"] in ("referral_to", "referral_from", "closed_referral"):
+            status = "declined" if case["relationship"] == "closed_referral" else case["referral_status"]
+            ours, theirs = (home, caller) if case["relationship"] != "referral_from" else (caller, home)
+            Referral.objects.create(person=person, from_agency=ours, from_user=stranger, to_agency=theirs,
+                                    service="S", reason="r", status=status, received_at=now)
+        # A referral between two other agencies never relates the caller's agency to the person.
+        Referral.objects.create(person=person, from_agency=home, from_user=stranger, to_agency=other, service="S",
+                                reason="r", received_at=now)
         if case["relationship"] in ("care_team", "left_care_team"):
             CareTeamMember.objects.create(person=person, agency=caller, worker=stranger, added_by=stranger,
                                           left_at=now if case["relationship"] == "left_care_team" else None)

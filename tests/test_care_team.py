@@ -85,3 +85,41 @@ def test_person_page_shows_the_care_team(api, world, browser_client):
     page = browser_client("amara").get(f"/people/{jo.pk}/").content.decode()
     assert "Amara Okafor, Riverside Recovery" in page and "Lead professional" in page
     assert "grace, HMP Northgate" in page
+
+
+def test_handovers_list_withholds_the_person_and_note_unless_the_policy_allows(api, world, browser_client):
+    """An offer can reach a worker whose agency does not work with the person: the API, like the offer page,
+    then names no one and withholds the note, and one audit entry records what was shown."""
+    jo = world["jo"]
+    api("amara").post(f"/people/{jo.pk}/care-team", {"worker": "amara", "lead": True})
+    offer = api("amara").post(f"/people/{jo.pk}/handovers", {"to_worker": "xena", "note": "Relapsed after eviction"})
+    assert offer.status_code == 201 and offer.json()["person"] == str(jo.pk)  # the proposer works with Jo
+    listed = api("xena").get("/handovers")
+    assert listed.status_code == 200
+    assert listed.json() == [{**listed.json()[0], "person": None, "note": None, "from_worker": "amara",
+                              "to_worker": "xena"}]
+    assert str(jo.pk) not in listed.content.decode() and "eviction" not in listed.content.decode()
+    entry = AuditEntry.objects.filter(action="handover.list", username="xena").get()
+    assert entry.subjects == [] and entry.person_id is None and "1 withheld" in entry.reason
+    page = browser_client("xena").get(f"/handovers/{offer.json()['id']}").content.decode()
+    assert "eviction" not in page and "Jo Bloggs" not in page and "does not work with this person yet" in page
+    # Once Open Door works with Jo (xena joins the care team), the same request shows the person and the note.
+    api("amara").post(f"/people/{jo.pk}/care-team", {"worker": "xena"})
+    shown = api("xena").get("/handovers").json()
+    assert shown[0]["person"] == str(jo.pk) and shown[0]["note"] == "Relapsed after eviction"
+    latest = AuditEntry.objects.filter(action="handover.list", username="xena").order_by("-seq").first()
+    assert latest.subjects == [str(jo.pk)] and latest.outcome == "allowed"
+    assert "Relapsed after eviction" in browser_client("xena").get(f"/handovers/{offer.json()['id']}").content.decode()
+    # Nobody else sees the offer; a worker with nothing offered gets an empty list and no audit entry.
+    assert api("ben").get("/handovers").json() == []
+    assert api("grace").get("/handovers").json() == []
+    assert not AuditEntry.objects.filter(action="handover.list", username__in=["ben", "grace"]).exists()
+
+
+def test_declining_an_offer_for_a_person_you_may_not_see_names_no_one(api, world):
+    jo = world["jo"]
+    api("amara").post(f"/people/{jo.pk}/care-team", {"worker": "amara", "lead": True})
+    offer = api("amara").post(f"/people/{jo.pk}/handovers", {"to_worker": "xena", "note": "Private"}).json()
+    declined = api("xena").post(f"/handovers/{offer['id']}/decline", {"reason": "Not ours"})
+    assert declined.status_code == 200
+    assert declined.json()["person"] is None and declined.json()["note"] is None and declined.json()["declined_at"]

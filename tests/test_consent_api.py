@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.test import Client
 from django.utils import timezone
 
 from throughcare.audit.models import AuditEntry
@@ -162,3 +163,105 @@ def test_audit_api_is_for_guardians_and_auditors_only(api, world):
     entries = allowed.json()["items"]
     assert any(e["username"] == "amara" and e["action"] == "person.read" for e in entries)
     assert all(e["person_id"] == str(jo.pk) for e in entries)
+
+
+def test_a_timeline_filtered_on_a_category_you_may_not_see_is_empty_with_total_0(api, world):
+    """Filtering cannot be used to count what is withheld: the filter applies inside the policy's filter."""
+    jo = world["jo"]
+    _grace_works_with_jo(world)
+    for n in range(3):
+        _note(api, world, "mental_health", f"Mental health note {n}")
+    _note(api, world, "housing", "Housing note")
+    api("amara").post(f"/people/{jo.pk}/consents", {
+        "recipient_agency": str(world["agencies"]["prison"].pk), "purposes": ["direct_care"],
+        "categories": ["housing"], "how_given": "written"})
+    grace = api("grace")
+    hidden = grace.get(f"/people/{jo.pk}/timeline", category="mental_health")
+    assert hidden.status_code == 200
+    assert hidden.json()["total"] == 0 and hidden.json()["items"] == []
+    both = grace.get(f"/people/{jo.pk}/timeline", category=["mental_health", "housing"]).json()
+    assert both["total"] == 1 and [i["title"] for i in both["items"]] == ["Housing note"]
+    # The owner of the notes, filtering the same way, sees all three: the filter itself works.
+    assert api("amara").get(f"/people/{jo.pk}/timeline", category="mental_health").json()["total"] == 3
+    page = Client()
+    page.force_login(world["staff"]["grace"].user)
+    html = page.get(f"/people/{jo.pk}/", {"category": "mental_health"}).content.decode()
+    assert "Mental health note" not in html
+
+
+def test_a_write_whose_audit_entry_fails_is_rolled_back_whole(api, world, monkeypatch):
+    """The write and its audit entry commit together or not at all: nothing is half-saved."""
+    from django.db import DatabaseError
+
+    from throughcare.audit import recorder
+    from throughcare.journey.models import Event
+
+    jo, amara = world["jo"], api("amara")
+    events, consents, entries = Event.objects.count(), Consent.objects.count(), AuditEntry.objects.count()
+
+    def broken(values):
+        raise DatabaseError("the audit table refused the row")
+
+    monkeypatch.setattr(recorder, "_insert", broken)
+    response = amara.post(f"/people/{jo.pk}/consents", {
+        "recipient_agency": str(world["agencies"]["prison"].pk), "purposes": ["direct_care"],
+        "categories": ["housing"], "how_given": "written"})
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "server_error" and "audit" not in response.content.decode()
+    note = amara.post(f"/people/{jo.pk}/notes", {"text": "Never saved", "category": "housing"})
+    assert note.status_code == 500
+    monkeypatch.undo()
+    assert Consent.objects.count() == consents and Event.objects.count() == events
+    assert AuditEntry.objects.count() == entries
+    assert api("amara").get(f"/people/{jo.pk}/consents").json() == []
+
+
+def test_the_national_return_rule_lives_in_the_policy_and_is_a_separate_consent(api, world):
+    """Consent to share never puts anyone in the national return; consent to the return opens no record; the
+    reporting code asks the policy (consent.policy.national_return_people) rather than keeping its own rule."""
+    from throughcare.consent.policy import national_return_people
+    from throughcare.people.actions import register_person
+    from throughcare.people.inputs import PersonDetails
+    from throughcare.reporting import national_return
+
+    jo, today = world["jo"], timezone.localdate()
+    amara = api("amara")
+    other = register_person(actor=world["staff"]["amara"].user, details=PersonDetails(
+        given_names="Sam", family_name="Other", date_of_birth=dt.date(1991, 5, 5)))
+    shared = amara.post(f"/people/{other.pk}/consents", {
+        "kind": "share", "recipient_kind": "prison", "purposes": ["direct_care"], "categories": ["substance_use"],
+        "how_given": "written"})
+    assert shared.status_code == 201
+    assert set(national_return_people(today)) == set() == national_return.consenting(today)
+    given = amara.post(f"/people/{jo.pk}/consents", {"kind": "national_return", "how_given": "written"})
+    assert given.status_code == 201, given.content
+    assert list(national_return_people(today)) == [jo.pk] and national_return.consenting(today) == {jo.pk}
+    assert list(national_return_people(today - dt.timedelta(days=1))) == []  # not yet valid yesterday
+    # Consent to the return opens nothing to anyone.
+    assert api("grace").get(f"/people/{jo.pk}").status_code == 404
+    amara.post(f"/consents/{given.json()['id']}/withdraw", {"reason": "Jo asked"})
+    assert list(national_return_people(today)) == [] and national_return.consenting(today) == set()
+
+
+def test_an_assessment_or_outcome_review_of_someone_unseen_looks_exactly_missing(api, world):
+    """By id, a record about a person the caller may not see answers the very 404 a missing one does: not
+    "Person not found", which would tell the caller the record exists (decision 0003)."""
+    import json
+    import uuid
+
+    from tests.test_outcomes import top_start
+    from throughcare.outcomes.actions import record_outcome_review
+
+    jo = world["jo"]
+    review = record_outcome_review(actor=world["staff"]["amara"].user, person_id=jo.pk, instrument="top",
+                                   stage="start", completed_on=timezone.localdate(), answers=top_start())
+    draft = api("amara").post(f"/people/{jo.pk}/assessments", {})
+    assert draft.status_code == 201, draft.content
+    grace, nowhere = api("grace"), uuid.uuid4()
+    for path in ("/outcome-reviews/{}", "/outcome-reviews/{}/fhir", "/assessments/{}"):
+        hidden = grace.get(path.format(review.pk if "outcome" in path else draft.json()["id"]))
+        missing = grace.get(path.format(nowhere))
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.content == missing.content, (path, hidden.content, missing.content)
+        assert "Person" not in json.dumps(hidden.json())
+    assert api("amara").get(f"/outcome-reviews/{review.pk}").status_code == 200

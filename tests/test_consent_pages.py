@@ -134,3 +134,79 @@ def test_a_service_manager_decides_their_own_agencys_bases_only(browser_client, 
     assert mona.get("/caldicott/emergency-access/00000000-0000-4000-8000-000000000000").status_code == 403
     # Key workers decide nothing.
     assert browser_client("amara").get("/caldicott/").status_code == 403
+
+
+def test_caldicott_guardians_see_the_alerts_with_the_review_queue(browser_client, world):
+    """Every alert raised (emergency access used, a lawful basis waiting) is listed for guardians with a link
+    to deal with it; dealing with it resolves it; no other role sees the list."""
+    jo = world["jo"]
+    grace, amara, guardian = browser_client("grace"), browser_client("amara"), browser_client("alan")
+    assert "No open alerts" in guardian.get("/caldicott/").content.decode()
+    grace.post("/emergency-access", {"identifier": "485 777 3457", "reason": "Found unconscious in cell", "hours": "2"})
+    amara.post(f"/people/{jo.pk}/lawful-basis/new", {
+        "basis": "safeguarding_child", "recipient_agency": str(world["agencies"]["prison"].pk),
+        "categories": ["family_safeguarding"], "reason": "Strategy meeting decided to share"})
+    glass, basis = BreakGlass.objects.get(), LawfulBasis.objects.get()
+    queue = guardian.get("/caldicott/").content.decode()
+    alerts = queue.split('id="alerts"')[1].split("Emergency access to review")[0]
+    assert "Alerts (2 open)" in queue
+    assert "grace (HMP Northgate) used emergency access" in alerts
+    assert "Safeguarding a child for HMP Northgate needs a decision" in alerts
+    assert f'href="/caldicott/emergency-access/{glass.pk}"' in alerts
+    assert f'href="/caldicott/lawful-basis/{basis.pk}"' in alerts
+    assert "Jo Bloggs" not in alerts  # alerts name the worker and agency, never the person
+    guardian.post(f"/caldicott/emergency-access/{glass.pk}", {"outcome": "appropriate"})
+    queue = guardian.get("/caldicott/").content.decode()
+    assert "Alerts (1 open)" in queue and "Recently resolved alerts (1)" in queue
+    resolved = queue.split("Recently resolved alerts")[1]
+    assert "grace (HMP Northgate) used emergency access" in resolved
+    # A service manager's queue has no alerts list (emergency access is the guardians' to review).
+    create_staff(actor=None, username="mona", agency=world["agencies"]["riverside"], role="service_manager",
+                 password=PASSWORD)
+    assert 'id="alerts"' not in browser_client("mona").get("/caldicott/").content.decode()
+
+
+def test_emergency_access_and_a_basis_email_every_caldicott_guardian(api, world, mailoutbox,
+                                                                     django_capture_on_commit_callbacks):
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    User.objects.filter(username="alan").update(email="alan@example.org")
+    create_staff(actor=None, username="gina", agency=world["agencies"]["prison"], role="caldicott_guardian",
+                 password=PASSWORD, email="gina@example.org")
+    create_staff(actor=None, username="nomail", agency=world["agencies"]["peer"], role="caldicott_guardian",
+                 password=PASSWORD)
+    User.objects.filter(username="amara").update(email="amara@example.org")  # not a guardian: not told
+    jo = world["jo"]
+    with django_capture_on_commit_callbacks(execute=True):
+        opened = api("grace").post(f"/people/{jo.pk}/break-glass", {"reason": "Found unconscious in cell",
+                                                                     "hours": 2})
+    assert opened.status_code == 201
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.subject == "Throughcare: emergency access used"
+    assert sorted(message.to) == ["alan@example.org", "gina@example.org"]
+    assert "grace at HMP Northgate used emergency access: Found unconscious in cell" in message.body
+    # A failed attempt (no reason) tells nobody: the mail goes only once the access is committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api("grace").post(f"/people/{jo.pk}/break-glass", {"reason": "x", "hours": 2}).status_code == 422
+    assert len(mailoutbox) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        request_basis(actor=world["staff"]["amara"].user, person_id=jo.pk, basis="court_order",
+                      recipient_agency=str(world["agencies"]["prison"].pk), categories=["offending"],
+                      reason="Court order to share the offending history")
+    assert len(mailoutbox) == 2 and mailoutbox[1].subject == "Throughcare: Court order needs your decision"
+    assert "amara@example.org" not in mailoutbox[1].to
+
+
+def test_the_basis_pages_say_who_may_approve(browser_client, world):
+    jo = world["jo"]
+    amara = browser_client("amara")
+    form = amara.get(f"/people/{jo.pk}/lawful-basis/new").content.decode()
+    assert "a Caldicott guardian or a service manager at your agency must approve it" in form
+    assert "You cannot approve a basis you recorded yourself" in form
+    done = amara.post(f"/people/{jo.pk}/lawful-basis/new", {
+        "basis": "safeguarding_adult", "recipient_agency": str(world["agencies"]["prison"].pk),
+        "categories": ["family_safeguarding"], "reason": "Adult at risk: strategy meeting"}, follow=True)
+    assert "It takes effect when a Caldicott guardian, or a service manager at your agency, approves it." in \
+        done.content.decode()

@@ -212,3 +212,27 @@ def test_link_index_rebuilds_the_keys_of_people_loaded_in_bulk(world):
     assert "rebuilt for 1 people" in result.output
     assert [c.person for c in find_candidates(world["staff"]["amara"].user, PersonDetails(
         given_names="Jo", family_name="Bloggs", date_of_birth=dt.date(1985, 3, 27))).shown] == [world["jo"]]
+
+
+def test_register_page_shows_each_candidates_probability_and_the_fields_that_agreed_or_disagreed(
+        browser_client, api, world):
+    """The page shows what the API reports: the probability as a percentage, and each agreed field (green) and
+    disagreed field (red) with how it compared, in their own columns."""
+    expected = api("amara").post("/people/candidates", LIKE_JO).json()["candidates"][0]
+    html = browser_client("amara").post("/people/new", FORM).content.decode()
+    table = html.split("Possible matches you can see")[1].split("</table>")[0]
+    row = table.split('<tbody class="govuk-table__body">')[1]
+    cells = row.split('<td class="govuk-table__cell">')[1:]
+    record, probability, agreed, disagreed = cells
+    assert "Jo Bloggs" in record and "Born 27 March 1985" in record
+    assert probability.strip().startswith(f"{round(expected['probability'] * 100)}%")
+    fields = expected["fields"]
+    assert {f["outcome"] for f in fields} >= {"agreed", "disagreed"}  # Joanne Blogs: some of each
+    for field in fields:
+        shown = f'{field["title"]}</strong> {field["level"]}'
+        if field["outcome"] == "agreed":
+            assert 'govuk-tag--green">' + shown in agreed and shown not in disagreed
+        elif field["outcome"] == "disagreed":
+            assert 'govuk-tag--red">' + shown in disagreed and shown not in agreed
+        else:
+            assert shown not in agreed and shown not in disagreed

@@ -323,7 +323,7 @@ def test_people_and_referrals_you_cannot_see_are_404(api, world):
         response = grace.get(path)
         assert response.status_code == 404 and response.json()["error"]["message"] == "Referral not found"
     assert _move(api, "grace", referral_id, "acknowledged").status_code == 404
-    assert grace.get("/referrals").json() == {"total": 0, "items": []}
+    assert grace.get("/referrals").json() == {"total": 0, "page": 1, "page_size": 50, "items": []}
     assert api("yusuf").get("/referrals").json()["total"] == 0
     assert AuditEntry.objects.filter(action="referral.read", username="grace", outcome="denied").exists()
     assert AuditEntry.objects.filter(action="referral.create", username="grace", outcome="denied").exists()
@@ -540,3 +540,35 @@ def test_threads_racing_the_same_key_make_exactly_one_referral(audit_trail_flush
     assert {ref_id for status, ref_id in results if status in (200, 201)} == {str(created.pk)}
     assert IdempotencyKey.objects.get().state == "done"
     assert AuditEntry.objects.filter(action="referral.create", outcome="allowed").count() == 1
+
+
+def test_the_agency_list_is_paginated_and_its_total_counts_only_people_you_may_see(api, world):
+    """Declining a referral ends the receiving agency's relationship with the person: their referral leaves
+    Open Door's list, its total and its pages (the policy decides), while Riverside still sees all five."""
+    from throughcare.people.actions import register_person
+    from throughcare.people.inputs import PersonDetails
+
+    amara = world["staff"]["amara"].user
+    made = []
+    for n in range(5):
+        person = register_person(actor=amara, details=PersonDetails(given_names=f"Page{n}", family_name="Case",
+                                                                     date_of_birth=dt.date(1990, 1, 1 + n)))
+        made.append(api("amara").post(f"/people/{person.pk}/referrals", _body(world)).json()["id"])
+    for referral_id in made[:2]:
+        assert _move(api, "xena", referral_id, "acknowledged").status_code == 200
+        assert _move(api, "xena", referral_id, "declined", decline_reason="no_capacity").status_code == 200
+    xena = api("xena")
+    pages = [xena.get("/referrals", direction="incoming", page=n, page_size=2).json() for n in (1, 2, 3)]
+    assert [p["total"] for p in pages] == [3, 3, 3]
+    assert [len(p["items"]) for p in pages] == [2, 1, 0]
+    shown = [i["id"] for p in pages for i in p["items"]]
+    assert sorted(shown) == sorted(made[2:])  # newest first, no repeats, none of the declined ones
+    assert [p["page"] for p in pages] == [1, 2, 3] and pages[0]["page_size"] == 2
+    everything = api("amara").get("/referrals", direction="outgoing", page_size=200).json()
+    assert everything["total"] == 5 and len(everything["items"]) == 5
+    assert xena.get("/referrals", page_size=0).status_code == 422
+    assert xena.get("/referrals", page_size=201).status_code == 422
+    assert xena.get("/referrals", page=0).status_code == 422
+    # One audit entry per page, naming only the people on it.
+    entry = AuditEntry.objects.filter(action="referral.list", username="xena").order_by("-seq")[1]
+    assert entry.subjects == [pages[1]["items"][0]["person"]] and "3 found; page 2 of 2" in entry.reason

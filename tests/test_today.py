@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.db import connection
@@ -188,3 +189,117 @@ def test_releases_handed_over_to_my_service_are_on_today_with_their_clock(api, b
     # The prison's own today page does not list it: it was handed over to Riverside.
     assert "Jo Bloggs" not in browser_client("grace").get("/today/").content.decode().split('id="released"')[1] \
         .split('id="caseload"')[0]
+
+
+#: The "today" page's queries, whatever the caseload: the session, the user (with their staff record and
+#: agency), the caseload, the referral totals (one aggregate), the referrals waiting on the agency, the
+#: referrals near or over three weeks, today's appointments, releases handed over, reviews due, the handovers
+#: offered, which of their people the worker may see, other agencies' access requests about the worker's lead
+#: cases, corrections asked for, and the one audit entry.
+TODAY_PAGE_QUERIES = 14
+
+
+def test_the_day_at_the_benchmarks_size_is_a_pinned_number_of_queries(browser_client, world):
+    """60 people on the caseload (the benchmark's size), each with a referral, an appointment today and a review
+    due, and a lead role offered: the page costs exactly TODAY_PAGE_QUERIES queries, not one per person."""
+    client = browser_client("amara")
+    for n, person in enumerate(_people(world, 60)):
+        _refer(world, person, days_ago=20 + n % 5)
+        _busy_day(world, person, overdue=n % 2 == 0)
+    offered = _people(world, 1, worker="ben")[0]
+    propose_handover(actor=world["staff"]["ben"].user, person_id=offered.pk, to_worker="amara")
+    client.get("/today/")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/today/")
+    html = page.content.decode()
+    assert "60</strong> people on your caseload" in html and "60</strong> appointments today" in html
+    assert "60</strong> reviews due or overdue" in html and "60</strong> waiting times over or near" in html
+    assert "offered you the lead professional role" in html
+    assert len(queries) == TODAY_PAGE_QUERIES, [q["sql"][:120] for q in queries.captured_queries]
+
+
+def _local(stamp: str) -> tuple[dt.date, dt.time]:
+    """An API timestamp as (day, time) in the service's time zone."""
+    local = timezone.localtime(dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")))
+    return local.date(), local.time().replace(tzinfo=None)
+
+
+def test_the_today_api_gives_the_day_the_page_shows(api, world):
+    people = _people(world, 3)
+    for n, person in enumerate(people):
+        _refer(world, person, days_ago=(25, 19, 2)[n])
+        _busy_day(world, person, overdue=n == 0)
+    jo = world["jo"]
+    add_member(actor=world["staff"]["amara"].user, person_id=jo.pk, worker="ben", lead=True)
+    propose_handover(actor=world["staff"]["ben"].user, person_id=jo.pk, to_worker="xena")  # Open Door: not Jo's
+    response = api("amara").get("/today")
+    assert response.status_code == 200, response.content
+    day = response.json()
+    assert day["today"] == timezone.localdate().isoformat()
+    assert {c["person"] for c in day["caseload"]} == {str(p.pk) for p in people}
+    assert sorted(c["lead"] for c in day["caseload"]) == [False, True, True]
+    assert len(day["appointments"]) == 3
+    assert {_local(a["starts_at"]) for a in day["appointments"]} == {(timezone.localdate(), dt.time(12, 0))}
+    assert sorted(r["overdue"] for r in day["reviews"]) == [False, False, True]
+    assert day["referrals_waiting"] == {"total": 0, "items": []}  # Riverside sent them
+    clocks = sorted((r["clock"]["days_waiting"], r["clock"]["breached"], r["clock"]["due_soon"])
+                    for r in day["waiting_times"]["items"])
+    assert day["waiting_times"]["total"] == 2 and clocks == [(19, False, True), (25, True, False)]
+    assert day["handovers"] == [] and day["corrections"] == [] and day["released_to_us"] == []
+    assert day["access_requests"] == []
+    entry = AuditEntry.objects.filter(action="today.read", username="amara").get()
+    assert entry.channel == "api" and set(entry.subjects) == {str(p.pk) for p in people}
+    # The receiving side: Open Door's key worker sees the three waiting on her agency, and the lead role offered
+    # to her for a person her agency does not work with, without the person.
+    xena = api("xena").get("/today").json()
+    assert xena["referrals_waiting"]["total"] == 3 and xena["caseload"] == []
+    assert {r["person"] for r in xena["referrals_waiting"]["items"]} == {str(p.pk) for p in people}
+    assert [(h["from_worker"], h["person"], h["display_name"]) for h in xena["handovers"]] == [("ben", None, None)]
+    assert str(jo.pk) not in json.dumps(xena) and "Jo Bloggs" not in json.dumps(xena)
+    xena_entry = AuditEntry.objects.filter(action="today.read", username="xena").get()
+    assert str(jo.pk) not in xena_entry.subjects
+    # Roles with no casework get an empty day.
+    assert api("yusuf").get("/today").json()["caseload"] == []
+
+
+@pytest.mark.parametrize("small,large", [(3, 30)])
+def test_the_today_api_runs_a_fixed_number_of_queries(api, world, small, large):
+    amara = api("amara")
+    for n, person in enumerate(_people(world, small)):
+        _refer(world, person, days_ago=20)
+        _busy_day(world, person, overdue=n % 2 == 0)
+    amara.get("/today")
+    with CaptureQueriesContext(connection) as few:
+        assert amara.get("/today").status_code == 200
+    for n, person in enumerate(_people(world, large - small)):
+        _refer(world, person, days_ago=25)
+        _busy_day(world, person, overdue=n % 2 == 0)
+    with CaptureQueriesContext(connection) as many:
+        day = amara.get("/today").json()
+    assert len(day["caseload"]) == large and len(day["appointments"]) == large and len(day["reviews"]) == large
+    assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]
+
+
+def test_a_workers_appointments_on_any_day_through_the_api(api, world):
+    people = _people(world, 2)
+    amara = world["staff"]["amara"].user
+    later = timezone.localdate() + dt.timedelta(days=3)
+    at = dt.datetime.combine(later, dt.time(9, 30), tzinfo=timezone.get_current_timezone())
+    booked = [book_appointment(actor=amara, person_id=p.pk, starts_at=at + dt.timedelta(hours=n), mode="phone",
+                               worker="amara", purpose="Key work") for n, p in enumerate(people)]
+    on_day = api("amara").get("/today/appointments", day=later.isoformat())
+    assert on_day.status_code == 200
+    assert [a["id"] for a in on_day.json()] == [str(a.pk) for a in booked]  # earliest first
+    assert _local(on_day.json()[0]["starts_at"]) == (later, dt.time(9, 30))
+    assert api("amara").get("/today/appointments").json() == []  # nothing today
+    assert api("ben").get("/today/appointments", day=later.isoformat()).json() == []  # not his appointments
+    entry = AuditEntry.objects.filter(action="appointment.list", username="amara").order_by("seq").first()
+    assert set(entry.subjects) == {str(p.pk) for p in people} and str(later) in entry.reason
+    bad = api("amara").get("/today/appointments", day="31/02/2026")
+    assert bad.status_code == 422 and "day" in json.dumps(bad.json()["error"]["fields"])
+
+
+@pytest.mark.parametrize("day", ["0", "2026-02-31", "31/01/2026", "2026-1-5"])
+def test_a_day_that_is_not_a_real_date_is_422_naming_day(api, world, day):
+    bad = api("amara").get("/today/appointments", day=day)
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "validation_error"

@@ -166,6 +166,9 @@ def _mount() -> None:
     api.add_router("/", consent_router)
     api.add_router("/", referrals_router)
     api.add_router("/", audit_router)
+    from throughcare.today.api import router as today_router  # a worker's day (issue 5)
+
+    api.add_router("/", today_router)
     api.add_router("/", careteam_router)
     api.add_router("/", appointments_router)
     api.add_router("/", plans_router)

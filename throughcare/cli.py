@@ -39,13 +39,23 @@ releases_app = typer.Typer(help="Release planning and continuity of care after r
 app.add_typer(releases_app, name="releases")
 directory_app = typer.Typer(help="The service directory (Open Referral UK).", no_args_is_help=True)
 app.add_typer(directory_app, name="directory")
+db_app = typer.Typer(help="The database: roles for a PostgreSQL deployment.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 reports_app = typer.Typer(help="Reporting tables, extracts and returns (docs/reporting.md).", no_args_is_help=True)
 app.add_typer(reports_app, name="reports")
 console = Console()
 err = Console(stderr=True)
 
 
-def setup() -> None:
+def setup(*, as_owner: bool = False) -> None:
+    """Set Django up. `as_owner`: connect with THROUGHCARE_MIGRATE_DATABASE_URL when it is set (the role that owns
+    the schema), for commands that change the schema or grants; the server keeps DATABASE_URL."""
+    if as_owner:
+        from throughcare.config import env_str
+
+        owner_url = env_str("THROUGHCARE_MIGRATE_DATABASE_URL")
+        if owner_url:
+            os.environ["DATABASE_URL"] = owner_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "throughcare.settings")
     import django
 
@@ -63,13 +73,17 @@ def _validation(exc) -> None:
 
 @app.command()
 def migrate(demo: bool = typer.Option(False, "--demo", help="Mark this database as a demo (synthetic data only)")):
-    """Prepare the database: create or update every table."""
-    setup()
+    """Prepare the database: create or update every table (as THROUGHCARE_MIGRATE_DATABASE_URL's role when set)."""
+    setup(as_owner=True)
     from django.core.management import call_command
 
+    from throughcare.config import env_str
     from throughcare.core.models import DatabaseMark
 
     call_command("migrate", interactive=False, verbosity=0)
+    app_role = env_str("THROUGHCARE_DB_APP_ROLE")
+    if app_role:  # new tables from this migration: grant them, and take the audit tables' extra rights back
+        _grant_app_role(app_role, None)
     if demo:
         from throughcare.people.models import Person
 
@@ -218,6 +232,43 @@ def restore_drill_command():
         fail("Restore drill FAILED")
     console.print(f"Restore drill passed in {result.seconds:.1f} s: {result.comparison.tables} tables, "
                   f"{result.comparison.rows:,} rows restored equal; audit trail verified on the copy")
+
+
+def _grant_app_role(name: str, password: str | None) -> None:
+    from django.db import connection
+
+    from throughcare.audit.dbrole import RoleError, grant_app_role
+
+    try:
+        report = grant_app_role(connection, name, password=password)
+    except RoleError as exc:
+        fail(str(exc), 2)
+    console.print(f"Role {name} {'created' if report.created else 'brought up to date'}: reads and writes "
+                  f"{report.tables} tables in schema {report.schema} owned by {report.owner}; on the audit tables "
+                  "SELECT and INSERT only (no UPDATE, DELETE, TRUNCATE; not the owner, so it cannot disable "
+                  "their triggers).")
+
+
+@db_app.command("app-role")
+def db_app_role(name: str = typer.Argument(..., help="The application's login role, e.g. throughcare_app"),
+                password_file: Path | None = typer.Option(None, help="Set the role's password from this file")):
+    """Create or update the login the server uses on PostgreSQL: not the owner, append-only on the audit tables.
+
+    Run it as the schema's owner (THROUGHCARE_MIGRATE_DATABASE_URL, or DATABASE_URL); run it again after
+    migrations, or set THROUGHCARE_DB_APP_ROLE so `throughcare migrate` does. Safe to repeat.
+    """
+    setup(as_owner=True)
+    password = None
+    if password_file is not None:
+        try:
+            password = password_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            fail(f"Cannot read the password file: {exc}", 2)
+        if not password:
+            fail("The password file is empty", 2)
+    _grant_app_role(name, password)
+    console.print(f"Run the server with DATABASE_URL=postgresql://{name}:PASSWORD@HOST:PORT/NAME and the migrations "
+                  "with THROUGHCARE_MIGRATE_DATABASE_URL set to the owner's URL.")
 
 
 @agency_app.command("create")

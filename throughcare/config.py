@@ -20,6 +20,8 @@ DATA_DIR = Path(os.environ.get("THROUGHCARE_DATA_DIR", PROJECT_ROOT / "data"))
 #: docs/configuration.md must describe each one (tests/test_docs.py checks).
 KNOWN_SETTINGS = (
     "DATABASE_URL",
+    "THROUGHCARE_MIGRATE_DATABASE_URL",
+    "THROUGHCARE_DB_APP_ROLE",
     "THROUGHCARE_DATA_DIR",
     "THROUGHCARE_DEBUG",
     "THROUGHCARE_SECRET_KEY",

@@ -104,7 +104,7 @@ def test_safeguarding_basis_is_approved_by_the_caldicott_guardian(
     page.get_by_label("Family, children and safeguarding").check()
     page.get_by_label("Reason").fill("Child protection strategy meeting agreed to share")
     page.get_by_role("button", name="Record", exact=True).click()
-    expect(banner(page)).to_contain_text("It takes effect when a Caldicott guardian approves it")
+    expect(banner(page)).to_contain_text("It takes effect when a Caldicott guardian, or a service manager at your agency, approves it")
     assert LawfulBasis.objects.get().approved is None
     assert_accessible(page, "who can see what, with a basis waiting for approval")
 
@@ -115,7 +115,7 @@ def test_safeguarding_basis_is_approved_by_the_caldicott_guardian(
     expect(page.get_by_role("heading", name="Lawful bases waiting for a decision (1)")).to_be_visible()
     assert_accessible(page, "the review queue with a basis waiting")
 
-    page.get_by_role("link", name="Safeguarding a child for HMP Northgate").click()
+    page.get_by_role("link", name="Safeguarding a child for HMP Northgate", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Safeguarding a child for HMP Northgate")
     expect(page.get_by_text("Reason given: “Child protection strategy meeting agreed to share”")).to_be_visible()
     assert_accessible(page, "the basis decision page")
@@ -152,7 +152,8 @@ def test_emergency_access_and_its_review(page: Page, live_server, e2e_world, sig
     sign_in(page, "alan")
     expect(page).to_have_url(f"{live_server.url}/caldicott/")
     expect(page.get_by_role("heading", name="Emergency access to review (1)")).to_be_visible()
-    expect(page.get_by_role("table")).to_contain_text("Found unconscious in cell, need substance history")
+    expect(page.get_by_role("table", name="Emergency access waiting for review")).to_contain_text(
+        "Found unconscious in cell, need substance history")
     assert_accessible(page, "the review queue with emergency access to review")
 
     page.get_by_role("link", name="Review emergency access by grace").click()

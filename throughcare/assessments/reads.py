@@ -99,8 +99,11 @@ def read_assessment(user, assessment_id, *, action: str = "assessment.read", wri
     assessment = _related(Assessment.objects.filter(pk=pk)).select_related("previous__agency").first() if pk else None
     if assessment is None:
         raise NotFound(ASSESSMENT_NOT_FOUND)
-    person, grant = get_person(user, assessment.person_id, action=action, write=write,
-                               categories=[IDENTITY_CATEGORY], audit=audit)
+    try:  # an assessment of a person the caller may not see looks exactly like a missing one (decision 0003)
+        person, grant = get_person(user, assessment.person_id, action=action, write=write,
+                                   categories=[IDENTITY_CATEGORY], audit=audit)
+    except NotFound:
+        raise NotFound(ASSESSMENT_NOT_FOUND) from None
     staff = staff_of(user)
     if assessment.status == Status.DRAFT and (staff is None or assessment.agency_id != staff.agency_id):
         raise NotFound(ASSESSMENT_NOT_FOUND)

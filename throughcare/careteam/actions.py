@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from throughcare.agencies.models import Staff, staff_of
 from throughcare.agencies.roles import CASEWORK_ROLES
-from throughcare.audit.recorder import record_action
+from throughcare.audit.recorder import record_access, record_action
 from throughcare.careteam.models import CareTeamMember, Handover
-from throughcare.core.categories import Category
+from throughcare.consent.policy import visible_people
+from throughcare.core.categories import IDENTITY_CATEGORY, Category
 from throughcare.core.errors import Forbidden, NotFound, ValidationFailed
 from throughcare.core.ids import parse_uuid
 from throughcare.journey.models import Event, EventKind
@@ -106,6 +107,25 @@ def propose_handover(*, actor, person_id, to_worker: str, note: str = "") -> Han
         record_action(actor=actor, action="handover.propose", person_id=person.pk, resource="handover",
                       resource_id=str(handover.pk), lawful_basis=grant.basis, recipient_agency=target.agency.name)
     return handover
+
+
+def handovers_offered_to(user, *, audit: bool = True) -> tuple[list[Handover], set]:
+    """The handovers waiting for `user` to acknowledge, and the ids of their people whom `user` may see.
+
+    An offer can reach a worker whose agency does not work with the person yet; the policy
+    (`visible_people`, one query) decides whether the person and the note are shown. One audit entry
+    names the people shown (`handover.list`).
+    """
+    handovers = list(Handover.objects.filter(to_worker=user, acknowledged_at__isnull=True, declined_at__isnull=True)
+                     .select_related("person", "from_worker", "to_worker", "to_agency").order_by("proposed_at", "id"))
+    ids = {h.person_id for h in handovers}
+    visible = set(visible_people(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    if audit and handovers:
+        withheld = sum(1 for h in handovers if h.person_id not in visible)
+        record_access(actor=user, action="handover.list", resource="handover", categories=[IDENTITY_CATEGORY],
+                      subjects=sorted(str(pk) for pk in visible),
+                      reason=f"{len(handovers)} offered" + (f"; {withheld} withheld (no access)" if withheld else ""))
+    return handovers, visible
 
 
 def _open_handover_for(actor, handover_id) -> Handover:

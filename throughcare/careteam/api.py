@@ -8,6 +8,7 @@ from pydantic import ConfigDict, Field
 
 from throughcare.careteam import actions
 from throughcare.careteam.models import CareTeamMember, Handover
+from throughcare.consent.policy import visible_people
 from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.people.access import get_person
 
@@ -54,16 +55,23 @@ class DeclineIn(Schema):
 
 class HandoverOut(Schema):
     id: uuid.UUID
-    person: uuid.UUID = Field(alias="person_id")
+    person: uuid.UUID | None = Field(description="null while you may not see the person (the policy decides)")
+    from_worker: str | None
     to_worker: str
-    note: str
+    note: str | None = Field(description="null while you may not see the person")
     proposed_at: dt.datetime
     acknowledged_at: dt.datetime | None
     declined_at: dt.datetime | None
 
-    @staticmethod
-    def resolve_to_worker(obj) -> str:
-        return obj.to_worker.username
+
+def _handover_out(handover: Handover, *, sees_person: bool) -> dict:
+    """A handover as the caller may see it: the person and the note (which is about them) only when the access
+    policy lets the caller see the person, exactly as the offer page shows them."""
+    return {"id": handover.pk, "person": handover.person_id if sees_person else None,
+            "from_worker": handover.from_worker.username if handover.from_worker_id else None,
+            "to_worker": handover.to_worker.username, "note": handover.note if sees_person else None,
+            "proposed_at": handover.proposed_at, "acknowledged_at": handover.acknowledged_at,
+            "declined_at": handover.declined_at}
 
 
 @router.get("/people/{person_id}/care-team", response=list[MemberOut], summary="The care team and lead professional")
@@ -85,13 +93,15 @@ def leave(request, member_id: str):
 @router.post("/people/{person_id}/handovers", response={201: HandoverOut},
              summary="Offer the lead role to another worker; it moves when they acknowledge it")
 def propose(request, person_id: str, payload: HandoverIn):
-    return Status(201, actions.propose_handover(actor=request.user, person_id=person_id, **payload.dict()))
+    handover = actions.propose_handover(actor=request.user, person_id=person_id, **payload.dict())
+    return Status(201, _handover_out(handover, sees_person=True))  # the proposer wrote to the record
 
 
-@router.get("/handovers", response=list[HandoverOut], summary="Handovers waiting for you to acknowledge")
+@router.get("/handovers", response=list[HandoverOut],
+            summary="Handovers waiting for you to acknowledge; the person and note only if you may see them")
 def my_handovers(request):
-    return list(Handover.objects.filter(to_worker=request.user, acknowledged_at__isnull=True,
-                                        declined_at__isnull=True).select_related("to_worker"))
+    handovers, visible = actions.handovers_offered_to(request.user)
+    return [_handover_out(h, sees_person=h.person_id in visible) for h in handovers]
 
 
 @router.post("/handovers/{handover_id}/acknowledge", response=MemberOut, summary="Take the lead role")
@@ -101,4 +111,5 @@ def acknowledge(request, handover_id: str):
 
 @router.post("/handovers/{handover_id}/decline", response=HandoverOut, summary="Decline the lead role")
 def decline(request, handover_id: str, payload: DeclineIn):
-    return actions.decline_handover(actor=request.user, handover_id=handover_id, reason=payload.reason)
+    handover = actions.decline_handover(actor=request.user, handover_id=handover_id, reason=payload.reason)
+    return _handover_out(handover, sees_person=visible_people(request.user).filter(pk=handover.person_id).exists())

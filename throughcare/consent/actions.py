@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from throughcare.agencies.models import Agency, Staff, staff_of
@@ -55,56 +57,72 @@ def record_consent(*, actor, person_id, kind: str = ConsentKind.SHARE, recipient
                    valid_until: dt.date | None = None, how_given: str = "", note: str = "") -> Consent:
     """Record what the person agreed to. Only a worker whose agency may write to the record can, or the
     person themselves, signed in to their own record (given digitally, by them)."""
-    errors: dict[str, str] = {}
     with transaction.atomic():
         person, grant = get_person(actor, person_id, action="consent.record", write=True, categories=[],
                                    subject_may_write=True)
-        if not grant.relationship:
-            raise Forbidden("Only an agency working with the person can record their consent")
-        staff = staff_of(actor)
-        if grant.relationship == SELF:
-            how_given = HowGiven.DIGITAL
-        if kind not in ConsentKind.values or (grant.relationship == SELF and kind != ConsentKind.SHARE):
-            errors["kind"] = "Choose what the consent is for"
-        agency = None
-        if kind == ConsentKind.SHARE:
-            if bool(recipient_agency) == bool(recipient_kind):
-                errors["recipient_agency"] = "Choose one agency, or one kind of agency, to share with"
-            elif recipient_agency:
-                agency = Agency.objects.filter(pk=parse_uuid(recipient_agency)).first()
-                if agency is None:
-                    errors["recipient_agency"] = "Choose an agency from the list"
-            elif recipient_kind not in AgencyKind.values:
-                errors["recipient_kind"] = "Choose a kind of agency from the list"
-            purposes = list(dict.fromkeys(purposes or []))
-            if not purposes:
-                errors["purposes"] = "Choose at least one purpose"
-            elif set(purposes) - set(Purpose.values):
-                errors["purposes"] = "Choose purposes from the list"
-            categories = _check_categories(categories, errors)
-        else:
-            purposes, categories, recipient_kind = [], [], ""
-        if how_given not in HowGiven.values:
-            errors["how_given"] = "Say how the person gave their consent"
-        valid_from = valid_from or timezone.localdate()
-        if valid_until and valid_until < valid_from:
-            errors["valid_until"] = "The end date must be on or after the start date"
-        if len(note or "") > 500:
-            errors["note"] = "The note must be 500 characters or fewer"
-        if errors:
-            raise ValidationFailed(errors)
-        consent = Consent.objects.create(
-            person=person, kind=kind, recipient_agency=agency, recipient_kind=recipient_kind if not agency else "",
-            purposes=purposes, categories=categories, valid_from=valid_from, valid_until=valid_until,
-            how_given=how_given, note=(note or "").strip(), recorded_by=actor,
-            recorded_by_agency_id=staff.agency_id if staff else None,
-        )
-        _event(person, staff, actor, "consent_recorded",
-               f"Consent {'given by the person' if staff is None else 'recorded'}: {ConsentKind(kind).label}",
-               describe_consent(consent), str(consent.pk))
+        consent = add_consent(actor=actor, person=person, grant=grant, kind=kind, recipient_agency=recipient_agency,
+                              recipient_kind=recipient_kind, purposes=purposes, categories=categories,
+                              valid_from=valid_from, valid_until=valid_until, how_given=how_given, note=note)
         record_action(actor=actor, action="consent.record", person_id=person.pk, resource="consent",
                       resource_id=str(consent.pk), categories=[Category.CONTACT_ADMIN], lawful_basis=grant.basis,
-                      recipient_agency=agency.name if agency else recipient_kind)
+                      recipient_agency=describe_recipient(consent))
+    return consent
+
+
+def describe_recipient(consent: Consent) -> str:
+    return consent.recipient_agency.name if consent.recipient_agency_id else consent.recipient_kind
+
+
+def add_consent(*, actor, person, grant, kind: str = ConsentKind.SHARE, recipient_agency=None, recipient_kind: str = "",
+                purposes=(), categories=(), valid_from: dt.date | None = None, valid_until: dt.date | None = None,
+                how_given: str = "", note: str = "", event_title: str = "") -> Consent:
+    """The consent row and its journey event, for a person already looked up for writing, inside the caller's
+    transaction; the caller writes the one audit entry (record_consent, or an access request's answer)."""
+    errors: dict[str, str] = {}
+    if not grant.relationship:
+        raise Forbidden("Only an agency working with the person can record their consent")
+    staff = staff_of(actor)
+    if grant.relationship == SELF:
+        how_given = HowGiven.DIGITAL
+    if kind not in ConsentKind.values or (grant.relationship == SELF and kind != ConsentKind.SHARE):
+        errors["kind"] = "Choose what the consent is for"
+    agency = None
+    if kind == ConsentKind.SHARE:
+        if bool(recipient_agency) == bool(recipient_kind):
+            errors["recipient_agency"] = "Choose one agency, or one kind of agency, to share with"
+        elif recipient_agency:
+            agency = recipient_agency if isinstance(recipient_agency, Agency) else \
+                Agency.objects.filter(pk=parse_uuid(recipient_agency)).first()
+            if agency is None:
+                errors["recipient_agency"] = "Choose an agency from the list"
+        elif recipient_kind not in AgencyKind.values:
+            errors["recipient_kind"] = "Choose a kind of agency from the list"
+        purposes = list(dict.fromkeys(purposes or []))
+        if not purposes:
+            errors["purposes"] = "Choose at least one purpose"
+        elif set(purposes) - set(Purpose.values):
+            errors["purposes"] = "Choose purposes from the list"
+        categories = _check_categories(categories, errors)
+    else:
+        purposes, categories, recipient_kind = [], [], ""
+    if how_given not in HowGiven.values:
+        errors["how_given"] = "Say how the person gave their consent"
+    valid_from = valid_from or timezone.localdate()
+    if valid_until and valid_until < valid_from:
+        errors["valid_until"] = "The end date must be on or after the start date"
+    if len(note or "") > 500:
+        errors["note"] = "The note must be 500 characters or fewer"
+    if errors:
+        raise ValidationFailed(errors)
+    consent = Consent.objects.create(
+        person=person, kind=kind, recipient_agency=agency, recipient_kind=recipient_kind if not agency else "",
+        purposes=purposes, categories=categories, valid_from=valid_from, valid_until=valid_until,
+        how_given=how_given, note=(note or "").strip(), recorded_by=actor,
+        recorded_by_agency_id=staff.agency_id if staff else None,
+    )
+    _event(person, staff, actor, "consent_recorded",
+           event_title or f"Consent {'given by the person' if staff is None else 'recorded'}: {ConsentKind(kind).label}",
+           describe_consent(consent), str(consent.pk))
     return consent
 
 
@@ -138,7 +156,8 @@ def withdraw_consent(*, actor, consent_id, reason: str = "") -> Consent:
 
 def request_basis(*, actor, person_id, basis: str, recipient_agency: str, categories, reason: str,
                   valid_until: dt.date | None = None) -> LawfulBasis:
-    """Record a safeguarding or court-order basis. It has no effect until a Caldicott guardian approves it."""
+    """Record a safeguarding or court-order basis. It has no effect until a Caldicott guardian, or a service
+    manager of the recorder's agency, approves it (never the person who recorded it)."""
     errors: dict[str, str] = {}
     with transaction.atomic():
         person, grant = get_person(actor, person_id, action="basis.request", write=True, categories=[])
@@ -167,6 +186,36 @@ def request_basis(*, actor, person_id, basis: str, recipient_agency: str, catego
                       purpose="safeguarding", recipient_agency=agency.name, reason=reason[:300])
         _notify_guardians(f"Throughcare: {BasisKind(basis).label} needs your decision", reason)
     return record
+
+
+#: The alerts list shows every open alert and this many of the latest resolved ones.
+RECENTLY_RESOLVED = 20
+
+
+@dataclass
+class AlertRow:
+    alert: Alert
+    #: Where the guardian deals with it (the review or the decision), while it is open.
+    url: str = ""
+
+
+@dataclass
+class Alerts:
+    open: list = field(default_factory=list)
+    resolved: list = field(default_factory=list)
+
+
+def alerts_for(user) -> Alerts:
+    """The alerts raised for Caldicott guardians (emergency access used, a lawful basis waiting): every open
+    one, oldest first, and the latest resolved ones. Alerts name the worker and agency, never the person."""
+    _require_guardian(user)
+    found = Alerts()
+    for alert in Alert.objects.filter(resolved_at__isnull=True).order_by("created_at", "id"):
+        route = {"break_glass": "consent:review", "basis_request": "consent:decide"}.get(alert.kind)
+        found.open.append(AlertRow(alert, reverse(route, args=[alert.subject_id]) if route else ""))
+    found.resolved = [AlertRow(a) for a in
+                      Alert.objects.filter(resolved_at__isnull=False).order_by("-resolved_at", "-id")[:RECENTLY_RESOLVED]]
+    return found
 
 
 def _require_guardian(actor) -> Staff:

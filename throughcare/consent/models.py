@@ -71,7 +71,9 @@ class BasisKind(models.TextChoices):
 
 
 class LawfulBasis(models.Model):
-    """A lawful basis other than consent. It has no effect until a Caldicott guardian approves it."""
+    """A lawful basis other than consent. It has no effect until someone other than the person who recorded it
+    approves it: a Caldicott guardian (any basis) or a service manager (a basis recorded by their own agency's
+    staff). docs/decisions/0006-access-policy.md."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="lawful_bases")

@@ -19,6 +19,11 @@ the rule; in short:
    only with a relationship; or in the categories of an approved safeguarding or court-order
    basis naming the caller's agency (which stands without a relationship).
 5. A peer mentor sees contact and administration details only, whatever the basis.
+
+The national data return (NDTMS) and the FHIR bulk export are not reads by a user: who is in them is decided
+here too, by `national_return_people`, from the person's separate consent to the national return (docs/
+decisions/0020-national-return-consent.md). Consent to share never puts anyone in the return, and consent to
+the return opens no record to anyone.
 """
 
 from __future__ import annotations
@@ -306,6 +311,17 @@ def subject_grant(user, person) -> Grant:
         return DENY_ALL
     return Grant(person_id=person.pk, categories=ALL_CATEGORIES, basis="data_subject", purpose="subject_access",
                  relationship=SELF, bases=("data_subject",), withheld_kinds=SUBJECT_WITHHELD_KINDS)
+
+
+def national_return_people(on) -> QuerySet:
+    """The ids of the people who may be in the national data return (and the FHIR bulk export) on day `on`:
+    those with a consent of kind `national_return`, not withdrawn, in date on that day. Deny by default: no
+    such consent, no record in the return, whatever else the person agreed to."""
+    from throughcare.consent.models import Consent, ConsentKind
+
+    return (Consent.objects.filter(kind=ConsentKind.NATIONAL_RETURN, withdrawn_at__isnull=True, valid_from__lte=on)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+            .values_list("person_id", flat=True).distinct())
 
 
 def decide(user, person, category: str, action: str = "read", *, agency_id=None) -> Decision:

@@ -28,9 +28,13 @@ from throughcare.people.validators import guess_identifier
 
 @staff_page
 def consent_page(request, person_id):
+    from throughcare.matching.access import for_person
+
     person, grant = get_person(request.user, person_id, action="consent.list", categories=[IDENTITY_CATEGORY])
     return render(request, "consent/consents.html", {
         "person": person, "grant": grant, "summary": sharing_summary(person),
+        # Other agencies asking to work with the person (matching.access): answered by recording their consent.
+        "access_requests": for_person(request.user, person) if grant.can_write and grant.relationship else [],
     })
 
 
@@ -67,11 +71,13 @@ def basis_new(request, person_id):
     back = reverse("consent:list", kwargs={"person_id": person.pk})
     return form_page(request, LawfulBasisForm(request.POST or None),
                      run=lambda data: actions.request_basis(actor=request.user, person_id=person.pk, **data),
-                     success="Recorded. It takes effect when a Caldicott guardian approves it.", redirect_to=back,
+                     success="Recorded. It takes effect when a Caldicott guardian, or a service manager at your "
+                             "agency, approves it.", redirect_to=back,
                      heading="Record a safeguarding or court-order basis", caption=person.display_name,
                      cancel_url=back, submit="Record",
-                     intro="Use this when information must be shared without consent. A Caldicott guardian must "
-                           "approve it before anything is shared.")
+                     intro="Use this when information must be shared without consent. Before anything is shared, "
+                           "a Caldicott guardian or a service manager at your agency must approve it. You cannot "
+                           "approve a basis you recorded yourself.")
 
 
 @staff_page
@@ -123,10 +129,25 @@ def review_queue(request):
     guardian = staff.role == Role.CALDICOTT_GUARDIAN
     return render(request, "consent/review_queue.html", {
         "guardian": guardian,
+        "alerts": actions.alerts_for(request.user) if guardian else None,
         "glasses": BreakGlass.objects.filter(reviewed_at__isnull=True).select_related("user", "agency")
         if guardian else [],
         "bases": actions.bases_to_decide(request.user).select_related("recipient_agency", "requested_by"),
+        # Service managers: other agencies asking to work with people their agency works with (matching.access).
+        "access_requests": [] if guardian else _access_requests(request.user),
     })
+
+
+def _access_requests(user) -> list:
+    from throughcare.audit.recorder import record_access
+    from throughcare.matching.access import holding, incoming
+
+    requests = holding(user, incoming(user)[:50])
+    if requests:
+        record_access(actor=user, action="access_request.list", resource="access_request",
+                      categories=[IDENTITY_CATEGORY], subjects=list(dict.fromkeys(str(r.person_id) for r in requests)),
+                      reason=f"{len(requests)} waiting for an answer (review queue)")
+    return requests
 
 
 @staff_page

@@ -227,24 +227,52 @@ def unmerge_records(*, actor, merge_id, reason: str) -> PersonMerge:
 # --- registration: joining the existing record instead of making a duplicate ---------------------------------
 
 
+def start_joined_episode(actor, staff: Staff, person: Person, *, setting: str, service: str, how: str):
+    """The episode of care, and its journey event, by which an agency joins a record it did not register
+    (instead of registering the person again). `how` says what confirmed it. Inside the caller's transaction."""
+    from throughcare.episodes.models import Episode, Setting
+
+    today = timezone.localdate()
+    category = CATEGORY_BY_AGENCY_KIND[staff.agency.kind]
+    episode = Episode.objects.create(person=person, agency_id=staff.agency_id, setting=setting, service=service,
+                                     started_on=today, created_by=actor)
+    Event.objects.create(
+        person=person, occurred_at=timezone.make_aware(dt.datetime.combine(today, dt.time(9, 0))),
+        recorded_at=timezone.now(), kind=EventKind.EPISODE_STARTED, category=category, agency_id=staff.agency_id,
+        author=actor, title=f"{Setting(setting).label} episode started: {service}",
+        body=f"{staff.agency.name} joined this record instead of registering the person again ({how}).",
+        subject_type="episode", subject_id=str(episode.pk))
+    episode.tc_category = category
+    return episode
+
+
+def check_join(setting: str, service: str, errors: dict) -> str:
+    """The setting and service of a joining episode; errors named by field."""
+    from throughcare.episodes.models import Setting
+
+    if setting not in Setting.values:
+        errors["setting"] = "Choose a setting from the list"
+    service = (service or "").strip()
+    if not service:
+        errors["service"] = "Enter the service"
+    elif len(service) > 200:
+        errors["service"] = "The service must be 200 characters or fewer"
+    return service
+
+
 def join_existing_record(*, actor, details: PersonDetails, setting: str, service: str) -> Person:
     """The person being registered already has a record, perhaps one the worker cannot see: an identifier
     they hold (NHS number, prison number, probation reference or PNC ID), entered with their details,
     confirms it. The worker's agency then starts an episode of care on that record (the relationship that
     registering would have given it) instead of making a second record. What other agencies recorded is
     still seen only as the person's consent allows."""
-    from throughcare.episodes.models import Setting
     from throughcare.matching.candidates import checked, scored
 
     staff = staff_of(actor)
     if staff is None or staff.role not in RECORDING_ROLES:
         raise Forbidden("Your role cannot register people")
-    errors = {}
-    if setting not in Setting.values:
-        errors["setting"] = "Choose a setting from the list"
-    service = (service or "").strip()
-    if not service:
-        errors["service"] = "Enter the service"
+    errors: dict[str, str] = {}
+    service = check_join(setting, service, errors)
     details = checked(details)
     given = {name: getattr(details, name) for name in IDENTIFIER_FIELDS if getattr(details, name)}
     if not given:
@@ -266,21 +294,10 @@ def join_existing_record(*, actor, details: PersonDetails, setting: str, service
     confirmed_by = IdentifierScheme(IDENTIFIER_FIELDS[holders[person_id]]).label
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person_id)
-        from throughcare.episodes.models import Episode
-
-        today = timezone.localdate()
-        category = CATEGORY_BY_AGENCY_KIND[staff.agency.kind]
-        episode = Episode.objects.create(person=person, agency_id=staff.agency_id, setting=setting, service=service,
-                                         started_on=today, created_by=actor)
-        now = timezone.now()
-        Event.objects.create(
-            person=person, occurred_at=timezone.make_aware(dt.datetime.combine(today, dt.time(9, 0))),
-            recorded_at=now, kind=EventKind.EPISODE_STARTED, category=category, agency_id=staff.agency_id,
-            author=actor, title=f"{Setting(setting).label} episode started: {service}",
-            body=f"{staff.agency.name} joined this record instead of registering the person again (confirmed by "
-                 f"{confirmed_by}).", subject_type="episode", subject_id=str(episode.pk))
+        episode = start_joined_episode(actor, staff, person, setting=setting, service=service,
+                                       how=f"confirmed by {confirmed_by}")
         record_action(actor=actor, action="person.join", person_id=person.pk, resource="episode",
-                      resource_id=str(episode.pk), categories=[IDENTITY_CATEGORY, category],
+                      resource_id=str(episode.pk), categories=[IDENTITY_CATEGORY, episode.tc_category],
                       lawful_basis="relationship:current_episode", purpose="direct_care",
                       reason=f"confirmed by {confirmed_by}")
     return person

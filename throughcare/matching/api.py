@@ -12,6 +12,7 @@ from pydantic import ConfigDict, Field
 
 from throughcare.core.etags import if_match, set_etag
 from throughcare.matching import actions, reviews
+from throughcare.matching.access_api import router as access_router
 from throughcare.matching.candidates import find_candidates
 from throughcare.people.access import get_person
 from throughcare.people.inputs import OtherName, PersonDetails
@@ -19,11 +20,13 @@ from throughcare.people.schemas import OtherNameIn, PersonOut
 from throughcare.people.summary import person_summary
 
 router = Router(tags=["identity matching"])
+router.add_router("/", access_router)
 
 HELD_ELSEWHERE = ("A possible match is held by an agency that has not shared this person's record with yours. "
                   "You cannot see it. If the person holds an NHS number, prison number, probation case reference "
                   "or PNC ID, enter it to confirm the match and join that record (POST /people/join); otherwise "
-                  "ask the person for their consent to share and contact the agencies you know they use.")
+                  "ask the agency that holds it (POST /access-requests): it records the person's consent, or says "
+                  "no, and you learn only which.")
 
 
 class DetailsIn(Schema):

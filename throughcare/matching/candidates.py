@@ -4,7 +4,8 @@ Candidates come from the blocking keys (one indexed query) and are scored in Pyt
 use. Candidates the caller may see (consent.policy.visible_people, the same rule as every list) are shown
 with their probability and which fields agreed or disagreed. Candidates they may not see are never
 revealed: the caller learns only that a possible match is held elsewhere, and can confirm it by a shared
-identifier (actions.join_existing_record) or ask the holding agencies for access (actions.send_enquiry).
+identifier (actions.join_existing_record) or ask the holding agencies for access through the consent rules
+(matching.access.request_access).
 """
 
 from __future__ import annotations

@@ -123,3 +123,49 @@ class PersonMerge(models.Model):
     @property
     def is_active(self) -> bool:
         return self.unmerged_at is None
+
+
+class AccessOutcome(models.TextChoices):
+    OPEN = "open", "Waiting for the agency that holds the record"
+    AGREED = "agreed", "The person agreed"
+    NOT_AGREED = "not_agreed", "Not agreed"
+
+
+class AccessDecision(models.TextChoices):
+    CONSENT = "consent", "The person agreed: record their consent"
+    PERSON_DECLINED = "person_declined", "The person did not agree"
+    NOT_THIS_PERSON = "not_this_person", "This is not the person"
+
+
+class AccessRequest(models.Model):
+    """An agency asks to work with a person it may not see: a possible match, found while registering, that
+    another agency holds. It goes to the agencies working with the person (never revealing the person to the
+    requester); they answer by recording the person's consent or declining, and the requester learns only
+    the outcome. docs/decisions/0021-access-requests.md."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    #: One ask can reach several possible matches; the requester sees the ask, never how many it reached.
+    enquiry = models.UUIDField(db_index=True)
+    #: The possible match (a named relation, so a merge moves the request with the rest of the record).
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="access_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requesting_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    #: What the requester entered (their own words, shown to the holding agency to compare).
+    given_names = models.CharField(max_length=120)
+    family_name = models.CharField(max_length=120)
+    date_of_birth = models.DateField()
+    reason = models.TextField()
+    asked_at = models.DateTimeField()
+    outcome = models.CharField(max_length=12, choices=AccessOutcome.choices, default=AccessOutcome.OPEN)
+    decision = models.CharField(max_length=20, choices=AccessDecision.choices, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    #: The consent the answer recorded: the only thing that opens the record to the requesting agency.
+    consent = models.ForeignKey("consent.Consent", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    joined_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-asked_at"]
+        indexes = [models.Index(fields=["person", "outcome"]), models.Index(fields=["requesting_agency", "asked_at"])]

@@ -14,20 +14,20 @@ from throughcare.core.errors import PreconditionFailed, ValidationFailed
 from throughcare.core.views import render_form, staff_page
 from throughcare.matching import actions, reviews
 from throughcare.matching.candidates import find_candidates
-from throughcare.matching.forms import JoinForm, MergeForm, RejectForm, UnmergeForm
+from throughcare.matching.forms import AskAccessForm, JoinForm, MergeForm, RejectForm, UnmergeForm
 from throughcare.matching.models import ProposalStatus
 
 
-def candidates_page(request, form, join_form=None, status: int = 200):
+def candidates_page(request, form, join_form=None, status: int = 200, ask_form=None):
     """The register page again, with the possible matches for what was entered; None when there are none."""
     try:
         found = find_candidates(request.user, form.details())
     except ValidationFailed:
         return None  # the registration itself names what is wrong
-    if not found.any and join_form is None:
+    if not found.any and join_form is None and ask_form is None:
         return None
     return render(request, "people/register.html", {
-        "form": form, "candidates": found, "join_form": join_form or JoinForm(),
+        "form": form, "candidates": found, "join_form": join_form or JoinForm(), "ask_form": ask_form or AskAccessForm(),
     }, status=status)
 
 

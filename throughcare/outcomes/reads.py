@@ -78,7 +78,10 @@ def read_review(user, review_id, *, action: str = "outcome.read") -> tuple[objec
               if pk else None)
     if review is None:
         raise NotFound(REVIEW_NOT_FOUND)
-    person, grant = get_person(user, review.person_id, action=action, categories=[IDENTITY_CATEGORY])
+    try:  # a review of a person the caller may not see looks exactly like a missing review (decision 0003)
+        person, grant = get_person(user, review.person_id, action=action, categories=[IDENTITY_CATEGORY])
+    except NotFound:
+        raise NotFound(REVIEW_NOT_FOUND) from None
     view, categories = review_view(review, grant)
     disclose(sorted({IDENTITY_CATEGORY, *categories}))
     return person, grant, review, view

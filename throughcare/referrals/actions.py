@@ -300,8 +300,8 @@ def person_referrals(user, person_id) -> list[Referral]:
     return referrals_of(person, user)
 
 
-def agency_referrals(user, *, direction: str = "", status: str = "") -> list[Referral]:
-    """The caller agency's incoming or outgoing referrals, for people the caller may see."""
+def _agency_referrals_queryset(user, *, direction: str = "", status: str = "") -> QuerySet:
+    """The caller agency's incoming or outgoing referrals, for people the caller may see (`visible_people`)."""
     errors = {}
     if direction not in ("", "incoming", "outgoing"):
         errors["direction"] = "Choose incoming or outgoing"
@@ -311,13 +311,32 @@ def agency_referrals(user, *, direction: str = "", status: str = "") -> list[Ref
         raise ValidationFailed(errors)
     staff = staff_of(user)
     if staff is None:
-        return []
+        return Referral.objects.none()
     mine = {"incoming": Q(to_agency_id=staff.agency_id), "outgoing": Q(from_agency_id=staff.agency_id)}.get(
         direction, Q(to_agency_id=staff.agency_id) | Q(from_agency_id=staff.agency_id))
     queryset = _related(Referral.objects.filter(mine, person__in=visible_people(user).values("pk")))
     if status:
         queryset = queryset.filter(status=status)
-    referrals = list(queryset)
+    return queryset.order_by("-received_at", "-id")
+
+
+def agency_referrals(user, *, direction: str = "", status: str = "") -> list[Referral]:
+    """The caller agency's incoming or outgoing referrals, for people the caller may see."""
+    referrals = list(_agency_referrals_queryset(user, direction=direction, status=status))
     record_access(actor=user, action="referral.list", resource="referral", categories=[IDENTITY_CATEGORY],
                   subjects=list(dict.fromkeys(str(r.person_id) for r in referrals)))
     return referrals
+
+
+def agency_referral_page(user, *, direction: str = "", status: str = "", page: int = 1,
+                         page_size: int = 50) -> tuple[list[Referral], int]:
+    """One page of `agency_referrals`, newest first, and the total: both counted in the database over the
+    policy-filtered list, so neither the total nor the pages count anyone the caller may not see."""
+    queryset = _agency_referrals_queryset(user, direction=direction, status=status)
+    total = queryset.count()
+    start = (page - 1) * page_size
+    referrals = list(queryset[start:start + page_size])
+    record_access(actor=user, action="referral.list", resource="referral", categories=[IDENTITY_CATEGORY],
+                  subjects=list(dict.fromkeys(str(r.person_id) for r in referrals)),
+                  reason=f"{total} found; page {page} of {max(1, -(-total // page_size))}")
+    return referrals, total

@@ -6,13 +6,13 @@ import uuid
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
-from ninja import Header, Router, Schema, Status
+from ninja import Header, Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from throughcare.core.etags import if_match, set_etag
 from throughcare.referrals import idempotency
 from throughcare.referrals.actions import (
-    agency_referrals,
+    agency_referral_page,
     create_referral,
     get_referral,
     person_referrals,
@@ -90,8 +90,17 @@ class ReferralOut(Schema):
 
 
 class ReferralList(Schema):
-    total: int
+    total: int = Field(description="Every referral that matches, for people you may see (not only this page)")
+    page: int
+    page_size: int
     items: list[ReferralOut]
+
+
+class ReferralQuery(Schema):
+    direction: str = Field("", description="incoming or outgoing (both if empty)")
+    status: str = Field("", description="Only referrals in this status")
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=200)
 
 
 def _out(referral, *, content: bool, now=None) -> dict:
@@ -154,11 +163,13 @@ def list_person_referrals(request, person_id: str):
 
 
 @router.get("/referrals", response=ReferralList,
-            summary="Your agency's referrals: direction=incoming|outgoing, status=")
-def list_referrals(request, direction: str = "", status: str = ""):
+            summary="Your agency's referrals, newest first: direction=incoming|outgoing, status=, page=, page_size=")
+def list_referrals(request, filters: Query[ReferralQuery]):
     content = sees_referral_content(request.user)
-    items = [_out(r, content=content) for r in agency_referrals(request.user, direction=direction, status=status)]
-    return {"total": len(items), "items": items}
+    referrals, total = agency_referral_page(request.user, direction=filters.direction, status=filters.status,
+                                            page=filters.page, page_size=filters.page_size)
+    return {"total": total, "page": filters.page, "page_size": filters.page_size,
+            "items": [_out(r, content=content) for r in referrals]}
 
 
 @router.get("/referrals/{referral_id}", response=ReferralOut, summary="One referral, with its waiting-time clock")

@@ -72,14 +72,11 @@ def _yn(value) -> str:
 
 
 def consenting(on: dt.date):
-    """Ids of people whose national-return consent is active on `on`."""
-    from django.db.models import Q
+    """Ids of people whose national-return consent is active on `on`: the rule lives in the access policy
+    (`consent.policy.national_return_people`)."""
+    from throughcare.consent.policy import national_return_people
 
-    from throughcare.consent.models import Consent, ConsentKind
-
-    return set(Consent.objects.filter(kind=ConsentKind.NATIONAL_RETURN, withdrawn_at__isnull=True,
-                                      valid_from__lte=on)
-               .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on)).values_list("person_id", flat=True))
+    return set(national_return_people(on))
 
 
 def build(agency, start: dt.date, end: dt.date, *, today: dt.date | None = None) -> tuple[list[dict], list[Problem]]:

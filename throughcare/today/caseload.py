@@ -14,8 +14,12 @@ from django.utils import timezone
 
 from throughcare.agencies.models import staff_of
 from throughcare.appointments.reads import appointments_on
-from throughcare.careteam.models import CareTeamMember, Handover
+from throughcare.audit.recorder import record_access
+from throughcare.careteam.actions import handovers_offered_to
+from throughcare.careteam.models import CareTeamMember
 from throughcare.consent.policy import visible_people
+from throughcare.core.categories import IDENTITY_CATEGORY
+from throughcare.matching.access import for_lead
 from throughcare.referrals.clocks import DUE_SOON_DAYS, TARGET_DAYS, referral_clock
 from throughcare.referrals.models import CLOSED_STATUSES, Referral, Status
 from throughcare.releases.clocks import engagement_clock
@@ -38,6 +42,8 @@ class Day:
     waiting_total: int = 0  # the lists above show the oldest SHOW_AT_MOST; these count them all
     breaches_total: int = 0
     handovers: list = field(default_factory=list)
+    handover_people: set = field(default_factory=set)  # ids of the handovers' people the worker may see
+    access_requests: list = field(default_factory=list)  # other agencies asking to work with my lead cases
     reviews: list = field(default_factory=list)
     appointments: list = field(default_factory=list)
     released_to_us: list = field(default_factory=list)  # (CommunityHandover, EngagementClock): clock still open
@@ -45,6 +51,8 @@ class Day:
 
     def people_shown(self) -> list[str]:
         ids = [str(m.person_id) for m in self.caseload]
+        ids += [str(h.person_id) for h in self.handovers if h.person_id in self.handover_people]
+        ids += [str(r.person_id) for r in self.access_requests]
         ids += [str(r.person_id) for r, _c in self.waiting_on_us + self.breaches]
         ids += [str(getattr(x, "person_id", "")) for x in self.reviews + self.appointments]
         ids += [str(h.person_id) for h, _c in self.released_to_us]
@@ -116,6 +124,13 @@ def my_day(user, *, now: dt.datetime | None = None) -> Day:
     day.released_to_us = released_to_agency(user, day.today)
     day.release_reviews = release_reviews_due(user, day.today, limit=SHOW_AT_MOST)
     day.reviews = reviews_due(user, today=day.today, audit=False)  # the page's one audit entry names them
-    day.handovers = list(Handover.objects.filter(to_worker=user, acknowledged_at__isnull=True,
-                                                 declined_at__isnull=True).select_related("from_worker", "to_agency"))
+    day.handovers, day.handover_people = handovers_offered_to(user, audit=False)
+    day.access_requests = list(for_lead(user)[:SHOW_AT_MOST])
     return day
+
+
+def audit_day(user, day: Day, corrections=()) -> None:
+    """The one audit entry for a day shown (page or API), naming everyone on it."""
+    subjects = list(dict.fromkeys(day.people_shown() + [str(c.person_id) for c in corrections]))
+    record_access(actor=user, action="today.read", categories=[IDENTITY_CATEGORY],
+                  subjects=subjects, reason=f"{len(day.caseload)} on caseload")
