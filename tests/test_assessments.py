@@ -243,6 +243,14 @@ def test_bad_bodies_are_named_and_unseen_people_are_404_before_any_input_error(a
         assert api(persona).get(f"/people/{world['jo'].pk}/assessments").status_code == 404
     assert api("amara").get(f"/assessments/{NOWHERE}").status_code == 404
     assert api("amara").get("/assessments/not-an-id").status_code == 404
+    # Writing to an assessment of someone unseen answers exactly as writing to one that does not exist.
+    for path in ("/assessments/{}/submit", "/assessments/{}/amend", "/assessments/{}/discard"):
+        unseen = _post(api("grace"), path.format(aid), revision=1)
+        missing = _post(api("grace"), path.format(NOWHERE), revision=1)
+        assert unseen.status_code == missing.status_code == 404 and unseen.json() == missing.json(), path
+    unseen = _patch(api("grace"), aid, {"answers": {}}, revision=1)
+    missing = _patch(api("grace"), NOWHERE, {"answers": {}}, revision=1)
+    assert unseen.status_code == missing.status_code == 404 and unseen.json() == missing.json()
     assert AuditEntry.objects.filter(username="grace", outcome="denied", person_id=world["jo"].pk).exists()
     assert Assessment.objects.get().revision == 1
 

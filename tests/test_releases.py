@@ -267,6 +267,9 @@ def test_review_needed_is_raised_once_and_shown_on_the_releases_list_and_today(a
     today = grace.get("/today/").content.decode()
     assert "Release plans to review (1)" in today and "Jo Bloggs" in today and "The release date moved" in today
     assert "Release plans to review" not in browser_client("amara").get("/today/").content.decode()
+    [review] = api("grace").get("/today").json()["release_reviews"]  # the today API says the same
+    assert review["person"] == str(world["jo"].pk) and review["reasons"][0].startswith("The release date moved")
+    assert api("amara").get("/today").json()["release_reviews"] == []
     assert str(world["jo"].pk) in AuditEntry.objects.filter(action="today.read", username="grace").latest(
         "seq").subjects
 
@@ -277,6 +280,7 @@ def test_review_needed_is_raised_once_and_shown_on_the_releases_list_and_today(a
     assert ReleasePlan.objects.get().review_flagged_at is None
     assert 'data-testid="review-needed"' not in grace.get("/releases/").content.decode()
     assert "Release plans to review" not in grace.get("/today/").content.decode()
+    assert api("grace").get("/today").json()["release_reviews"] == []
     result = CliRunner().invoke(app, ["releases", "open-due"])
     assert result.exit_code == 0 and "Release plans needing a structured review: 0 newly flagged" in result.output
 

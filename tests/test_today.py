@@ -195,8 +195,8 @@ def test_releases_handed_over_to_my_service_are_on_today_with_their_clock(api, b
 #: agency), the caseload, the referral totals (one aggregate), the referrals waiting on the agency, the
 #: referrals near or over three weeks, today's appointments, releases handed over, reviews due, the handovers
 #: offered, which of their people the worker may see, other agencies' access requests about the worker's lead
-#: cases, corrections asked for, and the one audit entry.
-TODAY_PAGE_QUERIES = 14
+#: cases, corrections asked for, release plans needing a structured review, and the one audit entry.
+TODAY_PAGE_QUERIES = 15
 
 
 def test_the_day_at_the_benchmarks_size_is_a_pinned_number_of_queries(browser_client, world):

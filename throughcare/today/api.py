@@ -93,6 +93,15 @@ class ReleasedOut(Schema):
     outcome_due: bool
 
 
+class ReleaseReviewOut(Schema):
+    release_plan: uuid.UUID
+    person: uuid.UUID
+    display_name: str
+    release_on: dt.date | None
+    reasons: list[str] = Field(description="Why the plan needs a structured review (a moved release date, or "
+                                           "completed long before release)")
+
+
 class CorrectionOut(Schema):
     id: uuid.UUID
     person: uuid.UUID
@@ -119,6 +128,8 @@ class TodayOut(Schema):
                                                     "(breached) or within 3 days of it (due soon)")
     handovers: list[HandoverOut] = Field(description="The lead role offered to you")
     released_to_us: list[ReleasedOut] = Field(description="Releases handed over to your service, still open")
+    release_reviews: list[ReleaseReviewOut] = Field(description="Your prison's release plans that need a "
+                                                                "structured review now")
     corrections: list[CorrectionOut] = Field(description="Corrections people asked for in their own record")
     access_requests: list[AccessRequestOut] = Field(description="Other agencies asking to work with people you are "
                                                                 "lead professional for (answer: POST "
@@ -169,6 +180,9 @@ def today(request):
                             "acknowledged": h.acknowledged_at is not None,
                             "engagement_day": clock.day if clock else None,
                             "outcome_due": bool(clock and clock.outcome_due)} for h, clock in day.released_to_us],
+        "release_reviews": [{"release_plan": plan.pk, "person": plan.person_id,
+                             "display_name": plan.person.display_name, "release_on": plan.release_on,
+                             "reasons": [str(reason) for reason in reasons]} for plan, reasons in day.release_reviews],
         "corrections": [{"id": c.pk, "person": c.person_id, "display_name": c.person.display_name, "what": c.what,
                          "asked_at": c.created_at} for c in corrections],
         "access_requests": [{"id": r.pk, "person": r.person_id, "display_name": r.person.display_name,
