@@ -180,10 +180,8 @@ def _locked(actor, appointment_id, action: str) -> tuple[Appointment, object, St
         record_access(actor=actor, action=action, outcome="denied", reason="not found", resource="appointment",
                       resource_id=str(aid or ""))
         raise NotFound(APPOINTMENT_NOT_FOUND)
-    try:
-        _person, grant = get_person(actor, appointment.person_id, action=action, write=True, categories=[])
-    except NotFound:
-        raise NotFound(APPOINTMENT_NOT_FOUND) from None
+    _person, grant = get_person(actor, appointment.person_id, action=action, write=True, categories=[],
+                                not_found=APPOINTMENT_NOT_FOUND)
     staff = staff_of(actor)
     if staff.agency_id != appointment.agency_id:
         raise Forbidden(f"Only {appointment.agency.name}, which booked this appointment, can change it")

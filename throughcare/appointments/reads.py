@@ -47,10 +47,8 @@ def get_appointment(user, appointment_id, *, action: str = "appointment.read") -
         record_access(actor=user, action=action, outcome="denied", reason="not found", resource="appointment",
                       resource_id=str(aid or ""))
         raise NotFound(APPOINTMENT_NOT_FOUND)
-    try:
-        _person, grant = get_person(user, appointment.person_id, action=action, categories=[IDENTITY_CATEGORY])
-    except NotFound:
-        raise NotFound(APPOINTMENT_NOT_FOUND) from None
+    _person, grant = get_person(user, appointment.person_id, action=action, categories=[IDENTITY_CATEGORY],
+                                not_found=APPOINTMENT_NOT_FOUND)
     return appointment, grant
 
 

@@ -71,22 +71,14 @@ def _audit(*, actor, action: str, person, grant, assessment: Assessment, categor
                   lawful_basis=grant.basis, purpose=grant.purpose, reason=reason[:300])
 
 
-def _person_of_assessment(actor, person_id, action: str):
-    """The assessment's person for writing; someone the writer may not see answers exactly as a missing
-    assessment does (the same 404 and message), never "Person not found"."""
-    try:
-        return get_person(actor, person_id, action=action, write=True, categories=[])
-    except NotFound:
-        raise NotFound(ASSESSMENT_NOT_FOUND) from None
-
-
 def _load_for_write(actor, assessment_id, action: str):
     """The assessment, its person and the writer's grant; only the recording agency writes to a draft."""
     pk = parse_uuid(assessment_id)
     person_id = Assessment.objects.filter(pk=pk).values_list("person_id", flat=True).first() if pk else None
     if person_id is None:
         raise NotFound(ASSESSMENT_NOT_FOUND)
-    person, grant = _person_of_assessment(actor, person_id, action)
+    person, grant = get_person(actor, person_id, action=action, write=True, categories=[],
+                               not_found=ASSESSMENT_NOT_FOUND)
     staff = staff_of(actor)
     assessment = Assessment.objects.select_for_update().select_related("updated_by").get(pk=pk)
     if assessment.status == Status.DRAFT and assessment.agency_id != staff.agency_id:
@@ -223,7 +215,8 @@ def amend_assessment(*, actor, assessment_id) -> Assessment:
         person_id = Assessment.objects.filter(pk=pk).values_list("person_id", flat=True).first() if pk else None
         if person_id is None:
             raise NotFound(ASSESSMENT_NOT_FOUND)
-        person, grant = _person_of_assessment(actor, person_id, "assessment.amend")
+        person, grant = get_person(actor, person_id, action="assessment.amend", write=True, categories=[],
+                                   not_found=ASSESSMENT_NOT_FOUND)
         staff = staff_of(actor)
         original = Assessment.objects.get(pk=pk)
         if original.status != Status.SUBMITTED:

@@ -99,11 +99,9 @@ def read_assessment(user, assessment_id, *, action: str = "assessment.read", wri
     assessment = _related(Assessment.objects.filter(pk=pk)).select_related("previous__agency").first() if pk else None
     if assessment is None:
         raise NotFound(ASSESSMENT_NOT_FOUND)
-    try:  # an assessment of a person the caller may not see looks exactly like a missing one (decision 0003)
-        person, grant = get_person(user, assessment.person_id, action=action, write=write,
-                                   categories=[IDENTITY_CATEGORY], audit=audit)
-    except NotFound:
-        raise NotFound(ASSESSMENT_NOT_FOUND) from None
+    # An assessment of a person the caller may not see looks exactly like a missing one (decision 0003)
+    person, grant = get_person(user, assessment.person_id, action=action, write=write,
+                               categories=[IDENTITY_CATEGORY], audit=audit, not_found=ASSESSMENT_NOT_FOUND)
     staff = staff_of(user)
     if assessment.status == Status.DRAFT and (staff is None or assessment.agency_id != staff.agency_id):
         raise NotFound(ASSESSMENT_NOT_FOUND)

@@ -132,11 +132,8 @@ def withdraw_consent(*, actor, consent_id, reason: str = "") -> Consent:
         consent = Consent.objects.select_for_update().filter(pk=parse_uuid(consent_id)).first()
         if consent is None:
             raise NotFound("Consent not found")
-        try:
-            person, grant = get_person(actor, consent.person_id, action="consent.withdraw", write=True,
-                                       categories=[], subject_may_write=True)
-        except NotFound:
-            raise NotFound("Consent not found") from None
+        person, grant = get_person(actor, consent.person_id, action="consent.withdraw", write=True,
+                                   categories=[], subject_may_write=True, not_found="Consent not found")
         if not grant.relationship:
             raise NotFound("Consent not found")
         if consent.withdrawn_at is not None:

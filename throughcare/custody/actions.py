@@ -129,10 +129,8 @@ def _locked(actor, custody_id, action: str, *, write: bool = True) -> tuple[Cust
         record_access(actor=actor, action=action, outcome="denied", reason="not found", resource="custody",
                       resource_id=str(cid or ""))
         raise NotFound(CUSTODY_NOT_FOUND)
-    try:
-        _person, grant = get_person(actor, custody.person_id, action=action, write=write, categories=[])
-    except NotFound:
-        raise NotFound(CUSTODY_NOT_FOUND) from None
+    _person, grant = get_person(actor, custody.person_id, action=action, write=write, categories=[],
+                                not_found=CUSTODY_NOT_FOUND)
     if not grant.allows(Category.OFFENDING, custody.prison_id):
         raise NotFound(CUSTODY_NOT_FOUND)
     staff = _prison_staff(actor)

@@ -40,11 +40,9 @@ def get_custody(user, custody_id, *, action: str = "custody.read") -> tuple[Cust
         record_access(actor=user, action=action, outcome="denied", reason="not found", resource="custody",
                       resource_id=str(cid or ""))
         raise NotFound(CUSTODY_NOT_FOUND)
-    try:
-        _person, grant = get_person(user, custody.person_id, action=action,
-                                    categories=[Category.OFFENDING, Category.SUBSTANCE_USE])
-    except NotFound:
-        raise NotFound(CUSTODY_NOT_FOUND) from None
+    _person, grant = get_person(user, custody.person_id, action=action,
+                                categories=[Category.OFFENDING, Category.SUBSTANCE_USE],
+                                not_found=CUSTODY_NOT_FOUND)
     if not sees_custody(grant, custody):
         disclose([])
         raise NotFound(CUSTODY_NOT_FOUND)

@@ -163,10 +163,8 @@ def get_incoming(user, request_id, *, action: str = "access_request.read", write
         record_access(actor=user, action=action, outcome="denied", reason="the asking agency's own request",
                       resource="access_request", resource_id=str(found.pk))
         raise NotFound(ACCESS_REQUEST_NOT_FOUND)
-    try:
-        person, grant = get_person(user, found.person_id, action=action, categories=[IDENTITY_CATEGORY], write=write)
-    except NotFound:
-        raise NotFound(ACCESS_REQUEST_NOT_FOUND) from None
+    person, grant = get_person(user, found.person_id, action=action, categories=[IDENTITY_CATEGORY], write=write,
+                               not_found=ACCESS_REQUEST_NOT_FOUND)
     if not grant.relationship:
         raise NotFound(ACCESS_REQUEST_NOT_FOUND)
     return found, person, grant

@@ -199,10 +199,8 @@ def get_correction(user, correction_id, *, action: str = "correction.read", writ
     request = CorrectionRequest.objects.select_related("assigned_to").filter(pk=cid).first() if cid else None
     if request is None:
         raise NotFound("Correction not found")
-    try:
-        person, grant = get_person(user, request.person_id, action=action, write=write, categories=[])
-    except NotFound:
-        raise NotFound("Correction not found") from None
+    person, grant = get_person(user, request.person_id, action=action, write=write, categories=[],
+                               not_found="Correction not found")
     staff = staff_of(user)
     if staff is None or staff.agency_id != request.agency_id or not grant.relationship:
         raise NotFound("Correction not found")

@@ -78,10 +78,9 @@ def read_review(user, review_id, *, action: str = "outcome.read") -> tuple[objec
               if pk else None)
     if review is None:
         raise NotFound(REVIEW_NOT_FOUND)
-    try:  # a review of a person the caller may not see looks exactly like a missing review (decision 0003)
-        person, grant = get_person(user, review.person_id, action=action, categories=[IDENTITY_CATEGORY])
-    except NotFound:
-        raise NotFound(REVIEW_NOT_FOUND) from None
+    # A review of a person the caller may not see looks exactly like a missing review (decision 0003)
+    person, grant = get_person(user, review.person_id, action=action, categories=[IDENTITY_CATEGORY],
+                               not_found=REVIEW_NOT_FOUND)
     view, categories = review_view(review, grant)
     disclose(sorted({IDENTITY_CATEGORY, *categories}))
     return person, grant, review, view

@@ -110,7 +110,7 @@ def _uuid(value) -> uuid.UUID:
 
 def get_person(user, person_id, *, action: str = "person.read", categories: Iterable[str] = (IDENTITY_CATEGORY,),
                write: bool = False, audit: bool = True, subject_may_write: bool = False,
-               details: bool = False) -> tuple[Person, Grant]:
+               details: bool = False, not_found: str = PERSON_NOT_FOUND) -> tuple[Person, Grant]:
     """The person `person_id` as `user` may see them, or NotFound.
 
     `categories` are those the caller is about to disclose (recorded in the audit trail);
@@ -118,6 +118,9 @@ def get_person(user, person_id, *, action: str = "person.read", categories: Iter
     `subject_may_write`: this write is one the person may make to their own record (give or withdraw
     consent, add a goal in their words); every other write by them is refused.
     `details`: load names, identifiers and episodes in the same statement (for people.summary).
+    `not_found`: the message of the 404, when the caller is looking up a record about the person (an
+    appointment, a referral ...): a record whose person the caller may not see answers exactly as a missing
+    record of that kind (decision 0003), never "Person not found".
     """
     pid = parse_uuid(person_id)
     person = _load(user, pid, details=details) if pid else None
@@ -130,7 +133,7 @@ def get_person(user, person_id, *, action: str = "person.read", categories: Iter
         if audit:
             record_access(actor=user, action=action, person_id=pid, outcome="denied",
                           reason="not found" if person is None else (grant.reason if grant else ""))
-        raise NotFound(PERSON_NOT_FOUND)
+        raise NotFound(not_found)
     if write and not (grant.can_write or (subject_may_write and grant.relationship == SELF)):
         if audit:
             record_access(actor=user, action=action, person_id=pid, outcome="denied",

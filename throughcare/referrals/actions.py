@@ -191,11 +191,8 @@ def transition_referral(*, actor, referral_id, to: str, expected_version: int | 
             record_access(actor=actor, action="referral.transition", outcome="denied", reason="not found",
                           resource="referral", resource_id=str(rid or ""))
             raise NotFound(REFERRAL_NOT_FOUND)
-        try:
-            person, grant = get_person(actor, referral.person_id, action="referral.transition", write=True,
-                                       categories=[])
-        except NotFound:
-            raise NotFound(REFERRAL_NOT_FOUND) from None
+        person, grant = get_person(actor, referral.person_id, action="referral.transition", write=True,
+                                   categories=[], not_found=REFERRAL_NOT_FOUND)
         if to not in Status.values:
             raise ValidationFailed({"to": "Choose a status from the list"})
         move = MOVES.get(to)
@@ -287,10 +284,8 @@ def get_referral(user, referral_id, *, action: str = "referral.read") -> tuple[R
         record_access(actor=user, action=action, outcome="denied", reason="not found", resource="referral",
                       resource_id=str(rid or ""))
         raise NotFound(REFERRAL_NOT_FOUND)
-    try:
-        _person, grant = get_person(user, referral.person_id, action=action, categories=[IDENTITY_CATEGORY])
-    except NotFound:
-        raise NotFound(REFERRAL_NOT_FOUND) from None
+    _person, grant = get_person(user, referral.person_id, action=action, categories=[IDENTITY_CATEGORY],
+                                not_found=REFERRAL_NOT_FOUND)
     return referral, grant
 
 

@@ -68,10 +68,8 @@ def _plan_locked(actor, plan_id, action: str) -> tuple[ReleasePlan, object, Staf
         record_access(actor=actor, action=action, outcome="denied", reason="not found", resource="release_plan",
                       resource_id=str(pid or ""))
         raise NotFound(PLAN_NOT_FOUND)
-    try:
-        _person, grant = get_person(actor, plan.person_id, action=action, write=True, categories=[])
-    except NotFound:
-        raise NotFound(PLAN_NOT_FOUND) from None
+    _person, grant = get_person(actor, plan.person_id, action=action, write=True, categories=[],
+                                not_found=PLAN_NOT_FOUND)
     return plan, grant, _recording(actor)
 
 
@@ -407,10 +405,8 @@ def _handover_locked(actor, handover_id, action: str) -> tuple[CommunityHandover
         record_access(actor=actor, action=action, outcome="denied", reason="not found", resource="release_handover",
                       resource_id=str(hid or ""))
         raise NotFound(HANDOVER_NOT_FOUND)
-    try:
-        _person, grant = get_person(actor, handover.person_id, action=action, write=True, categories=[])
-    except NotFound:
-        raise NotFound(HANDOVER_NOT_FOUND) from None
+    _person, grant = get_person(actor, handover.person_id, action=action, write=True, categories=[],
+                                not_found=HANDOVER_NOT_FOUND)
     staff = _recording(actor)
     if staff.agency_id != handover.receiving_agency_id:
         raise Forbidden(f"Only {handover.receiving_agency.name}, which receives the handover, can do that")

@@ -150,10 +150,8 @@ def get_plan(user, plan_id, *, action: str = "release_plan.read") -> tuple[Relea
         record_access(actor=user, action=action, outcome="denied", reason="not found", resource="release_plan",
                       resource_id=str(pid or ""))
         raise NotFound(PLAN_NOT_FOUND)
-    try:
-        _person, grant = get_person(user, plan.person_id, action=action, categories=[Category.CONTACT_ADMIN])
-    except NotFound:
-        raise NotFound(PLAN_NOT_FOUND) from None
+    _person, grant = get_person(user, plan.person_id, action=action, categories=[Category.CONTACT_ADMIN],
+                                not_found=PLAN_NOT_FOUND)
     return plan, grant
 
 
@@ -173,10 +171,8 @@ def get_handover(user, handover_id, *, action: str = "release_handover.read"):
         record_access(actor=user, action=action, outcome="denied", reason="not found", resource="release_handover",
                       resource_id=str(hid or ""))
         raise NotFound(HANDOVER_NOT_FOUND)
-    try:
-        _person, grant = get_person(user, handover.person_id, action=action, categories=[Category.CONTACT_ADMIN])
-    except NotFound:
-        raise NotFound(HANDOVER_NOT_FOUND) from None
+    _person, grant = get_person(user, handover.person_id, action=action, categories=[Category.CONTACT_ADMIN],
+                                not_found=HANDOVER_NOT_FOUND)
     return handover, grant
 
 
