@@ -127,6 +127,9 @@ def test_check_your_answers_change_links_return_there_by_way_of_a_branch_they_op
     changed = amara.post(_q(a, "drugs", "ever_injected", back=True), {"revision": 2, "ever_injected": "yes",
                                                                         "then": "continue"})
     assert changed["Location"] == _q(a, "drugs", "injecting_days", back=True)
+    number = _text(amara.get(changed["Location"]))  # a number question: its label is the page's heading, with its unit
+    assert re.search(r'<h1 class="govuk-label-wrapper"><label class="govuk-label govuk-label--l" for="id_injecting_days">', number)
+    assert 'inputmode="decimal"' in number and '<div class="govuk-input__suffix" aria-hidden="true">days</div>' in number
     days = amara.post(changed["Location"], {"revision": 3, "injecting_days": "3", "then": "continue"})
     assert days["Location"] == _q(a, "drugs", "shared_equipment", back=True)
     shared = amara.post(days["Location"], {"revision": 4, "shared_equipment": "no", "then": "continue"})
