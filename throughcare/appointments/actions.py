@@ -20,13 +20,13 @@ from throughcare.agencies.models import Staff, staff_of
 from throughcare.agencies.roles import CASEWORK_ROLES
 from throughcare.appointments.models import OUTCOMES, Appointment, CancelledBy, Mode, Reschedule, Status
 from throughcare.appointments.reads import APPOINTMENT_NOT_FOUND, describe_time
-from throughcare.audit.recorder import record_access, record_action
+from throughcare.audit.recorder import record_action
 from throughcare.core.categories import Category
-from throughcare.core.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from throughcare.core.errors import Forbidden, PreconditionFailed, ValidationFailed
 from throughcare.core.ids import parse_uuid
 from throughcare.journey.models import Event, EventKind
 from throughcare.notifications.reminders import reminder_due_at
-from throughcare.people.access import get_person
+from throughcare.people.access import get_person, get_record_about
 from throughcare.referrals.actions import transition_referral
 from throughcare.referrals.models import Referral
 from throughcare.referrals.models import Status as ReferralStatus
@@ -173,15 +173,9 @@ def book_appointment(*, actor, person_id, starts_at, duration_minutes: int = 60,
 
 def _locked(actor, appointment_id, action: str) -> tuple[Appointment, object, Staff]:
     """The appointment, locked, if the actor may see its person and works at the booking agency."""
-    aid = parse_uuid(appointment_id)
-    appointment = (Appointment.objects.select_for_update().select_related("agency").filter(pk=aid).first()
-                   if aid else None)
-    if appointment is None:
-        record_access(actor=actor, action=action, outcome="denied", reason="not found", resource="appointment",
-                      resource_id=str(aid or ""))
-        raise NotFound(APPOINTMENT_NOT_FOUND)
-    _person, grant = get_person(actor, appointment.person_id, action=action, write=True, categories=[],
-                                not_found=APPOINTMENT_NOT_FOUND)
+    appointment, grant = get_record_about(actor, Appointment.objects.select_for_update().select_related("agency"),
+                                          appointment_id, resource="appointment", not_found=APPOINTMENT_NOT_FOUND,
+                                          action=action, categories=[], write=True)
     staff = staff_of(actor)
     if staff.agency_id != appointment.agency_id:
         raise Forbidden(f"Only {appointment.agency.name}, which booked this appointment, can change it")

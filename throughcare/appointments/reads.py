@@ -16,9 +16,7 @@ from throughcare.appointments.models import Appointment
 from throughcare.audit.recorder import record_access
 from throughcare.consent.policy import visible_people
 from throughcare.core.categories import CATEGORY_BY_AGENCY_KIND, IDENTITY_CATEGORY, Category
-from throughcare.core.errors import NotFound
-from throughcare.core.ids import parse_uuid
-from throughcare.people.access import get_person
+from throughcare.people.access import get_person, get_record_about
 
 APPOINTMENT_NOT_FOUND = "Appointment not found"
 
@@ -41,15 +39,8 @@ def _related(queryset):
 
 def get_appointment(user, appointment_id, *, action: str = "appointment.read") -> tuple[Appointment, object]:
     """One appointment as `user` may see it, with the caller's Grant for its person; else NotFound."""
-    aid = parse_uuid(appointment_id)
-    appointment = _related(Appointment.objects.filter(pk=aid)).first() if aid else None
-    if appointment is None:
-        record_access(actor=user, action=action, outcome="denied", reason="not found", resource="appointment",
-                      resource_id=str(aid or ""))
-        raise NotFound(APPOINTMENT_NOT_FOUND)
-    _person, grant = get_person(user, appointment.person_id, action=action, categories=[IDENTITY_CATEGORY],
-                                not_found=APPOINTMENT_NOT_FOUND)
-    return appointment, grant
+    return get_record_about(user, _related(Appointment.objects), appointment_id, resource="appointment",
+                            not_found=APPOINTMENT_NOT_FOUND, action=action)
 
 
 def person_appointments(user, person_id) -> tuple[object, object, list[Appointment]]:

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from throughcare.assessments import journey
-from throughcare.assessments.forms import QuestionForm
+from throughcare.assessments.forms import QuestionForm, RevisionForm
 from throughcare.assessments.instruments import Section
 from throughcare.core.errors import PreconditionFailed, ValidationFailed
 
@@ -109,3 +109,24 @@ def _onwards(request, draft: Draft, question, after: dict, saved_at, *, leaving:
         return redirect(draft.question_url(following.id, False))
     messages.success(request, f"Draft saved at {when}: {section.title} is {journey.status(section, after).lower()}")
     return redirect(draft.overview_url)
+
+
+def discard_draft_page(request, *, person, revision: int, discard: Callable[[int], object], heading: str,
+                       back_url: str, done_url: str):
+    """The "discard this draft" page of an assessment or outcome-review draft: a POST with the revision shown
+    calls `discard(expected_revision)` and goes to `done_url`; a stale revision (someone else saved the draft
+    since) is refused with 409 and nothing is thrown away."""
+    form = RevisionForm(request.POST or None, initial={"revision": revision})
+    if request.method == "POST" and form.is_valid():
+        try:
+            discard(form.cleaned_data["revision"])
+        except PreconditionFailed:
+            form.add_error(None, "Someone else saved this draft since you opened this page. Look at it again "
+                                 "before you discard it.")
+        else:
+            messages.success(request, "Draft discarded")
+            return redirect(done_url)
+    return render(request, "assessments/confirm.html", {
+        "person": person, "heading": heading, "form": form, "submit": "Discard the draft", "danger": True,
+        "intro": "Every answer in this draft will be thrown away.", "back_url": back_url},
+        status=409 if form.errors else 200)

@@ -17,7 +17,7 @@ from throughcare.assessments import actions, journey
 from throughcare.assessments.answers import missing_required
 from throughcare.assessments.forms import RevisionForm, StartForm
 from throughcare.assessments.models import Status
-from throughcare.assessments.question_pages import Draft, question_step
+from throughcare.assessments.question_pages import Draft, discard_draft_page, question_step
 from throughcare.assessments.reads import person_assessments, read_assessment
 from throughcare.core.errors import PreconditionFailed, ValidationFailed
 from throughcare.core.views import staff_page
@@ -194,18 +194,8 @@ def discard_page(request, assessment_id):
     a = read.assessment
     if a.status != Status.DRAFT:
         raise Http404("Draft not found")
-    form = RevisionForm(request.POST or None, initial={"revision": a.revision})
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.discard_draft(actor=request.user, assessment_id=a.pk,
-                                  expected_revision=form.cleaned_data["revision"])
-        except PreconditionFailed:
-            form.add_error(None, "Someone else saved this draft since you opened this page. Look at it again "
-                                 "before you discard it.")
-        else:
-            messages.success(request, "Draft discarded")
-            return redirect(reverse("assessments:list", kwargs={"person_id": read.person.pk}))
-    return render(request, "assessments/confirm.html", {
-        "person": read.person, "heading": "Discard this draft", "form": form, "submit": "Discard the draft",
-        "danger": True, "intro": "Every answer in this draft will be thrown away.", "back_url": _url(a.pk)},
-        status=409 if form.errors else 200)
+    return discard_draft_page(
+        request, person=read.person, revision=a.revision, heading="Discard this draft", back_url=_url(a.pk),
+        discard=lambda revision: actions.discard_draft(actor=request.user, assessment_id=a.pk,
+                                                       expected_revision=revision),
+        done_url=reverse("assessments:list", kwargs={"person_id": read.person.pk}))

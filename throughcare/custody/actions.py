@@ -34,7 +34,7 @@ from throughcare.custody.models import (
 from throughcare.episodes.models import Episode, Setting
 from throughcare.journey.models import Event, EventKind
 from throughcare.people import validators
-from throughcare.people.access import get_person
+from throughcare.people.access import get_person, get_record_about
 from throughcare.people.models import Identifier, IdentifierScheme, Person
 
 CUSTODY_NOT_FOUND = "Custody record not found"
@@ -123,14 +123,8 @@ def _matched_person(actor, prison_number: str, date_of_birth) -> Person:
 
 def _locked(actor, custody_id, action: str, *, write: bool = True) -> tuple[Custody, object, Staff]:
     """The custody record, locked, if the actor may see it; only the prison holding the person writes."""
-    cid = parse_uuid(custody_id)
-    custody = (Custody.objects.select_for_update().filter(pk=cid).first() if cid else None)
-    if custody is None:
-        record_access(actor=actor, action=action, outcome="denied", reason="not found", resource="custody",
-                      resource_id=str(cid or ""))
-        raise NotFound(CUSTODY_NOT_FOUND)
-    _person, grant = get_person(actor, custody.person_id, action=action, write=write, categories=[],
-                                not_found=CUSTODY_NOT_FOUND)
+    custody, grant = get_record_about(actor, Custody.objects.select_for_update(), custody_id, resource="custody",
+                                      not_found=CUSTODY_NOT_FOUND, action=action, categories=[], write=write)
     if not grant.allows(Category.OFFENDING, custody.prison_id):
         raise NotFound(CUSTODY_NOT_FOUND)
     staff = _prison_staff(actor)

@@ -7,13 +7,12 @@ substance use information, by the same rule. Anyone else gets "not found", as fo
 
 from __future__ import annotations
 
-from throughcare.audit.recorder import disclose, record_access
+from throughcare.audit.recorder import disclose
 from throughcare.core.categories import Category
 from throughcare.core.errors import NotFound
-from throughcare.core.ids import parse_uuid
 from throughcare.custody.actions import CUSTODY_NOT_FOUND
 from throughcare.custody.models import Custody, ReceptionScreen
-from throughcare.people.access import get_person
+from throughcare.people.access import get_person, get_record_about
 
 
 def sees_custody(grant, custody: Custody) -> bool:
@@ -33,16 +32,10 @@ def person_custody(user, person_id) -> tuple[object, object, list[Custody]]:
 
 
 def get_custody(user, custody_id, *, action: str = "custody.read") -> tuple[Custody, object]:
-    cid = parse_uuid(custody_id)
-    custody = (Custody.objects.select_related("prison", "person", "transferred_from__prison").filter(pk=cid).first()
-               if cid else None)
-    if custody is None:
-        record_access(actor=user, action=action, outcome="denied", reason="not found", resource="custody",
-                      resource_id=str(cid or ""))
-        raise NotFound(CUSTODY_NOT_FOUND)
-    _person, grant = get_person(user, custody.person_id, action=action,
-                                categories=[Category.OFFENDING, Category.SUBSTANCE_USE],
-                                not_found=CUSTODY_NOT_FOUND)
+    custody, grant = get_record_about(
+        user, Custody.objects.select_related("prison", "person", "transferred_from__prison"), custody_id,
+        resource="custody", not_found=CUSTODY_NOT_FOUND, action=action,
+        categories=[Category.OFFENDING, Category.SUBSTANCE_USE])
     if not sees_custody(grant, custody):
         disclose([])
         raise NotFound(CUSTODY_NOT_FOUND)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from throughcare.assessments import instruments, journey
 from throughcare.assessments.answers import display, missing_required
 from throughcare.assessments.forms import RevisionForm
-from throughcare.assessments.question_pages import Draft, question_step
+from throughcare.assessments.question_pages import Draft, discard_draft_page, question_step
 from throughcare.core.errors import PreconditionFailed, ValidationFailed
 from throughcare.core.views import staff_page
 from throughcare.outcomes import drafts, scoring
@@ -178,21 +178,12 @@ def draft_check(request, draft_id):
 @staff_page
 def draft_discard(request, draft_id):
     person, _grant, draft, instrument = read_draft(request.user, draft_id)
-    form = RevisionForm(request.POST or None, initial={"revision": draft.revision})
-    if request.method == "POST" and form.is_valid():
-        try:
-            drafts.discard_outcome_draft(actor=request.user, draft_id=draft.pk,
-                                         expected_revision=form.cleaned_data["revision"])
-        except PreconditionFailed:
-            form.add_error(None, "Someone else saved this draft since you opened this page. Look at it again "
-                                 "before you discard it.")
-        else:
-            messages.success(request, "Draft discarded")
-            return redirect(reverse("outcomes:progress", kwargs={"person_id": person.pk}))
-    return render(request, "assessments/confirm.html", {
-        "person": person, "heading": f"Discard this draft {instrument.title}", "form": form,
-        "submit": "Discard the draft", "danger": True, "intro": "Every answer in this draft will be thrown away.",
-        "back_url": _draft_url(draft.pk)}, status=409 if form.errors else 200)
+    return discard_draft_page(
+        request, person=person, revision=draft.revision, heading=f"Discard this draft {instrument.title}",
+        back_url=_draft_url(draft.pk),
+        discard=lambda revision: drafts.discard_outcome_draft(actor=request.user, draft_id=draft.pk,
+                                                              expected_revision=revision),
+        done_url=reverse("outcomes:progress", kwargs={"person_id": person.pk}))
 
 
 @staff_page

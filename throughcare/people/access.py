@@ -143,3 +143,23 @@ def get_person(user, person_id, *, action: str = "person.read", categories: Iter
         record_access(actor=user, action=action, person_id=pid, lawful_basis=grant.basis, purpose=grant.purpose,
                       categories=[c for c in categories if grant.allows(c)])
     return person, grant
+
+
+def get_record_about(user, queryset, record_id, *, resource: str, not_found: str, action: str,
+                     categories: Iterable[str] = (IDENTITY_CATEGORY,), write: bool = False):
+    """A record about a person (an appointment, a referral, a release plan ...) by its id, as `user` may see
+    it: (the row of `queryset`, the caller's Grant for its person), or NotFound(`not_found`).
+
+    A missing record and one whose person the caller may not see answer alike (decision 0003), and both are
+    audited: the first as a denied look-up of `resource`, the second by get_person. Pass a queryset with
+    select_for_update() to lock the row for a write.
+    """
+    rid = parse_uuid(record_id)
+    row = queryset.filter(pk=rid).first() if rid else None
+    if row is None:
+        record_access(actor=user, action=action, outcome="denied", reason="not found", resource=resource,
+                      resource_id=str(rid or ""))
+        raise NotFound(not_found)
+    _person, grant = get_person(user, row.person_id, action=action, categories=categories, write=write,
+                                not_found=not_found)
+    return row, grant

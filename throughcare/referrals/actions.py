@@ -19,10 +19,10 @@ from throughcare.agencies.roles import RECORDING_ROLES
 from throughcare.audit.recorder import record_access, record_action
 from throughcare.consent.policy import ROLE_CATEGORY_CAP, visible_people
 from throughcare.core.categories import ALL_CATEGORIES, IDENTITY_CATEGORY, Category
-from throughcare.core.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from throughcare.core.errors import Forbidden, PreconditionFailed, ValidationFailed
 from throughcare.core.ids import parse_uuid
 from throughcare.journey.models import Event, EventKind
-from throughcare.people.access import get_person
+from throughcare.people.access import get_person, get_record_about
 from throughcare.referrals.models import DeclineReason, FastTrackReason, Priority, Referral, Status
 
 REFERRAL_NOT_FOUND = "Referral not found"
@@ -66,10 +66,10 @@ def _label(status: str) -> str:
     return Status(status).label.lower()
 
 
-def _event(person, staff: Staff, actor, kind: str, title: str, referral: Referral, body: str = "") -> None:
+def _event(person_id, staff: Staff, actor, kind: str, title: str, referral: Referral, body: str = "") -> None:
     # Contact and administration: the body never carries the reason or a decline code (health information).
     now = timezone.now()
-    Event.objects.create(person=person, occurred_at=now, recorded_at=now, kind=kind, category=Category.CONTACT_ADMIN,
+    Event.objects.create(person_id=person_id, occurred_at=now, recorded_at=now, kind=kind, category=Category.CONTACT_ADMIN,
                          agency_id=staff.agency_id, author=actor, title=title[:200], body=body,
                          subject_type="referral", subject_id=str(referral.pk))
 
@@ -128,7 +128,7 @@ def create_referral(*, actor, person_id, to_agency, service: str, reason: str, s
             fast_track_reason=fast_track_reason if priority == Priority.FAST_TRACK else "",
             fast_track_note=fast_track_note, status=Status.SENT, received_at=timezone.now(),
         )
-        _event(person, staff, actor, EventKind.REFERRAL_SENT, f"Referral sent to {agency.name}: {service}", referral,
+        _event(person.pk, staff, actor, EventKind.REFERRAL_SENT, f"Referral sent to {agency.name}: {service}", referral,
                body=f"Priority: {Priority(priority).label.lower()}. Sent by {staff.agency.name}.")
         record_action(actor=actor, action="referral.create", person_id=person.pk, resource="referral",
                       resource_id=str(referral.pk), categories=[Category.CONTACT_ADMIN, *shared],
@@ -181,18 +181,10 @@ def _clean_details(move: Move, referral: Referral, details: dict) -> dict:
 def transition_referral(*, actor, referral_id, to: str, expected_version: int | None = None, **details) -> Referral:
     """Move a referral to `to`, if `MOVES` allows it from where it is and for the actor's side."""
     staff = staff_of(actor)
-    rid = parse_uuid(referral_id)
     with transaction.atomic():
-        referral = None
-        if staff is not None and rid is not None:
-            referral = (Referral.objects.select_for_update().filter(pk=rid)
-                        .filter(Q(from_agency_id=staff.agency_id) | Q(to_agency_id=staff.agency_id)).first())
-        if referral is None:
-            record_access(actor=actor, action="referral.transition", outcome="denied", reason="not found",
-                          resource="referral", resource_id=str(rid or ""))
-            raise NotFound(REFERRAL_NOT_FOUND)
-        person, grant = get_person(actor, referral.person_id, action="referral.transition", write=True,
-                                   categories=[], not_found=REFERRAL_NOT_FOUND)
+        referral, grant = get_record_about(actor, _of_my_agency(Referral.objects.select_for_update(), actor),
+                                           referral_id, resource="referral", not_found=REFERRAL_NOT_FOUND,
+                                           action="referral.transition", categories=[], write=True)
         if to not in Status.values:
             raise ValidationFailed({"to": "Choose a status from the list"})
         move = MOVES.get(to)
@@ -230,9 +222,9 @@ def transition_referral(*, actor, referral_id, to: str, expected_version: int | 
             body += f" First appointment on {clean['first_appointment_on']:%-d %B %Y}."
         if clean.get("note"):
             body += f" {clean['note']}"
-        _event(person, staff, actor, EventKind.REFERRAL_UPDATED,
+        _event(grant.person_id, staff, actor, EventKind.REFERRAL_UPDATED,
                f"Referral to {referral.to_agency.name} {move.verb}: {referral.service}", referral, body=body)
-        record_action(actor=actor, action=move.action, person_id=person.pk, resource="referral",
+        record_action(actor=actor, action=move.action, person_id=grant.person_id, resource="referral",
                       resource_id=str(referral.pk), categories=[Category.CONTACT_ADMIN], lawful_basis=grant.basis,
                       purpose=grant.purpose, recipient_agency=referral.to_agency.name,
                       reason=f"{previous} -> {to}")
@@ -272,21 +264,18 @@ def _related(queryset: QuerySet) -> QuerySet:
     return queryset.select_related("person", "from_agency", "to_agency", "from_user")
 
 
+def _of_my_agency(queryset, user):
+    """Referrals the caller's agency made or received (none for a caller who is not staff)."""
+    staff = staff_of(user)
+    if staff is None:
+        return queryset.none()
+    return queryset.filter(Q(from_agency_id=staff.agency_id) | Q(to_agency_id=staff.agency_id))
+
+
 def get_referral(user, referral_id, *, action: str = "referral.read") -> tuple[Referral, object]:
     """One referral as `user` may see it (their agency made or received it, and they may see the person)."""
-    staff = staff_of(user)
-    rid = parse_uuid(referral_id)
-    referral = None
-    if staff is not None and rid is not None:
-        referral = (_related(Referral.objects.filter(pk=rid))
-                    .filter(Q(from_agency_id=staff.agency_id) | Q(to_agency_id=staff.agency_id)).first())
-    if referral is None:
-        record_access(actor=user, action=action, outcome="denied", reason="not found", resource="referral",
-                      resource_id=str(rid or ""))
-        raise NotFound(REFERRAL_NOT_FOUND)
-    _person, grant = get_person(user, referral.person_id, action=action, categories=[IDENTITY_CATEGORY],
-                                not_found=REFERRAL_NOT_FOUND)
-    return referral, grant
+    return get_record_about(user, _related(_of_my_agency(Referral.objects, user)), referral_id, resource="referral",
+                            not_found=REFERRAL_NOT_FOUND, action=action)
 
 
 def person_referrals(user, person_id) -> list[Referral]:

@@ -24,7 +24,7 @@ from throughcare.core.categories import Category
 from throughcare.core.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from throughcare.core.ids import parse_uuid
 from throughcare.custody.actions import _locked as locked_custody
-from throughcare.people.access import get_person
+from throughcare.people.access import get_record_about
 from throughcare.releases import checklist, clocks
 from throughcare.releases.models import (
     ChecklistItem,
@@ -62,14 +62,9 @@ def _recording(actor) -> Staff:
 
 
 def _plan_locked(actor, plan_id, action: str) -> tuple[ReleasePlan, object, Staff]:
-    pid = parse_uuid(plan_id)
-    plan = (ReleasePlan.objects.select_for_update().select_related("prison").filter(pk=pid).first() if pid else None)
-    if plan is None:
-        record_access(actor=actor, action=action, outcome="denied", reason="not found", resource="release_plan",
-                      resource_id=str(pid or ""))
-        raise NotFound(PLAN_NOT_FOUND)
-    _person, grant = get_person(actor, plan.person_id, action=action, write=True, categories=[],
-                                not_found=PLAN_NOT_FOUND)
+    plan, grant = get_record_about(actor, ReleasePlan.objects.select_for_update().select_related("prison"), plan_id,
+                                   resource="release_plan", not_found=PLAN_NOT_FOUND, action=action,
+                                   categories=[], write=True)
     return plan, grant, _recording(actor)
 
 
@@ -398,15 +393,9 @@ def send_handover(*, actor, plan_id, receiving_agency, note: str = "") -> Commun
 
 
 def _handover_locked(actor, handover_id, action: str) -> tuple[CommunityHandover, object, Staff]:
-    hid = parse_uuid(handover_id)
-    handover = (CommunityHandover.objects.select_for_update().select_related("plan", "receiving_agency")
-                .filter(pk=hid).first() if hid else None)
-    if handover is None:
-        record_access(actor=actor, action=action, outcome="denied", reason="not found", resource="release_handover",
-                      resource_id=str(hid or ""))
-        raise NotFound(HANDOVER_NOT_FOUND)
-    _person, grant = get_person(actor, handover.person_id, action=action, write=True, categories=[],
-                                not_found=HANDOVER_NOT_FOUND)
+    handover, grant = get_record_about(
+        actor, CommunityHandover.objects.select_for_update().select_related("plan", "receiving_agency"), handover_id,
+        resource="release_handover", not_found=HANDOVER_NOT_FOUND, action=action, categories=[], write=True)
     staff = _recording(actor)
     if staff.agency_id != handover.receiving_agency_id:
         raise Forbidden(f"Only {handover.receiving_agency.name}, which receives the handover, can do that")

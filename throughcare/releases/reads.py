@@ -23,9 +23,7 @@ from throughcare.appointments.reads import day_bounds
 from throughcare.audit.recorder import disclose, record_access
 from throughcare.consent.policy import visible_people
 from throughcare.core.categories import Category
-from throughcare.core.errors import NotFound
-from throughcare.core.ids import parse_uuid
-from throughcare.people.access import get_person
+from throughcare.people.access import get_person, get_record_about
 from throughcare.releases import checklist, clocks, rules
 from throughcare.releases.actions import HANDOVER_NOT_FOUND, PLAN_NOT_FOUND
 from throughcare.releases.models import (
@@ -144,15 +142,8 @@ def _contact_view(plan: ReleasePlan, grant, today: dt.date) -> PlanView:
 
 
 def get_plan(user, plan_id, *, action: str = "release_plan.read") -> tuple[ReleasePlan, object]:
-    pid = parse_uuid(plan_id)
-    plan = _related(ReleasePlan.objects.filter(pk=pid)).first() if pid else None
-    if plan is None:
-        record_access(actor=user, action=action, outcome="denied", reason="not found", resource="release_plan",
-                      resource_id=str(pid or ""))
-        raise NotFound(PLAN_NOT_FOUND)
-    _person, grant = get_person(user, plan.person_id, action=action, categories=[Category.CONTACT_ADMIN],
-                                not_found=PLAN_NOT_FOUND)
-    return plan, grant
+    return get_record_about(user, _related(ReleasePlan.objects), plan_id, resource="release_plan",
+                            not_found=PLAN_NOT_FOUND, action=action, categories=[Category.CONTACT_ADMIN])
 
 
 def person_plans(user, person_id) -> tuple[object, object, list[ReleasePlan]]:
@@ -164,16 +155,10 @@ def person_plans(user, person_id) -> tuple[object, object, list[ReleasePlan]]:
 
 
 def get_handover(user, handover_id, *, action: str = "release_handover.read"):
-    hid = parse_uuid(handover_id)
-    handover = (CommunityHandover.objects.select_related("plan__prison", "plan__person", "receiving_agency")
-                .filter(pk=hid).first() if hid else None)
-    if handover is None:
-        record_access(actor=user, action=action, outcome="denied", reason="not found", resource="release_handover",
-                      resource_id=str(hid or ""))
-        raise NotFound(HANDOVER_NOT_FOUND)
-    _person, grant = get_person(user, handover.person_id, action=action, categories=[Category.CONTACT_ADMIN],
-                                not_found=HANDOVER_NOT_FOUND)
-    return handover, grant
+    return get_record_about(
+        user, CommunityHandover.objects.select_related("plan__prison", "plan__person", "receiving_agency"),
+        handover_id, resource="release_handover", not_found=HANDOVER_NOT_FOUND, action=action,
+        categories=[Category.CONTACT_ADMIN])
 
 
 def agency_plans(user, staff) -> dict:

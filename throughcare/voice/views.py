@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -152,6 +153,13 @@ def questions(request, cid):
                 questions=list(consultation.questions.all()))
 
 
+def _question(consultation, qpk):
+    question = consultation.questions.filter(pk=qpk).first()
+    if question is None:
+        raise Http404("Question not found")
+    return question
+
+
 @staff_page
 def question_new(request, cid):
     consultation = get_consultation(request.user, cid)
@@ -166,11 +174,7 @@ def question_new(request, cid):
 @staff_page
 def question_edit(request, cid, qpk):
     consultation = get_consultation(request.user, cid)
-    question = consultation.questions.filter(pk=qpk).first()
-    if question is None:
-        from django.http import Http404
-
-        raise Http404("Question not found")
+    question = _question(consultation, qpk)
     form = QuestionForm(_post(request), initial=QuestionForm.initial_for(question))
     return form_page(request, form, run=lambda _d: actions.update_question(
         actor=request.user, consultation_id=cid, question_id=qpk, data=form.action_input()),
@@ -182,11 +186,7 @@ def question_edit(request, cid, qpk):
 @staff_page
 def question_remove(request, cid, qpk):
     consultation = get_consultation(request.user, cid)
-    question = consultation.questions.filter(pk=qpk).first()
-    if question is None:
-        from django.http import Http404
-
-        raise Http404("Question not found")
+    question = _question(consultation, qpk)
     if request.method == "POST":
         moved = actions.remove_question(actor=request.user, consultation_id=cid, question_id=qpk)
         messages.success(request, f"Question {question.qid} removed" +
