@@ -9,6 +9,7 @@ limits, the mapping review, themes and coding, redactions, decisions and publica
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client
@@ -535,6 +536,57 @@ def test_decisions_publication_and_the_public_summary(nadia, hub, analysts):
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
     assert hub.title in text_of(Client().get("/have-your-say/"))
     assert AuditEntry.objects.filter(action="voice_summary.publish", username="nadia").count() == 1
+
+
+def test_an_analyst_compares_the_themes_of_two_consultations(nadia, hub, analysts):
+    """A year later the same questions are asked again: the same answers give the same themes (matched, with
+    similarity 1), and a theme raised only the second time shows as raised there and not here."""
+    user = analysts["nadia"].user
+    _more_answers(hub)
+    theme_actions.run_analysis(actor=user, consultation_id=hub.pk)
+    later = example_consultation(user, open_it=True)
+    Consultation.objects.filter(pk=later.pk).update(title="The recovery hub, a year on")
+    _more_answers(later)
+    theme_actions.run_analysis(actor=user, consultation_id=later.pk)
+    parking = theme_actions.add_theme(actor=user, consultation_id=later.pk,
+                                      question_id=later.questions.get(qid="3").pk, label="Parking at the hub",
+                                      description="There is nowhere to leave a car near the building")
+    elsewhere = actions.create_consultation(actor=analysts["zoe"].user, title="The DAAT's own survey")
+    base = f"/consultations/{hub.pk}/compare"
+    choose = nadia.get(base)
+    assert choose.status_code == 200 and "The recovery hub, a year on" in text_of(choose)
+    assert "The DAAT's own survey" not in text_of(choose)  # only the agency's own consultations
+    assert f'href="/consultations/{hub.pk}/compare"' in nadia.get(f"/consultations/{hub.pk}/themes").content.decode()
+    empty = nadia.get(base, {"compare": "1"})  # the button, with nothing chosen
+    assert empty.status_code == 422 and ("#id_other_0", "Choose a consultation to compare with") in _errors(empty)
+    foreign = nadia.get(base, {"other": str(elsewhere.pk)})
+    assert foreign.status_code == 422 and "The DAAT's own survey" not in text_of(foreign)
+    assert not AuditEntry.objects.filter(action="voice_consultation.compare").exists()
+
+    page = nadia.get(base, {"other": str(later.pk)})
+    assert page.status_code == 200
+    html = page.content.decode()
+
+    def table(testid):
+        return text_of(SimpleNamespace(content=re.search(rf'data-testid="{testid}".*?</table>', html, re.S)
+                                       .group(0).encode()))
+
+    themes_here = Theme.objects.filter(consultation=hub).count()
+    assert themes_here >= 2
+    assert "Parking at the hub" in table("only-there") and "Parking at the hub" not in table("in-both")
+    assert "None: every theme here was raised there too." in table("only-here")
+    pairs = re.findall(r"<tr class=\"govuk-table__row\"><td", re.search(r'data-testid="in-both".*?</table>', html,
+                                                                       re.S).group(0))
+    assert len(pairs) == themes_here and table("in-both").count(" 1.0") == themes_here
+    entry = AuditEntry.objects.get(action="voice_consultation.compare")
+    assert entry.resource_id == str(hub.pk) and str(later.pk) in entry.reason
+    # The other way round, the parking theme is the one raised only there.
+    back = nadia.get(f"/consultations/{later.pk}/compare", {"other": str(hub.pk)})
+    assert "Parking at the hub" in text_of(back) and str(parking.key) in text_of(back)
+    # An analyst of another agency cannot compare this consultation at all: not found, as if it did not exist.
+    zoe = Client()
+    assert zoe.login(username="zoe", password=PASSWORD)
+    assert zoe.get(base, {"other": str(later.pk)}).status_code == 404
 
 
 # --- who may do what ----------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.voice_helpers import EXAMPLE, RESPONSE_FILES, add_analysts
+from tests.voice_helpers import EXAMPLE, RESPONSE_FILES, add_analysts, example_consultation
 from throughcare.voice.models import Consultation
 
 pytestmark = pytest.mark.e2e
@@ -178,8 +178,22 @@ def test_an_analyst_consults_the_public_and_publishes_what_they_said(
     page.get_by_role("button", name="Publish the summary").click()
     expect(page.get_by_test_id("published")).to_be_visible()
 
-    # The public reads the summary.
+    # The themes compared with another consultation of the agency's (one with no themes yet: all are new here).
     consultation = Consultation.objects.get(title="The recovery hub")
+    other = example_consultation(analysts["nadia"].user)
+    Consultation.objects.filter(pk=other.pk).update(title="The recovery hub, first thoughts")
+    page.goto(f"{url}/consultations/{consultation.pk}/themes")
+    page.get_by_role("link", name="Compare the themes with another consultation").click()
+    page.get_by_role("button", name="Compare", exact=True).click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose a consultation to compare with")
+    assert_accessible(page, "the comparison with an error")
+    page.get_by_label("The recovery hub, first thoughts").check()
+    page.get_by_role("button", name="Compare", exact=True).click()
+    expect(page.get_by_test_id("only-there")).to_contain_text("None: every theme there was raised here too.")
+    expect(page.get_by_test_id("only-here").locator("tbody tr")).not_to_have_count(0)
+    assert_accessible(page, "the comparison of two consultations")
+
+    # The public reads the summary.
     public.goto(f"{url}/have-your-say/{consultation.pk}/summary")
     expect(public.get_by_role("heading", level=1)).to_have_text("The recovery hub")
     expect(public.get_by_test_id("total")).to_have_text("3 responses were received.")

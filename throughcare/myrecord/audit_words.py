@@ -182,7 +182,8 @@ ACTION_WORDS = {
 #: anyone's "who has looked" page. They still have words, so the trail reads the same everywhere.
 VOICE_ACTIONS = (
     "voice_analysis.fail", "voice_analysis.read", "voice_analysis.run", "voice_analyst.grant", "voice_analyst.revoke",
-    "voice_assignment.classify", "voice_assignment.code", "voice_consultation.create", "voice_consultation.status",
+    "voice_assignment.classify", "voice_assignment.code", "voice_consultation.compare", "voice_consultation.create",
+    "voice_consultation.status",
     "voice_consultation.update", "voice_decision.add", "voice_decision.remove", "voice_decision.update",
     "voice_paper.import", "voice_passage.correct", "voice_passage.remap", "voice_question.add", "voice_question.remove",
     "voice_question.update", "voice_redaction.accept", "voice_redaction.undo", "voice_respondent.update",

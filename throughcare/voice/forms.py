@@ -293,3 +293,12 @@ class GrantForm(GovForm):
         super().__init__(*args, **kwargs)
         self.fields["staff"].choices = [("", "Choose")] + [
             (str(s.pk), f"{s.display_name} ({s.get_role_display()}, {s.agency.name})") for s in staff]
+
+
+class CompareForm(GovForm):
+    other = forms.ChoiceField(label="Consultation to compare with", widget=forms.RadioSelect,
+                              error_messages={"required": "Choose a consultation to compare with"})
+
+    def __init__(self, *args, others, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["other"].choices = [(str(c.pk), c.title) for c in others]

@@ -43,6 +43,7 @@ urlpatterns = [
     path(f"{C}/theme/<int:tpk>/edit", views_analysis.theme_edit, name="theme-edit"),
     path(f"{C}/theme/<int:tpk>/approve", views_analysis.theme_approve, name="theme-approve"),
     path(f"{C}/theme/<int:tpk>/split", views_analysis.theme_split, name="theme-split"),
+    path(f"{C}/compare", views_analysis.compare, name="compare"),
     path(f"{C}/campaigns", views_analysis.campaigns, name="campaigns"),
     path(f"{C}/redactions", views_analysis.redactions, name="redactions"),
     path(f"{C}/redactions/<int:pk>", views_analysis.redaction_decide, name="redaction"),

@@ -153,9 +153,10 @@ def questions(request, cid):
                 questions=list(consultation.questions.all()))
 
 
-def _question(consultation, qpk):
+def question_of(consultation, qpk, *, free_text: bool = False):
+    """The consultation's question `qpk` (one with free text, if asked), or 404."""
     question = consultation.questions.filter(pk=qpk).first()
-    if question is None:
+    if question is None or (free_text and not question.has_free_text):
         raise Http404("Question not found")
     return question
 
@@ -174,7 +175,7 @@ def question_new(request, cid):
 @staff_page
 def question_edit(request, cid, qpk):
     consultation = get_consultation(request.user, cid)
-    question = _question(consultation, qpk)
+    question = question_of(consultation, qpk)
     form = QuestionForm(_post(request), initial=QuestionForm.initial_for(question))
     return form_page(request, form, run=lambda _d: actions.update_question(
         actor=request.user, consultation_id=cid, question_id=qpk, data=form.action_input()),
@@ -186,7 +187,7 @@ def question_edit(request, cid, qpk):
 @staff_page
 def question_remove(request, cid, qpk):
     consultation = get_consultation(request.user, cid)
-    question = _question(consultation, qpk)
+    question = question_of(consultation, qpk)
     if request.method == "POST":
         moved = actions.remove_question(actor=request.user, consultation_id=cid, question_id=qpk)
         messages.success(request, f"Question {question.qid} removed" +

@@ -8,20 +8,15 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from throughcare.audit.recorder import record_access
 from throughcare.core.errors import ValidationFailed
 from throughcare.core.views import form_page, staff_page
 from throughcare.voice import publish_actions, reads, theme_actions, workflow
-from throughcare.voice.forms import CodeForm, DecisionForm, MergeForm, ThemeForm
+from throughcare.voice.analysis import compare as comparing
+from throughcare.voice.forms import CodeForm, CompareForm, DecisionForm, MergeForm, ThemeForm
 from throughcare.voice.models import Assignment, CodedBy, Redaction, Status, Theme
-from throughcare.voice.permissions import get_consultation
-from throughcare.voice.views import _post, failure_links, page
-
-
-def _question(consultation, qpk):
-    question = consultation.questions.filter(pk=qpk).first()
-    if question is None or not question.has_free_text:
-        raise Http404("Question not found")
-    return question
+from throughcare.voice.permissions import consultations_for, get_consultation
+from throughcare.voice.views import _post, failure_links, page, question_of
 
 
 def _theme(consultation, tpk) -> Theme:
@@ -71,7 +66,7 @@ def themes_index(request, cid, errors=None, status=200):
 @staff_page
 def question_themes(request, cid, qpk, errors=None, status=200, merge_form=None):
     consultation = get_consultation(request.user, cid)
-    question = _question(consultation, qpk)
+    question = question_of(consultation, qpk, free_text=True)
     themes = list(question.themes.prefetch_related("assignments", "quotes"))
     found = theme_actions.units(question)
     assignments = list(question.assignments.all())
@@ -119,7 +114,7 @@ def classify(request, cid, qpk):
 @staff_page
 def merge(request, cid, qpk):
     consultation = get_consultation(request.user, cid)
-    question = _question(consultation, qpk)
+    question = question_of(consultation, qpk, free_text=True)
     if request.method != "POST":
         return redirect(_themes_url(cid, qpk))
     form = MergeForm(request.POST, themes=list(question.themes.all()))
@@ -138,7 +133,7 @@ def merge(request, cid, qpk):
 @staff_page
 def theme_add(request, cid, qpk):
     consultation = get_consultation(request.user, cid)
-    question = _question(consultation, qpk)
+    question = question_of(consultation, qpk, free_text=True)
     form = ThemeForm(_post(request))
     return form_page(request, form, run=lambda data: theme_actions.add_theme(
         actor=request.user, consultation_id=cid, question_id=qpk, **data),
@@ -200,7 +195,7 @@ def _next_to_code(question, found, *, after: str = "") -> str | None:
 @staff_page
 def code_next(request, cid, qpk):
     consultation = get_consultation(request.user, cid)
-    question = _question(consultation, qpk)
+    question = question_of(consultation, qpk, free_text=True)
     following = _next_to_code(question, theme_actions.units(question))
     if following is None:
         messages.success(request, f"Every response to question {question.qid} is coded by you")
@@ -211,7 +206,7 @@ def code_next(request, cid, qpk):
 @staff_page
 def review_queue(request, cid, qpk):
     consultation = get_consultation(request.user, cid)
-    question = _question(consultation, qpk)
+    question = question_of(consultation, qpk, free_text=True)
     queue = Assignment.objects.filter(question=question, needs_review=True).select_related(
         "respondent").prefetch_related("themes").order_by("confidence", "respondent__ref")
     return page(request, "voice/review_queue.html", consultation, section="themes", question=question, queue=queue,
@@ -221,7 +216,7 @@ def review_queue(request, cid, qpk):
 @staff_page
 def code(request, cid, qpk, rpk):
     consultation = get_consultation(request.user, cid)
-    question = _question(consultation, qpk)
+    question = question_of(consultation, qpk, free_text=True)
     found = theme_actions.units(question)
     unit = next((u for u in found.values() if str(u.respondent_id) == str(rpk)), None)
     if unit is None:
@@ -349,3 +344,35 @@ def publish(request, cid, errors=None, status=200):
     return page(request, "voice/publish.html", consultation, section="publish", errors=errors, status=status,
                 summary=workflow.summary_context(analysis), Status=Status,
                 public_url=request.build_absolute_uri(reverse("voice:summary", kwargs={"cid": consultation.pk})))
+
+
+# --- comparing two consultations on the same subject ---------------------------------------------------------
+
+
+@staff_page
+def compare(request, cid):
+    """Themes raised in this consultation and not in another of the agency's, and the other way round
+    (voice/analysis/compare.py: matched by meaning across questions; the pairs are there for the analyst to
+    check). The comparison reads both consultations' answers, so it is audited."""
+    consultation = get_consultation(request.user, cid)
+    others = list(consultations_for(request.user).exclude(pk=consultation.pk).order_by("-created_at"))
+    asked = "compare" in request.GET or "other" in request.GET  # the button's name: sent when no choice is made
+    form = CompareForm(request.GET if asked else None, others=others)
+    result, other, status = None, None, 200
+    if form.is_bound:
+        if form.is_valid():
+            other = get_consultation(request.user, form.cleaned_data["other"])
+            mine = reads.build_analysis(consultation, publication=False)
+            theirs = reads.build_analysis(other, publication=False)
+            result = comparing.compare(mine, theirs)
+            labels = {e["ref"]: e for e in comparing.theme_entries(theirs)}
+            for item in result["only_in_a"]:
+                item["closest_label"] = labels[item["closest"]]["label"] if item["closest"] in labels else ""
+            for pair in result["in_both"]:
+                pair["b_label"] = labels[pair["b"]]["label"] if pair["b"] in labels else pair["b"]
+            record_access(actor=request.user, action="voice_consultation.compare", resource="consultation",
+                          resource_id=str(consultation.pk), reason=f"compared with consultation {other.pk}")
+        else:
+            status = 422
+    return page(request, "voice/compare.html", consultation, section="themes", form=form, others=others,
+                other=other, result=result, status=status)

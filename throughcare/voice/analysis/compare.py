@@ -16,15 +16,28 @@ THRESHOLD = 0.57
 
 
 def theme_entries(analysis: dict) -> list[dict]:
-    """{ref, question, label, respondents, texts} for every theme of an analysis."""
+    """{ref, question, label, respondents, texts} for every theme of an analysis.
+
+    A theme's texts are its points (the command line's analysis.json), or, for a consultation read from the
+    database (`voice.reads.build_analysis`, which keeps answers rather than points), the answers to its
+    question of the respondents who raised it.
+    """
     points = {p["id"]: p["text"] for ps in analysis.get("points", {}).values() for p in ps}
     outside = analysis.get("outside_questions") or {}
     points.update({p["id"]: p["text"] for p in outside.get("points", [])})
+    answers: dict[tuple[str, str], list[str]] = {}
+    if not points:
+        for respondent in analysis.get("respondents", []):
+            for answer in respondent.get("answers", []):
+                if answer.get("question") and answer.get("text"):
+                    answers.setdefault((answer["question"], respondent["id"]), []).append(answer["text"])
     entries = []
     groups = list(analysis.get("themes", {}).items()) + [("outside", outside.get("themes", []))]
     for qid, theme_list in groups:
         for theme in theme_list:
             texts = [points[m] for m in theme.get("members", []) if m in points]
+            if not points:
+                texts = [t for ref in theme.get("respondents", []) for t in answers.get((qid, ref), [])]
             if theme.get("description"):
                 texts.append(f"{theme['label']}. {theme['description']}")
             entries.append({"ref": f"{qid}/{theme['id']}", "question": qid, "label": theme["label"],
