@@ -7,6 +7,7 @@ import pytest
 
 from tests.voice_helpers import add_analysts, example_consultation
 from throughcare.audit.models import AuditEntry
+from throughcare.voice import worker
 from throughcare.voice.models import Consultation, Decision, Question
 
 
@@ -72,9 +73,14 @@ def test_responses_come_with_their_passages_and_offsets(api, hub):
 
 def test_the_analysis_runs_and_exports_analysis_json(api, hub):
     nadia = api("nadia")
+    assert nadia.get(f"/consultations/{hub.pk}/analysis/run").status_code == 404  # not analysed yet
     run = nadia.post(f"/consultations/{hub.pk}/analysis")
-    assert run.status_code == 200 and run.json()["status"] == "done"
-    assert run.json()["counts"]["responses"] == 2
+    assert run.status_code == 202 and run.json()["status"] == "queued" and run.json()["finished_at"] is None
+    again = nadia.post(f"/consultations/{hub.pk}/analysis")  # one run at a time: the queued one is returned
+    assert again.status_code == 202 and again.json()["id"] == run.json()["id"]
+    assert worker.work_until_idle() == 1
+    done = nadia.get(f"/consultations/{hub.pk}/analysis/run").json()
+    assert done["id"] == run.json()["id"] and done["status"] == "done" and done["counts"]["responses"] == 2
     analysis = nadia.get(f"/consultations/{hub.pk}/analysis").json()
     assert analysis["schema_version"] == 1
     assert [q["id"] for q in analysis["questions"]] == ["1", "2", "3"]

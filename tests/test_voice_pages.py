@@ -25,7 +25,7 @@ from tests.voice_helpers import (
     upload,
 )
 from throughcare.audit.models import AuditEntry
-from throughcare.voice import actions, theme_actions
+from throughcare.voice import actions, theme_actions, worker
 from throughcare.voice.models import (
     Assignment,
     Consultation,
@@ -388,6 +388,11 @@ def test_analysis_proposes_themes_and_the_analyst_approves_codes_and_reviews(nad
     _more_answers(hub)
     response = nadia.post(f"/consultations/{hub.pk}/analysis")
     assert response.status_code == 302
+    waiting = nadia.get(response["Location"])
+    assert "The analysis is queued" in text_of(waiting) and "refresh this page" in text_of(waiting)
+    assert not Theme.objects.filter(consultation=hub).exists()  # nothing yet: the worker does the run
+    assert worker.work_until_idle() == 1
+    assert "Last run: done" in text_of(nadia.get(response["Location"]))
     q3 = hub.questions.get(qid="3")
     themes = list(q3.themes.all())
     assert len(themes) >= 2 and all(t.keywords for t in themes)

@@ -157,6 +157,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
                                    "--access-logfile", "-"])
     from django.core.management import call_command
 
+    from throughcare.voice.worker import start_in_thread
+
+    start_in_thread()  # the development server does Voice's analysis runs itself; production runs `voice work`
     console.print(f"Throughcare is running at [bold]http://{host}:{port}/[/bold] (Ctrl+C to stop)")
     call_command("runserver", f"{host}:{port}", use_reloader=False)
 

@@ -205,3 +205,5 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES + 1
 VOICE_RESPONSES_PER_HOUR = config.env_int("THROUGHCARE_VOICE_RESPONSES_PER_HOUR", 20)
+# A Voice analysis run left "running" this long by a worker that stopped goes back in the queue (voice/worker.py).
+THROUGHCARE_VOICE_RUN_TIMEOUT = config.env_int("THROUGHCARE_VOICE_RUN_TIMEOUT", 3600)

@@ -181,7 +181,7 @@ ACTION_WORDS = {
 #: Voice (consultations) never reads or writes a person's record: its entries name no one, so they never show on
 #: anyone's "who has looked" page. They still have words, so the trail reads the same everywhere.
 VOICE_ACTIONS = (
-    "voice_analysis.fail", "voice_analysis.read", "voice_analysis.run", "voice_analyst.grant", "voice_analyst.revoke",
+    "voice_analysis.fail", "voice_analysis.read", "voice_analysis.request", "voice_analysis.run", "voice_analyst.grant", "voice_analyst.revoke",
     "voice_assignment.classify", "voice_assignment.code", "voice_consultation.compare", "voice_consultation.create",
     "voice_consultation.status",
     "voice_consultation.update", "voice_decision.add", "voice_decision.remove", "voice_decision.update",

@@ -11,7 +11,8 @@ from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from throughcare.audit.recorder import record_access
-from throughcare.voice import actions, publish_actions, reads, theme_actions
+from throughcare.core.errors import NotFound
+from throughcare.voice import actions, publish_actions, reads, worker
 from throughcare.voice.permissions import consultations_for, get_consultation
 
 router = Router(tags=["voice"])
@@ -86,8 +87,13 @@ class ResponseOut(Schema):
 
 
 class RunOut(Schema):
-    status: str
-    counts: dict
+    id: int
+    status: str = Field(description="queued, running, done or failed")
+    requested_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    counts: dict = Field(description="what a finished run found: responses, campaigns, themes proposed, answers coded ...")
+    message: str = Field(description="why a failed run failed")
 
 
 class DecisionIn(Schema):
@@ -163,11 +169,25 @@ def list_responses(request, consultation_id: str):
                            "remapped": p.remapped} for p in r.passages.all()]} for r in respondents]
 
 
-@router.post("/consultations/{consultation_id}/analysis", response=RunOut,
-             summary="Run the analysis (mapping, campaigns, themes, coding, quotes); the analyst's decisions are kept")
+def _run_out(run) -> dict:
+    return {"id": run.pk, "status": run.status, "requested_at": run.requested_at, "started_at": run.started_at,
+            "finished_at": run.finished_at, "counts": run.counts, "message": run.message}
+
+
+@router.post("/consultations/{consultation_id}/analysis", response={202: RunOut},
+             summary="Queue a run of the analysis (mapping, campaigns, themes, coding, quotes) for the Voice worker; "
+                     "the analyst's decisions are kept. A run already queued or running is returned instead")
 def run_analysis(request, consultation_id: str):
-    run = theme_actions.run_analysis(actor=request.user, consultation_id=consultation_id)
-    return {"status": run.status, "counts": run.counts}
+    return Status(202, _run_out(worker.request_analysis(actor=request.user, consultation_id=consultation_id)))
+
+
+@router.get("/consultations/{consultation_id}/analysis/run", response=RunOut,
+            summary="The latest analysis run: poll it until it is done or failed")
+def latest_run(request, consultation_id: str):
+    run = get_consultation(request.user, consultation_id).runs.first()
+    if run is None:
+        raise NotFound("This consultation has not been analysed yet")
+    return _run_out(run)
 
 
 @router.get("/consultations/{consultation_id}/analysis",

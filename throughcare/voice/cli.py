@@ -126,6 +126,28 @@ def code(themes: Path = typer.Option(..., "--themes", help="THEMES.json: a list 
     console.print(f"Coded {len(coded)} responses; {sum(c.review for c in coded)} for review → {out}")
 
 
+@voice_app.command("work")
+def work(once: bool = typer.Option(False, "--once", help="Do the runs queued now, then stop (a scheduled job)"),
+         poll: float = typer.Option(2.0, "--poll", min=0.1, help="Seconds to wait when the queue is empty")):
+    """The Voice worker: do the analysis runs analysts queue in the pages or the API (docs/operations.md)."""
+    import signal
+    import threading
+
+    from throughcare.cli import console, setup
+
+    setup()
+    from throughcare.voice import worker
+
+    if once:
+        console.print(f"Voice worker: {worker.work_until_idle()} analysis run(s) done")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_args: stop.set())  # finish the run in hand, then stop
+    console.print("Voice worker: waiting for analysis runs (Ctrl+C to stop)")
+    worker.work_forever(poll=poll, stop=stop)
+
+
 def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)

@@ -14,6 +14,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Status(models.TextChoices):
@@ -301,19 +302,32 @@ class Decision(models.Model):
         ordering = ["consultation", "position", "created_at"]
 
 
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "queued"
+    RUNNING = "running", "running"
+    DONE = "done", "done"
+    FAILED = "failed", "failed"
+
+
 class AnalysisRun(models.Model):
-    """One run of the analysis (mapping, campaigns, themes, coding, quotes) and what it found."""
+    """One run of the analysis (mapping, campaigns, themes, coding, quotes) and what it found.
+
+    An analyst asks for a run (queued); the Voice worker (`throughcare voice work`, voice/worker.py) claims it
+    (running) and does it as that analyst (done or failed). `started_by` is the analyst who asked.
+    """
 
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="runs")
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    started_at = models.DateTimeField()
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=20, default="running")  # running | done | failed
+    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED)
     counts = models.JSONField(default=dict, blank=True)
     message = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["-started_at"]
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["status", "requested_at"], name="voice_run_queue")]
 
 
 class AnalystGrant(models.Model):

@@ -199,32 +199,44 @@ def _quotes_for_question(question, found) -> int:
 # --- the run ------------------------------------------------------------------------------------------------
 
 
-def run_analysis(*, actor, consultation_id) -> AnalysisRun:
-    """Map documents again, find campaigns, propose themes, code, choose quotes: synchronously, in one
-    transaction. A failure leaves everything as it was and a failed run (with the reason) to show."""
+NOTHING_TO_ANALYSE = "There are no responses to analyse yet"
+ANALYSIS_FAILED = ("The analysis failed and nothing was changed. The reason is logged; try again, or ask your "
+                   "administrator")
+
+
+def run_analysis(*, actor, consultation_id, run: AnalysisRun | None = None) -> AnalysisRun:
+    """Map documents again, find campaigns, propose themes, code, choose quotes, in one transaction, and
+    record the run as done. The pages and the API queue a run for the Voice worker (voice/worker.py), which
+    calls this with the queued `run`; the command line and tests call it directly. A failure leaves
+    everything as it was and the run failed, with the reason, to show."""
     consultation = get_consultation(actor, consultation_id)
-    started = timezone.now()
+    if run is None:
+        run = AnalysisRun(consultation=consultation, started_by=actor, requested_at=timezone.now())
+    run.started_at = run.started_at or timezone.now()
     try:
         with transaction.atomic():
-            return _run(actor, consultation.pk, started)
+            return _run(actor, consultation.pk, run)
     except ThroughcareError:
         raise
     except Exception as exc:  # noqa: BLE001 - the library failed: record it for the analyst, then say so
         log.exception("the Voice analysis of %s failed", consultation.pk)
         with transaction.atomic():
-            AnalysisRun.objects.create(consultation=consultation, started_by=actor, started_at=started,
-                                       finished_at=timezone.now(), status="failed",
-                                       message=f"{type(exc).__name__}: {exc}"[:500])
+            _finish(run, "failed", message=f"{type(exc).__name__}: {exc}"[:500])
             record_action(actor=actor, action="voice_analysis.fail", resource="consultation",
                           resource_id=consultation.pk, reason=type(exc).__name__)
-        raise ValidationFailed({"analysis": "The analysis failed and nothing was changed. The reason is logged; "
-                                            "try again, or ask your administrator"}) from None
+        raise ValidationFailed({"analysis": ANALYSIS_FAILED}) from None
 
 
-def _run(actor, consultation_id, started) -> AnalysisRun:
+def _finish(run: AnalysisRun, status: str, *, counts: dict | None = None, message: str = "") -> AnalysisRun:
+    run.status, run.finished_at, run.counts, run.message = status, timezone.now(), counts or {}, message
+    run.save()
+    return run
+
+
+def _run(actor, consultation_id, run: AnalysisRun) -> AnalysisRun:
     consultation = get_consultation(actor, consultation_id, for_update=True)
     if not consultation.respondents.exists():
-        raise ValidationFailed({"analysis": "There are no responses to analyse yet"})
+        raise ValidationFailed({"analysis": NOTHING_TO_ANALYSE})
     questions = list(consultation.questions.all())
     counts = {"responses": consultation.respondents.count(),
               "documents_mapped": _remap_documents(consultation, questions)}
@@ -241,8 +253,7 @@ def _run(actor, consultation_id, started) -> AnalysisRun:
         counts["for_review"] += review
         counts["quotes"] += _quotes_for_question(question, found)
     counts["passages"] = Passage.objects.filter(respondent__consultation=consultation).count()
-    run = AnalysisRun.objects.create(consultation=consultation, started_by=actor, started_at=started,
-                                     finished_at=timezone.now(), status="done", counts=counts)
+    _finish(run, "done", counts=counts)
     record_action(actor=actor, action="voice_analysis.run", resource="consultation", resource_id=consultation.pk,
                   reason=", ".join(f"{k} {v}" for k, v in counts.items())[:300])
     return run

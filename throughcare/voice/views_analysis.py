@@ -11,7 +11,7 @@ from django.urls import reverse
 from throughcare.audit.recorder import record_access
 from throughcare.core.errors import ValidationFailed
 from throughcare.core.views import form_page, staff_page
-from throughcare.voice import publish_actions, reads, theme_actions, workflow
+from throughcare.voice import publish_actions, reads, theme_actions, worker, workflow
 from throughcare.voice.analysis import compare as comparing
 from throughcare.voice.forms import CodeForm, CompareForm, DecisionForm, MergeForm, ThemeForm
 from throughcare.voice.models import Assignment, CodedBy, Redaction, Status, Theme
@@ -38,13 +38,11 @@ def run(request, cid):
     if request.method != "POST":
         return redirect("voice:themes", cid=cid)
     try:
-        result = theme_actions.run_analysis(actor=request.user, consultation_id=cid)
+        queued = worker.request_analysis(actor=request.user, consultation_id=cid)
     except ValidationFailed as failure:
         return themes_index.__wrapped__(request, cid, errors=failure_links(failure), status=422)
-    counts = result.counts
-    messages.success(request, f"Analysis done: {counts['responses']} responses, {counts['campaigns']} campaign or "
-                              f"duplicate groups, {counts['themes_proposed']} themes proposed, {counts['coded']} "
-                              f"answers coded ({counts['for_review']} for review)")
+    messages.success(request, "The analysis is running: this page shows when it is done" if queued.status ==
+                     "running" else "The analysis is queued: this page shows when it is done")
     return redirect("voice:themes", cid=cid)
 
 
