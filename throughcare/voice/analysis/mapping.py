@@ -448,13 +448,18 @@ class Evidence:
 def meaning_evidence(paragraphs: list[str], questions: list[Question]) -> Evidence:
     """Sentence embeddings (all-MiniLM-L6-v2) of each paragraph against the question and the paper's
     explanation before it, plus evidence from closed answers (a "Yes." opening, options picked) and from
-    openings that carry on from the paragraph before ("Also ...")."""
+    openings that carry on from the paragraph before ("Also ...": read together with that paragraph, and a
+    gain for staying on its question)."""
     from .embeddings import embed
 
     vectors = embed(paragraphs)
+    # A paragraph that carries on from the one before ("Also a supervised consumption room.") is read with it:
+    # its topic is often only in the paragraph it continues.
+    carries_on = [i > 0 and bool(CONTINUE_RE.match(p)) for i, p in enumerate(paragraphs)]
+    read_as = embed([paragraphs[i - 1] + "\n" + p if carries_on[i] else p for i, p in enumerate(paragraphs)])
     targets = embed([question_target(q) for q in questions])
     contexts = embed([q.context or question_target(q) for q in questions])
-    scores = (1 - CONTEXT_WEIGHT) * (vectors @ targets.T) + CONTEXT_WEIGHT * (vectors @ contexts.T)
+    scores = (1 - CONTEXT_WEIGHT) * (read_as @ targets.T) + CONTEXT_WEIGHT * (read_as @ contexts.T)
     penalty = np.zeros_like(scores)
     answered = np.zeros_like(scores, dtype=bool)  # the paragraph gives the closed answer to the question
     for i, paragraph in enumerate(paragraphs):
@@ -479,7 +484,7 @@ def meaning_evidence(paragraphs: list[str], questions: list[Question]) -> Eviden
         general[0] += GENERAL_EDGE
         general[-1] += GENERAL_EDGE
     general += np.array([GENERAL_SELF if SELF_RE.search(p) else 0.0 for p in paragraphs])
-    stay = np.array([CONTINUE + (CONTINUE_CUE if CONTINUE_RE.match(p) else 0.0) for p in paragraphs])
+    stay = np.array([CONTINUE + (CONTINUE_CUE if cue else 0.0) for cue in carries_on])
     return Evidence(scores, general, penalty, stay)
 
 
