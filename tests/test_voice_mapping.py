@@ -246,10 +246,18 @@ def unlabelled_results():
 
 def test_unlabelled_passages_are_mapped_by_meaning_on_the_projects_test_set():
     results = unlabelled_results()
-    assert len(results) >= 60 and len({d for d, _e, _g in results}) >= 12
-    accuracy = sum(expected == got for _d, expected, got in results) / len(results)
-    # Measured 0.866 (71 of 82) when written; the target is 0.95, not met: see docs/voice.md.
-    assert accuracy >= 0.85, [r for r in results if r[1] != r[2]]
+    assert len(results) >= 120 and len({d for d, _e, _g in results}) >= 26
+    split = {d["id"]: d["split"] for d in json.loads((UNLABELLED / "responses.json").read_text())["documents"]}
+
+    def accuracy(part: str) -> float:
+        chosen = [r for r in results if part in ("all", split[r[0]])]
+        return sum(expected == got for _d, expected, got in chosen) / len(chosen)
+
+    # Measured 0.927 (76 of 82) on the documents the constants were chosen on and 0.830 (39 of 47) on the
+    # held-out documents, 0.891 over all; the target is 0.95, not met: see docs/voice.md.
+    assert accuracy("tuning") >= 0.92, [r for r in results if r[1] != r[2]]
+    assert accuracy("held-out") >= 0.82, [r for r in results if r[1] != r[2]]
+    assert accuracy("all") >= 0.88
     assert unlabelled_results() == results  # same input, same mapping
 
 
