@@ -431,8 +431,17 @@ GENERAL_PROTOTYPES = [
 ]
 
 
+#: The interrogative opening of a question ("What should", "How could", "What more should"): an answer is a
+#: statement about the rest ("peer mentors be trained to do"), so the rest is embedded again on its own.
+INTERROGATIVE_RE = re.compile(r"^(?:what|how|which|who|why|when|where)\s+(?:more\s+)?(?:should|could|would|do|does|did|is|"
+                              r"are|can|stops?)\s+", re.I)
+
+
 def question_target(question: Question) -> str:
-    return " ".join([question.title, question.guidance, *question.options, *question.parts]).strip()
+    """What a paragraph is compared with: the question, its statement form, guidance, options and parts."""
+    title = question.title.strip()
+    statement = INTERROGATIVE_RE.sub("", title).rstrip("?") if INTERROGATIVE_RE.match(title) else ""
+    return " ".join([question.title, statement, question.guidance, *question.options, *question.parts]).strip()
 
 
 @dataclass
