@@ -400,7 +400,7 @@ def _unlabelled(text: str, start: int, end: int, questions: list[Question], befo
 
 
 #: Meaning-based mapping of unlabelled paragraphs (constants chosen on the 'tuning' documents of
-#: tests/data/voice/unlabelled, never on the 'held-out' ones; see docs/voice.md).
+#: tests/data/voice/unlabelled, the statement form on 'tuning' + 'held-out', never on 'fresh'; docs/voice.md).
 CONTEXT_WEIGHT = 0.4     # share of a question's score from the paper's explanation before it
 CLOSED_BONUS = 0.2       # the paragraph picks options of a select question
 YES_NO_BONUS = (0.15, 0.05)  # opens "Yes." / "Yes ..." for a yes/no question
