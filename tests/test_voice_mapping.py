@@ -246,20 +246,22 @@ def unlabelled_results():
 
 def test_unlabelled_passages_are_mapped_by_meaning_on_the_projects_test_set():
     results = unlabelled_results()
-    assert len(results) >= 170 and len({d for d, _e, _g in results}) >= 36
+    assert len(results) >= 200 and len({d for d, _e, _g in results}) >= 43
     split = {d["id"]: d["split"] for d in json.loads((UNLABELLED / "responses.json").read_text())["documents"]}
 
     def accuracy(part: str) -> float:
         chosen = [r for r in results if part in ("all", split[r[0]])]
         return sum(expected == got for _d, expected, got in chosen) / len(chosen)
 
-    # Measured (docs/voice.md): 0.927 (76 of 82) on the documents the constants were chosen on, 0.894 (42 of
-    # 47) on the held-out ones (their errors were looked at before the last change), 0.822 (37 of 45) on the
-    # fresh ones written after that, 0.891 (155 of 174) over all. The target is 0.95: not met.
+    # Measured (docs/voice.md): 0.927 (76/82) 'tuning', 0.915 (43/47) 'held-out', 0.911 (41/45) 'fresh' (all
+    # three used to choose constants by now), 0.806 (25/31) on 'fresh-2', written before the last change and
+    # measured once: the honest figure for new documents. 0.902 (185/205) over all. The target is
+    # 0.95: not met.
     assert accuracy("tuning") >= 0.92, [r for r in results if r[1] != r[2]]
-    assert accuracy("held-out") >= 0.88, [r for r in results if r[1] != r[2]]
-    assert accuracy("fresh") >= 0.8, [r for r in results if r[1] != r[2]]
-    assert accuracy("all") >= 0.88
+    assert accuracy("held-out") >= 0.9, [r for r in results if r[1] != r[2]]
+    assert accuracy("fresh") >= 0.9, [r for r in results if r[1] != r[2]]
+    assert accuracy("fresh-2") >= 0.8, [r for r in results if r[1] != r[2]]
+    assert accuracy("all") >= 0.9
     assert unlabelled_results() == results  # same input, same mapping
 
 
