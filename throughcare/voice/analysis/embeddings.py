@@ -15,6 +15,7 @@ in a SQLite file between processes (``use_cache_file``). Same text, same vector.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import threading
 from functools import lru_cache
@@ -28,8 +29,11 @@ TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f41157
 MODEL_ID = "all-MiniLM-L6-v2 (int8 ONNX)"
 DIMS = 384
 MAX_TOKENS = 256
-BATCH_SIZE = 32
-THREADS = 2  # fixed, not the machine's core count: the same threads give the same sums
+#: Measured on the 2-core machine (docs/benchmarks.md, Voice): batches of 8 sorted by length cost a third less
+#: CPU than batches of 32 with this int8 model, and the vectors are the same bit for bit.
+BATCH_SIZE = 8
+#: Fixed, not the machine's core count. THROUGHCARE_VOICE_THREADS may set it (1 on a busy shared machine).
+THREADS = int(os.environ.get("THROUGHCARE_VOICE_THREADS", "2"))
 MEMORY_CACHE = 60_000  # distinct texts kept in memory (about 90 MB)
 
 
@@ -90,6 +94,9 @@ class SentenceEmbedder:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        # No busy-waiting between operators: on a shared 2-core machine spinning threads burn CPU that the
+        # other thread (and other work) needs; measured faster in wall and CPU time.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(str(self.model_path), options,
                                                     providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}

@@ -399,20 +399,33 @@ def _unlabelled(text: str, start: int, end: int, questions: list[Question], befo
     return [Passage(None, GENERAL, start, end, text[start:end])]
 
 
-#: Meaning-based mapping of unlabelled paragraphs (constants chosen on tests/data/voice/unlabelled, see docs/voice.md).
+#: Meaning-based mapping of unlabelled paragraphs (constants and patterns chosen on the documents of
+#: tests/data/voice/unlabelled except the 'fresh-4' part; docs/voice.md says which part was used when).
 CONTEXT_WEIGHT = 0.4     # share of a question's score from the paper's explanation before it
 CLOSED_BONUS = 0.2       # the paragraph picks options of a select question
 YES_NO_BONUS = (0.15, 0.05)  # opens "Yes." / "Yes ..." for a yes/no question
-CLOSED_PENALTY = 0.2     # a closed question (no explanation invited) whose answer the paragraph does not give
+CLOSED_PENALTY = 0.2     # a closed question (no explanation invited) whose answer the paragraph does not give,
+#                          waived for the paragraph right after the closed answer when it carries on the question
+YES_NO_PENALTY = 0.15    # the same for a yes/no question (a stance without 'Yes'/'No': "I'd rather it stayed")
 BACKWARDS = 0.05         # answering an earlier question than the one before (documents mostly follow the paper)
 CONTINUE = 0.03          # the same question as the paragraph before
-GENERAL_WEIGHT, GENERAL_EDGE, GENERAL_SELF = 0.6, 0.1, 0.2
+CONTINUE_CUE = 0.25      # ... when the paragraph opens "Also", "And", "Another thing", "As well as that"
+GENERAL_WEIGHT, GENERAL_EDGE, GENERAL_SELF = 0.6, 0.05, 0.3
 YES_NO_OPEN_RE = re.compile(r"^\s*(yes|no(?!\s+(?:one|body|longer|matter|doubt|more)\b)|don'?t know|not sure)\b"
                             r"([.,:;!—–-])?", re.I)
-SELF_RE = re.compile(r"^\s*(?:(?:I am|I'm) (?:a|an|the|one|writing|responding|part)|I have been|I work|We are|We're|Our organisation|This response|These are the "
-                     r"views|This is the response|Response from|On behalf of|Thank you)\b|^[^.]{0,80}\bis an? "
-                     r"(?:[a-z]+ ){0,3}(?:charity|group|organisation|organization|association|service|forum|project|"
-                     r"team)\b", re.I)
+#: Openings that carry on from the paragraph before (the same question, a further point).
+CONTINUE_RE = re.compile(r"^\s*(?:also|and|plus|another(?: thing| point)?|as well(?: as that)?|on top of (?:that|this)|"
+                         r"in addition|furthermore|what is more|the same (?:goes|applies))\b", re.I)
+SELF_RE = re.compile(r"^\s*(?:(?:I am|I'm) (?:a|an|the|one|writing|responding|part|\d{2}\b)|I have been|I work|We are|We're|"
+                     r"Our organisation|This response|These are the (?:[a-z]+ )?views|This is the response|Response from|"
+                     r"On behalf of|Thank you|I (?:go to|attend|come to|use|visit) the [^.]{0,60}?\b(?:every|each|once|twice|"
+                     r"weekly|daily)|(?:These|The following|Our) (?:comments|views|answers|responses|points) "
+                     r"(?:are|come|were)|(?:Written|Submitted|Prepared|Put together|Compiled) by)\b"
+                     r"|^[^.]{0,80}\bis an? (?:[a-z]+ ){0,3}(?:charity|group|organisation|organization|association|service|"
+                     r"forum|project|team)\b"
+                     # an organisation introducing itself: "Riverside Women's Centre runs a weekly drop-in ..."
+                     r"|^\s*(?-i:(?:The )?(?:[A-Z][\w'’&-]*\s+){1,6})(?:runs|supports|provides|represents|works with|helps)\b",
+                     re.I)
 #: What a point outside the questions reads like: who is responding, thanks, requests about the response.
 GENERAL_PROTOTYPES = [
     "I am writing as someone who uses the service, on my own behalf.",
@@ -421,46 +434,95 @@ GENERAL_PROTOTYPES = [
     "Thank you for the opportunity to respond. We would be happy to discuss our views further.",
     "Please keep my response confidential and anonymous.",
     "I work as a professional in this area and have many years of experience.",
+    "I use the service regularly and have done for some years.",
+    "Our organisation works with people across the area and helps several hundred of them each year.",
+    "These are the combined views of our staff team.",
+    "That is all I have to say. Good luck with your plans.",
 ]
 
 
+#: The interrogative opening of a question ("What should", "How could", "What more should"): an answer is a
+#: statement about the rest ("peer mentors be trained to do"), so the rest is embedded again on its own.
+INTERROGATIVE_RE = re.compile(r"^(?:what|how|which|who|why|when|where)\s+(?:more\s+)?(?:should|could|would|do|does|did|is|"
+                              r"are|can|stops?)\s+", re.I)
+
+
 def question_target(question: Question) -> str:
-    return " ".join([question.title, question.guidance, *question.options, *question.parts]).strip()
+    """What a paragraph is compared with: the question, its statement form, guidance, options and parts."""
+    title = question.title.strip()
+    statement = INTERROGATIVE_RE.sub("", title).rstrip("?") if INTERROGATIVE_RE.match(title) else ""
+    return " ".join([question.title, statement, question.guidance, *question.options, *question.parts]).strip()
 
 
-def meaning_scores(paragraphs: list[str], questions: list[Question]) -> tuple[np.ndarray, np.ndarray]:
-    """(paragraphs × questions scores, each paragraph's score as a point outside the questions).
+@dataclass
+class Evidence:
+    """What ``align`` weighs for each paragraph (rows) against each question (columns)."""
 
-    Sentence embeddings (all-MiniLM-L6-v2) of each paragraph against the question and the paper's explanation
-    before it, plus evidence from closed answers (a "Yes." opening, options picked).
-    """
+    scores: np.ndarray    # likeness to the question and the paper's explanation before it, closed-answer bonuses
+    general: np.ndarray   # likeness to a point outside the questions
+    penalty: np.ndarray   # a closed question's answer not given (none right after the closed answer)
+    stay: np.ndarray      # the gain for answering the same question as the paragraph before
+
+
+def meaning_evidence(paragraphs: list[str], questions: list[Question]) -> Evidence:
+    """Sentence embeddings (all-MiniLM-L6-v2) of each paragraph against the question and the paper's
+    explanation before it, plus evidence from closed answers (a "Yes." opening, options picked) and from
+    openings that carry on from the paragraph before ("Also ...": read together with that paragraph, and a
+    gain for staying on its question)."""
     from .embeddings import embed
 
     vectors = embed(paragraphs)
+    # A paragraph that carries on from the one before ("Also a supervised consumption room.") is read with it:
+    # its topic is often only in the paragraph it continues.
+    carries_on = [i > 0 and bool(CONTINUE_RE.match(p)) for i, p in enumerate(paragraphs)]
+    read_as = embed([paragraphs[i - 1] + "\n" + p if carries_on[i] else p for i, p in enumerate(paragraphs)])
     targets = embed([question_target(q) for q in questions])
     contexts = embed([q.context or question_target(q) for q in questions])
-    scores = (1 - CONTEXT_WEIGHT) * (vectors @ targets.T) + CONTEXT_WEIGHT * (vectors @ contexts.T)
+    scores = (1 - CONTEXT_WEIGHT) * (read_as @ targets.T) + CONTEXT_WEIGHT * (read_as @ contexts.T)
+    penalty = np.zeros_like(scores)
+    answered = np.zeros_like(scores, dtype=bool)  # the paragraph gives the closed answer to the question
     for i, paragraph in enumerate(paragraphs):
         opening = YES_NO_OPEN_RE.match(paragraph)
         for j, question in enumerate(questions):
             if question.type in (YES_NO, YES_NO_DK):
-                scores[i, j] += (YES_NO_BONUS[0] if opening.group(2) else YES_NO_BONUS[1]) if opening else -CLOSED_PENALTY
+                if opening:
+                    scores[i, j] += YES_NO_BONUS[0] if opening.group(2) else YES_NO_BONUS[1]
+                    answered[i, j] = True
+                else:
+                    penalty[i, j] = YES_NO_PENALTY
             elif question.type in (SELECT_ALL, SELECT_ONE):
                 if closed_answer(paragraph, question):
                     scores[i, j] += CLOSED_BONUS
+                    answered[i, j] = True
                 elif not question.explain:
-                    scores[i, j] -= CLOSED_PENALTY
+                    penalty[i, j] = CLOSED_PENALTY
+    # The paragraph right after a closed answer may explain it: no penalty there for carrying on.
+    penalty[1:][answered[:-1]] = 0.0
     general = GENERAL_WEIGHT * (vectors @ embed(GENERAL_PROTOTYPES).T).max(axis=1)
     if len(general):
         general[0] += GENERAL_EDGE
         general[-1] += GENERAL_EDGE
     general += np.array([GENERAL_SELF if SELF_RE.search(p) else 0.0 for p in paragraphs])
-    return scores, general
+    stay = np.array([CONTINUE + (CONTINUE_CUE if cue else 0.0) for cue in carries_on])
+    return Evidence(scores, general, penalty, stay)
 
 
-def align(scores: np.ndarray, general: np.ndarray) -> list[int | None]:
+def meaning_scores(paragraphs: list[str], questions: list[Question]) -> tuple[np.ndarray, np.ndarray]:
+    """(paragraphs × questions scores with closed-answer penalties, each paragraph's score as a point outside
+    the questions): ``meaning_evidence`` as two arrays."""
+    evidence = meaning_evidence(paragraphs, questions)
+    return evidence.scores - evidence.penalty, evidence.general
+
+
+def align(scores: np.ndarray | Evidence, general: np.ndarray | None = None) -> list[int | None]:
     """The best question (index) or None for each paragraph in turn, by dynamic programming: the paragraph's
-    scores, a small cost for going back to an earlier question and a small gain for staying on one."""
+    scores less their penalties, a small cost for going back to an earlier question and a gain for staying on
+    one (larger after "Also ...")."""
+    if isinstance(scores, Evidence):
+        evidence = scores
+    else:
+        evidence = Evidence(scores, general, np.zeros_like(scores), np.full(scores.shape[0], CONTINUE))
+    scores, general, penalty, stay = evidence.scores, evidence.general, evidence.penalty, evidence.stay
     n, m = scores.shape
     if m == 0:
         return [None] * n
@@ -477,7 +539,11 @@ def align(scores: np.ndarray, general: np.ndarray) -> list[int | None]:
                 best[i + 1, j] = here + general[i]
                 back[i + 1, j] = (j, None)
             for q in range(m):
-                value = here + scores[i, q] - (BACKWARDS if j and q + 1 < j else 0) + (CONTINUE if q + 1 == j else 0)
+                value = here + scores[i, q] - penalty[i, q]
+                if q + 1 == j:
+                    value += stay[i]
+                elif j and q + 1 < j:
+                    value -= BACKWARDS
                 if value > best[i + 1, q + 1]:
                     best[i + 1, q + 1] = value
                     back[i + 1, q + 1] = (j, q)
@@ -497,8 +563,9 @@ def _map_unlabelled_document(text: str, questions: list[Question]) -> list[Passa
     if not paragraphs:
         return []
     if questions:
-        scores, general = meaning_scores([m.group() for m in paragraphs], questions)
-        chosen = align(scores, general)
+        evidence = meaning_evidence([m.group() for m in paragraphs], questions)
+        scores = evidence.scores - evidence.penalty
+        chosen = align(evidence)
     else:
         scores, chosen = np.zeros((len(paragraphs), 1)), [None] * len(paragraphs)
     passages: list[Passage] = []
