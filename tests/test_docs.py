@@ -22,6 +22,7 @@ def test_every_setting_read_is_declared():
         read.update(re.findall(r'env_(?:str|bool|int|list)\("([A-Z_]+)"', path.read_text()))
         read.update(f"{name}_FILE" for name in re.findall(r'secret\("([A-Z_]+)"', path.read_text()))
         read.update(re.findall(r'secret\("([A-Z_]+)"', path.read_text()))
+        read.update(re.findall(r'os\.environ(?:\.get\(|\[)"(THROUGHCARE_[A-Z_]+)"', path.read_text()))
     assert read <= set(KNOWN_SETTINGS), read - set(KNOWN_SETTINGS)
 
 
