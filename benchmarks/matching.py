@@ -34,6 +34,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.provenance import commit
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 WORK = Path(os.environ.get("THROUGHCARE_DATA_DIR", ROOT / "data")) / "bench-matching"
@@ -472,7 +474,7 @@ def main() -> None:
         result = side_by_side(f"synthetic-{args.n}", args.n, repeat=1)
     else:
         result = register_benchmark(args.n)
-    result = {"started": started.isoformat(timespec="seconds"), "machine": _machine(), **result}
+    result = {"started": started.isoformat(timespec="seconds"), "commit": commit(), "machine": _machine(), **result}
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{started:%Y-%m-%d}-matching-{args.what}.json"
     out.write_text(json.dumps(result, indent=1) + "\n")

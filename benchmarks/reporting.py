@@ -47,6 +47,7 @@ import shutil
 import time
 from pathlib import Path
 
+from benchmarks.provenance import commit
 from benchmarks.reporting_figures import (
     HAND_WRITTEN_FULL,
     disagreements,
@@ -318,17 +319,6 @@ def hand_written_full(directory: Path) -> list:
     return [tuple(row.values()) for row in hand_written(directory, HAND_WRITTEN_FULL)]
 
 
-def _commit() -> str:
-    """The commit measured (with "+changes" when the work tree differs from it)."""
-    import subprocess  # nosec B404 (git, fixed arguments)
-
-    def git(*args):
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()  # noqa: S603, S607  # nosec
-
-    head = git("rev-parse", "--short", "HEAD") or "unknown"
-    return head + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
-
-
 def _time(fn, *args, **kwargs) -> tuple[list[float], object]:
     """([wall, CPU] seconds, value)."""
     started = _clock()
@@ -436,7 +426,7 @@ def main() -> None:
                                                                (cold_head, "head")))
     best = min(range(args.runs), key=lambda i: runs["full"][i][0])
     result = {
-        "date": dt.date.today().isoformat(), "commit": _commit(), "machine": f"{platform.node()} {platform.machine()}",
+        "date": dt.date.today().isoformat(), "commit": commit(), "machine": f"{platform.node()} {platform.machine()}",
         "cpus": os.cpu_count(), "threads": THREADS, "duckdb": duckdb.__version__, "python": platform.python_version(),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],

@@ -33,6 +33,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.provenance import commit
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -139,14 +141,6 @@ def run_recode() -> dict:
 SCENARIOS = {"seeds": run_seeds, "ten-thousand": run_ten_thousand, "recode": run_recode}
 
 
-def _commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return ""
-
-
 def _machine() -> dict:
     model = ""
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -166,7 +160,7 @@ def main() -> None:
         print(json.dumps(SCENARIOS[args.scenario]()))
         return
     names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
-    report = {"started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "commit": _commit(),
+    report = {"started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "commit": commit(),
               "machine": _machine(), "runs": []}
     for name in names:
         load_before = list(os.getloadavg())

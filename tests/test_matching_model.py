@@ -67,19 +67,25 @@ def test_the_python_scorer_reads_the_same_weights_as_splink():
         assert scorer.score(by_id[left], by_id[right]).weight == pytest.approx(weight, abs=1e-6)
 
 
-def test_identifiers_are_strong_evidence_and_their_absence_is_normal():
+@pytest.mark.parametrize(("column", "one", "other", "against_more_than", "against_less_than"), [
+    ("nhs_number", "4857773457", "9434765919", 5, 99),      # one NHS number for life: a different one is strong
+    ("prison_number", "A1234BC", "B9876CD", 1, 5),          # re-issued on a new sentence: weaker evidence against
+    ("probation_reference", "X123456", "Y654321", 1, 5),    # likewise a new case reference
+])
+def test_identifiers_are_strong_evidence_and_their_absence_is_normal(column, one, other, against_more_than,
+                                                                      against_less_than):
     scorer = scoring.Scorer(trained.default_parameters())
     base = records.record(record_id="1", given_name="Jo", surname="Bloggs", date_of_birth="1985-03-27",
                           postcode_="SA1 1AA")
     same = scorer.score(base, {**base, "record_id": "2"})
-    with_nhs = scorer.score({**base, "nhs_number": "4857773457"}, {**base, "record_id": "2", "nhs_number": "4857773457"})
-    other_nhs = scorer.score({**base, "nhs_number": "4857773457"}, {**base, "record_id": "2", "nhs_number": "9434765919"})
-    one_missing = scorer.score({**base, "nhs_number": "4857773457"}, {**base, "record_id": "2"})
-    assert with_nhs.weight > same.weight + 15
-    assert other_nhs.weight < same.weight - 5
+    agreed = scorer.score({**base, column: one}, {**base, "record_id": "2", column: one})
+    differ = scorer.score({**base, column: one}, {**base, "record_id": "2", column: other})
+    one_missing = scorer.score({**base, column: one}, {**base, "record_id": "2"})
+    assert agreed.weight > same.weight + 15
+    assert same.weight - against_less_than < differ.weight < same.weight - against_more_than
     assert one_missing.weight == pytest.approx(same.weight)
-    nhs = next(f for f in one_missing.fields if f.column == "nhs_number")
-    assert nhs.outcome == "not compared"
+    field = next(f for f in one_missing.fields if f.column == column)
+    assert field.outcome == "not compared"
 
 
 def test_evaluate_febrl3_prints_precision_recall_and_f1():
