@@ -99,3 +99,44 @@ def test_the_command(world, tmp_path):
     assert result.exit_code == 0 and "Imported 1 rows" in result.output
     path.write_text(GOOD + "2026-1,x,police,y,1\n")
     assert CliRunner().invoke(app, ["reports", "import-signals", str(path)]).exit_code == 2
+
+
+def _upload(name: str, content: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+def test_a_commissioner_imports_partners_figures_in_a_page(browser_client, world):
+    import re
+
+    yusuf = browser_client("yusuf")
+    assert 'href="/reports/partner-figures"' in yusuf.get("/reports/commissioner/").content.decode()
+    page = yusuf.get("/reports/partner-figures")
+    assert page.status_code == 200 and "month,area,source,signal,count" in page.content.decode()
+    # Nothing chosen, a file that is not CSV, then a CSV with two bad rows: nothing imported, each named.
+    empty = yusuf.post("/reports/partner-figures", {})
+    assert empty.status_code == 422 and "Choose the CSV file to import" in empty.content.decode()
+    wrong = yusuf.post("/reports/partner-figures", {"file": _upload("figures.xlsx", b"PK\x03\x04")})
+    assert wrong.status_code == 422 and "figures.xlsx is not a .csv file" in wrong.content.decode()
+    bad_csv = (GOOD + "2026-13,Northgate,police,Seizures,3\n2026-11,Northgate,the pub,Seizures,x\n").encode()
+    bad = yusuf.post("/reports/partner-figures", {"file": _upload("figures.csv", bad_csv)})
+    text = re.sub(r"\s+", " ", bad.content.decode())
+    assert bad.status_code == 422 and "3 problems: nothing was imported" in text
+    assert "Row 3, month: Enter the month as YYYY-MM, like 2026-10" in text
+    assert "Row 4, source: Choose the source from" in text and "Row 4, count: Enter the count as a whole number" in text
+    assert 'href="#id_file"' in text and not PartnerSignal.objects.exists()
+    good = yusuf.post("/reports/partner-figures", {"file": _upload("figures.csv", ("\ufeff" + GOOD).encode())})
+    assert good.status_code == 302 and good["Location"] == "/reports/commissioner/#local-intelligence"
+    assert PartnerSignal.objects.get().count == 7
+    entry = AuditEntry.objects.get(action="partner_signal.import")
+    assert entry.username == "yusuf" and entry.reason == "1 rows"
+
+
+def test_only_commissioners_and_service_managers_import_partners_figures(browser_client, world):
+    amara = browser_client("amara")  # a key worker
+    assert amara.get("/reports/partner-figures").status_code == 403
+    assert amara.post("/reports/partner-figures", {"file": _upload("figures.csv", GOOD.encode())}).status_code == 403
+    assert not PartnerSignal.objects.exists()
+    with pytest.raises(Exception, match="Only commissioners and service managers"):
+        import_signals(actor=world["staff"]["amara"].user, text=GOOD)

@@ -65,3 +65,18 @@ def test_service_and_commissioner_dashboards(page: Page, live_server, reported, 
     with page.expect_download() as download:
         page.locator("a[href$=\"?table=exits\"]").click()
     assert download.value.suggested_filename == "exits-partnership.csv"
+    # Partners' figures: a file with a bad row first (each problem named, nothing imported), then a good one.
+    page.get_by_role("link", name="import partners' figures").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import partners' figures")
+    assert_accessible(page, "the partners' figures import")
+    page.get_by_label("Partners' figures (CSV)").set_input_files(files=[{
+        "name": "figures.csv", "mimeType": "text/csv",
+        "buffer": b"month,area,source,signal,count\n2026-13,Northgate,police,Seizures of spice,7\n"}])
+    page.get_by_role("button", name="Import the figures").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Row 2, month: Enter the month as YYYY-MM")
+    assert_accessible(page, "the partners' figures import with an error")
+    page.get_by_label("Partners' figures (CSV)").set_input_files(files=[{
+        "name": "figures.csv", "mimeType": "text/csv",
+        "buffer": b"month,area,source,signal,count\n2026-10,Northgate,police,Seizures of spice,7\n"}])
+    page.get_by_role("button", name="Import the figures").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Imported 1 row of partners' figures")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 from throughcare.core.errors import ValidationFailed
 from throughcare.core.forms import GovForm
@@ -24,3 +25,26 @@ class TariffForm(GovForm):
             self.add_action_errors(ValidationFailed(errors))
             return {d: pbr.DEFAULT_TARIFF[d] for d in pbr.DOMAINS}
         return tariff
+
+
+class SignalsImportForm(GovForm):
+    """Partners' aggregate signals as a CSV file (reporting.signals.COLUMNS), checked before anything reads it."""
+
+    file = forms.FileField(label="Partners' figures (CSV)",
+                           help_text="A .csv file with the columns month,area,source,signal,count",
+                           error_messages={"required": "Choose the CSV file to import"})
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError(f"{upload.name} is not a .csv file")
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(f"{upload.name} is larger than the {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} "
+                                        "MB a file may be")
+        raw = upload.read()
+        if b"\x00" in raw:
+            raise forms.ValidationError(f"{upload.name} is not a text file")
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(f"{upload.name} is not saved as UTF-8 text: save it as “CSV UTF-8”") from None

@@ -12,8 +12,9 @@ import re
 from django.db import transaction
 from django.utils import timezone
 
+from throughcare.agencies.models import staff_of
 from throughcare.audit.recorder import record_action
-from throughcare.core.errors import ValidationFailed
+from throughcare.core.errors import Forbidden, ValidationFailed
 from throughcare.reporting.models import PartnerSignal
 from throughcare.reporting.suppression import Table, published
 
@@ -32,7 +33,15 @@ SUBSTANCE_LABELS = {
 
 def import_signals(*, actor, text: str) -> int:
     """All or nothing: every row checked (errors name the row and column), then each (month, area, source,
-    signal) stored, replacing an earlier import of the same. Returns the rows imported."""
+    signal) stored, replacing an earlier import of the same. Returns the rows imported. `actor` None is the
+    command line (the server's operator); a member of staff must be a commissioner or service manager, who
+    read these figures on the commissioner dashboard."""
+    if actor is not None:
+        from throughcare.reporting.dashboards import COMMISSIONER_ROLES
+
+        staff = staff_of(actor)
+        if staff is None or staff.role not in COMMISSIONER_ROLES:
+            raise Forbidden("Only commissioners and service managers can import partners' figures")
     reader = csv.DictReader(io.StringIO(text))
     if tuple(reader.fieldnames or ()) != COLUMNS:
         raise ValidationFailed({"file": f"The first line must be the columns {','.join(COLUMNS)}"})

@@ -9,4 +9,5 @@ urlpatterns = [
     path("reports/service.csv", views.service_csv, name="service-csv"),
     path("reports/commissioner/", views.commissioner, name="commissioner"),
     path("reports/commissioner.csv", views.commissioner_csv, name="commissioner-csv"),
+    path("reports/partner-figures", views.signals_import, name="signals-import"),
 ]

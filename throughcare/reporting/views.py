@@ -5,13 +5,17 @@ from __future__ import annotations
 import csv
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from throughcare.agencies.models import staff_of
+from throughcare.core.errors import ValidationFailed
 from throughcare.core.views import staff_page
 from throughcare.reporting import dashboards, downloads
-from throughcare.reporting.forms import TariffForm
+from throughcare.reporting.forms import SignalsImportForm, TariffForm
+from throughcare.reporting.signals import COLUMNS, SOURCES, import_signals
 
 
 @staff_page
@@ -69,3 +73,29 @@ def commissioner_csv(request):
     report = dashboards.commissioner_report(request.user, tariff=form.tariff())
     name = request.GET.get("table", "")
     return _csv(_download(downloads.commissioner_downloads(report), name), f"{name}-partnership")
+
+
+def _where(field: str) -> str:
+    """ "row 3 month" → "Row 3, month: " (the import's error keys); nothing for the file as a whole."""
+    row, _, column = field.removeprefix("row ").partition(" ")
+    return f"Row {row}, {column}: " if field.startswith("row ") else ""
+
+
+@staff_page
+def signals_import(request):
+    """Partners' aggregate signals (hospital admissions, police seizures ...) uploaded as CSV: all rows or none,
+    each problem named by its row and column."""
+    dashboards._require_commissioner(request.user)
+    posted = request.method == "POST"
+    form = SignalsImportForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
+        try:
+            count = import_signals(actor=request.user, text=form.cleaned_data["file"])
+        except ValidationFailed as failure:
+            problems = [_where(where) + message for where, message in failure.fields.items()]
+            form.add_error("file", [failure.message, *problems] if len(problems) > 1 else problems)
+        else:
+            messages.success(request, f"Imported {count} row{'s' if count != 1 else ''} of partners' figures")
+            return redirect(f"{reverse('reporting:commissioner')}#local-intelligence")
+    return render(request, "reporting/signals_import.html", {"form": form, "columns": COLUMNS, "sources": SOURCES},
+                  status=422 if form.errors else 200)

@@ -1,4 +1,4 @@
-"""Voice forms: GOV.UK markup through templates/includes/field.html (files through voice/_file_field.html).
+"""Voice forms: GOV.UK markup through templates/includes/field.html (files through includes/file_field.html).
 
 Uploads are checked here before anything reads them: the type (by name and by the first bytes: a PDF starts
 %PDF-, a Word .docx is a zip, a text file has no NUL bytes) and the size (THROUGHCARE_UPLOAD_MAX_BYTES), with a
