@@ -424,3 +424,44 @@ def test_the_r4b_and_r4_models_of_what_we_export_have_the_same_elements(module, 
                         if not (f.alias or n).startswith("_") and (f.alias or n) not in {"resource_type",
                                                                                        "fhir_comments"}}
         assert r4b_elements == r4_elements, name
+
+
+def test_a_reassessment_of_some_sections_leaves_the_others_latest_answers_in_place(api, world):
+    """Hana (housing, with consent for housing only) re-assesses Jo: housing and the one required question she
+    answers. Her assessment is the latest word on those sections, not on drugs or alcohol: Amara still sees the
+    latest answers of every other section (saying which assessment each comes from), eligibility still knows
+    what Jo uses, and Amara's own re-assessment starts from those. Hana's answers stay hidden from Amara (Jo
+    shares nothing Harbour records with Riverside), and are not replaced by older ones."""
+    jo = world["jo"]
+    harbour_housing_works_with_jo(world, consent=["housing"])
+    first = _submitted(api, world)
+    every = {s["id"] for s in api("amara").get(f"/people/{jo.pk}/assessments/latest").json()["sections"]}
+    facts_before = api("amara").get(f"/directory/people/{jo.pk}/eligibility").json()["facts_used"]
+    redo = _start(api("hana"), jo.pk, kind="reassessment").json()
+    assert set(Assessment.objects.get(pk=redo["id"]).answers) <= {"housing"}  # only what she may see is carried
+    housing = {**full_answers()["housing"], "living_situation": "supported"}
+    saved = _patch(api("hana"), redo["id"], {"answers": {"housing": housing,
+                                                         "strengths": {"what_matters": "A home"}}}, revision=1)
+    assert saved.status_code == 200, saved.content
+    assert _post(api("hana"), f"/assessments/{redo['id']}/submit", revision=2).status_code == 200
+
+    latest = api("amara").get(f"/people/{jo.pk}/assessments/latest").json()
+    assert latest["id"] == redo["id"]  # the newest is Hana's ...
+    by_id = {s["id"]: s for s in latest["sections"]}
+    assert set(by_id) == every - {"housing", "strengths"}  # ... and nothing is lost from the rest
+    assert latest["hidden_sections"] == 2  # Hana's housing and strengths answers
+    assert by_id["drugs"]["from_assessment"]["id"] == first
+    assert by_id["drugs"]["from_assessment"]["agency"] == "Riverside Recovery"
+    assert api("amara").get(f"/directory/people/{jo.pk}/eligibility").json()["facts_used"]["substances"] == (
+        facts_before["substances"])
+    # Hana sees her own assessment (its other sections empty) and nothing of Amara's earlier answers.
+    hers = {s["id"]: s for s in api("hana").get(f"/people/{jo.pk}/assessments/latest").json()["sections"]}
+    assert all(s["from_assessment"] is None for s in hers.values())
+    assert hers["housing"]["answered"] >= 1 and hers["drugs"]["answered"] == hers["alcohol"]["answered"] == 0
+    # Amara's re-assessment starts from each section's latest answers she may see: her own drugs, not the
+    # housing answers Hana's newer ones replaced (nor Hana's, which she may not see).
+    again = _start(api("amara"), jo.pk, kind="reassessment").json()
+    draft = Assessment.objects.get(pk=again["id"])
+    assert draft.answers["drugs"] == full_answers()["drugs"] and "housing" not in draft.answers
+    hana_draft_from = Assessment.objects.get(pk=redo["id"])
+    assert hana_draft_from.answers["housing"]["living_situation"] == "supported"

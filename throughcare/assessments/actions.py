@@ -118,9 +118,25 @@ def latest_submitted(person, instrument_key: str) -> Assessment | None:
             .order_by("-submitted_at", "-created_at").first())
 
 
+def latest_by_section(person, instrument_key: str) -> dict[str, Assessment]:
+    """Each section's latest answers: section id → the newest submitted assessment that answered it.
+
+    Assess once, section by section: a re-assessment by an agency that sees (and so re-asks) only some
+    sections is the latest word on those, not on the rest, which keep their earlier answers.
+    """
+    found: dict[str, Assessment] = {}
+    for assessment in (Assessment.objects.filter(person=person, instrument=instrument_key, status=Status.SUBMITTED)
+                       .select_related("agency").order_by("-submitted_at", "-created_at")):
+        for section_id, answers in (assessment.answers or {}).items():
+            if answers and section_id not in found:
+                found[section_id] = assessment
+    return found
+
+
 def start_assessment(*, actor, person_id, instrument: str = DEFAULT_INSTRUMENT, kind: str = Kind.NEW) -> Assessment:
-    """A new draft: blank, or (a re-assessment) pre-filled with the sections of the latest assessment that
-    the writer may see. The newest version of the instrument is used."""
+    """A new draft: blank, or (a re-assessment) pre-filled, section by section, with the latest answers the
+    writer may see (latest_by_section). The newest version of the instrument is used; what changed is shown
+    against the newest submitted assessment."""
     with transaction.atomic():
         person, grant = get_person(actor, person_id, action="assessment.start", write=True, categories=[])
         chosen = _instrument_for_assessment(instrument)
@@ -136,11 +152,11 @@ def start_assessment(*, actor, person_id, instrument: str = DEFAULT_INSTRUMENT, 
             if previous is None:
                 raise ValidationFailed({"kind": "There is no submitted assessment to start again from: start a new "
                                                 "assessment"})
-            before = instrument_of(previous)
-            for section in visible_sections(before, previous, grant):
-                # Carried over only where the section is still in the newest version of the instrument.
-                if chosen.section(section.id) and previous.answers.get(section.id):
-                    answers[section.id] = dict(previous.answers[section.id])
+            for section_id, source in latest_by_section(person, chosen.key).items():
+                section = instrument_of(source).section(section_id)
+                # Carried over where the writer may see it there, and the newest version still asks it.
+                if section and chosen.section(section_id) and grant.allows(section.category, source.agency_id):
+                    answers[section_id] = dict(source.answers[section_id])
                     categories.add(section.category)
             answers, _errors = clean_answers(chosen, answers)  # drop what the newer version no longer asks
         now = timezone.now()

@@ -61,6 +61,12 @@ class QuestionOut(Schema):
     required: bool
 
 
+class SectionFrom(Schema):
+    id: uuid.UUID
+    submitted_at: dt.datetime
+    agency: str
+
+
 class SectionOut(Schema):
     id: str
     title: str
@@ -68,6 +74,9 @@ class SectionOut(Schema):
     answered: int
     asked: int
     questions: list[QuestionOut]
+    from_assessment: SectionFrom | None = Field(
+        None, description="In the latest assessment: the earlier assessment these answers come from, when the "
+                          "newest did not ask this section (each section's latest answers)")
 
 
 class ChangeOut(Schema):

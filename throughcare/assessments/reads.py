@@ -15,7 +15,12 @@ from django.db.models import Q
 
 from throughcare.agencies.models import staff_of
 from throughcare.assessments import instruments
-from throughcare.assessments.actions import ASSESSMENT_NOT_FOUND, instrument_of, visible_sections
+from throughcare.assessments.actions import (
+    ASSESSMENT_NOT_FOUND,
+    instrument_of,
+    latest_by_section,
+    visible_sections,
+)
 from throughcare.assessments.answers import changes, display
 from throughcare.assessments.instruments import shown
 from throughcare.assessments.models import Assessment, Status
@@ -131,7 +136,9 @@ def person_assessments(user, person_id, *, audit: bool = True) -> tuple[object, 
 
 
 def latest(user, person_id, instrument_key: str = "holistic-assessment") -> AssessmentRead | None:
-    """The latest submitted assessment, with the sections the caller may see, instead of starting again."""
+    """The latest submitted assessment, instead of starting again: the newest one, with, for each section it
+    did not answer, that section's latest answers from an earlier one (`from_assessment` says which), all
+    only where the caller may see them."""
     person, grant = get_person(user, person_id, action="assessment.read", categories=[IDENTITY_CATEGORY])
     assessment = (_related(Assessment.objects.filter(person=person, instrument=instrument_key,
                                                      status=Status.SUBMITTED))
@@ -140,5 +147,20 @@ def latest(user, person_id, instrument_key: str = "holistic-assessment") -> Asse
         return None
     instrument = instrument_of(assessment)
     view, sections, categories = build_view(assessment, instrument, grant, previous=assessment.previous)
+    shown = {s["id"] for s in view["sections"] if assessment.answers.get(s["id"])}
+    for section_id, source in latest_by_section(person, instrument_key).items():
+        if source.pk == assessment.pk or section_id in shown:
+            continue
+        section = instrument_of(source).section(section_id)
+        if section is None or not grant.allows(section.category, source.agency_id):
+            continue
+        earlier = section_view(section, source.answers)
+        earlier["from_assessment"] = {"id": source.pk, "submitted_at": source.submitted_at,
+                                      "agency": source.agency.name}
+        view["sections"] = [s for s in view["sections"] if s["id"] != section_id] + [earlier]
+        categories.add(section.category)
+    order = {s.id: i for i, s in enumerate(instrument.sections)}
+    view["sections"].sort(key=lambda s: order.get(s["id"], len(order)))
+    view["hidden_sections"] = len(instrument.sections) - len(view["sections"])
     disclose(sorted({IDENTITY_CATEGORY, *categories}))
     return AssessmentRead(person, grant, assessment, instrument, view, sections, categories)
