@@ -14,6 +14,7 @@ from throughcare.appointments.actions import book_appointment
 from throughcare.appointments.models import Appointment
 from throughcare.audit.models import AuditEntry
 from throughcare.careteam.actions import add_member, propose_handover
+from throughcare.careteam.models import CareTeamMember
 from throughcare.people.actions import register_person
 from throughcare.people.inputs import PersonDetails
 from throughcare.plans.actions import change_stage
@@ -196,7 +197,7 @@ def test_releases_handed_over_to_my_service_are_on_today_with_their_clock(api, b
 #: referrals near or over three weeks, today's appointments, releases handed over, reviews due, the handovers
 #: offered, which of their people the worker may see, other agencies' access requests about the worker's lead
 #: cases, corrections asked for, release plans needing a structured review, and the one audit entry.
-TODAY_PAGE_QUERIES = 15
+TODAY_PAGE_QUERIES = 16
 
 
 def test_the_day_at_the_benchmarks_size_is_a_pinned_number_of_queries(browser_client, world):
@@ -303,3 +304,52 @@ def test_a_workers_appointments_on_any_day_through_the_api(api, world):
 def test_a_day_that_is_not_a_real_date_is_422_naming_day(api, world, day):
     bad = api("amara").get("/today/appointments", day=day)
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "validation_error"
+
+
+def test_outcome_reviews_are_due_at_the_start_of_treatment_and_every_six_months(browser_client, api, world):
+    """TOP at the start of an episode at amara's agency, then six months (182 days) after the latest: for people
+    on her caseload with an open episode there. Nobody else's, and not after the episode has ended."""
+    from tests.test_outcomes import top_six_months, top_start
+    from throughcare.episodes.models import Episode
+    from throughcare.outcomes.actions import record_outcome_review
+
+    amara = world["staff"]["amara"].user
+    riverside = world["agencies"]["riverside"]
+    today = timezone.localdate()
+    starting, six_months, recent, ended, not_mine = _people(world, 5)
+    CareTeamMember.objects.filter(person=not_mine).update(left_at=timezone.now())  # off amara's caseload
+
+    def episode(person, days_ago: int, ended_days_ago: int | None = None):
+        Episode.objects.create(person=person, agency=riverside, setting="community", service="Recovery",
+                               started_on=today - dt.timedelta(days=days_ago), created_by=amara,
+                               ended_on=today - dt.timedelta(days=ended_days_ago) if ended_days_ago else None)
+
+    def top(person, stage, days_ago, answers):
+        record_outcome_review(actor=amara, person_id=person.pk, instrument="top", stage=stage,
+                              completed_on=today - dt.timedelta(days=days_ago), answers=answers)
+
+    episode(starting, 10)  # no TOP yet: the start-of-treatment review, due on the episode's first day
+    episode(six_months, 400)
+    top(six_months, "start", 400, top_start())
+    top(six_months, "review", 190, top_six_months())  # the latest: due again 182 days later, 8 days ago
+    episode(recent, 400)
+    top(recent, "start", 100, top_start())  # due again in 82 days: not within the fortnight
+    episode(ended, 30, ended_days_ago=1)
+    episode(not_mine, 10)
+
+    body = api("amara").get("/today").json()["outcome_reviews"]
+    assert [(d["display_name"], d["stage"], d["due_on"], d["overdue"], d["last_completed_on"]) for d in body] == [
+        (starting.display_name, "start", str(today - dt.timedelta(days=10)), True, None),  # soonest first
+        (six_months.display_name, "review", str(today - dt.timedelta(days=8)), True,
+         str(today - dt.timedelta(days=190)))]
+    page = browser_client("amara").get("/today/").content.decode()
+    table = page[page.index('data-testid="outcome-reviews"'):]
+    table = table[:table.index("</table>")]
+    assert starting.display_name in table and six_months.display_name in table
+    assert "Start of treatment" in table and "Review (every six months)" in table
+    assert all(p.display_name not in table for p in (recent, ended, not_mine))
+    assert f'href="/people/{starting.pk}/outcomes/record/top"' in table
+    # Recording the review takes it off the list.
+    top(starting, "start", 0, top_start())
+    assert [d["display_name"] for d in api("amara").get("/today").json()["outcome_reviews"]] == [
+        six_months.display_name]

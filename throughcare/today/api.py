@@ -118,11 +118,24 @@ class AccessRequestOut(Schema):
     asked_at: dt.datetime
 
 
+class OutcomeDueOut(Schema):
+    person: uuid.UUID
+    display_name: str
+    episode: uuid.UUID
+    stage: str = Field(description="start (no TOP since the episode began) or review (six months after the last)")
+    due_on: dt.date
+    overdue: bool
+    days: int
+    last_completed_on: dt.date | None
+
+
 class TodayOut(Schema):
     today: dt.date
     caseload: list[CaseloadOut]
     appointments: list[AppointmentOut] = Field(description="Your appointments today, not cancelled")
     reviews: list[ReviewOut] = Field(description="Plan reviews due in the next 14 days or overdue")
+    outcome_reviews: list[OutcomeDueOut] = Field(description="Outcome reviews (TOP) due in the next 14 days or "
+                                                             "overdue: at the start of treatment, every six months")
     referrals_waiting: ReferralsOut = Field(description="Referrals to your agency waiting on it to act")
     waiting_times: ReferralsOut = Field(description="Referrals to or from your agency still waiting, over 3 weeks "
                                                     "(breached) or within 3 days of it (due soon)")
@@ -169,6 +182,9 @@ def today(request):
         "appointments": [_appointment(a) for a in day.appointments],
         "reviews": [{"person": r.person_id, "display_name": r.display_name, "plan": r.plan_id, "due_on": r.due_on,
                      "overdue": r.overdue, "days": r.days} for r in day.reviews],
+        "outcome_reviews": [{"person": d.person_id, "display_name": d.display_name, "episode": d.episode_id,
+                             "stage": d.stage, "due_on": d.due_on, "overdue": d.overdue, "days": d.days,
+                             "last_completed_on": d.last_completed_on} for d in day.outcome_reviews],
         "referrals_waiting": {"total": day.waiting_total, "items": [_referral(r, c) for r, c in day.waiting_on_us]},
         "waiting_times": {"total": day.breaches_total, "items": [_referral(r, c) for r, c in day.breaches]},
         "handovers": [{"id": h.pk, "from_worker": h.from_worker.username if h.from_worker_id else None,

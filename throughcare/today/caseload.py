@@ -20,6 +20,7 @@ from throughcare.careteam.models import CareTeamMember
 from throughcare.consent.policy import visible_people
 from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.matching.access import for_lead
+from throughcare.outcomes.due import outcome_reviews_due
 from throughcare.referrals.clocks import DUE_SOON_DAYS, TARGET_DAYS, referral_clock
 from throughcare.referrals.models import CLOSED_STATUSES, Referral, Status
 from throughcare.releases.clocks import engagement_clock
@@ -45,6 +46,7 @@ class Day:
     handover_people: set = field(default_factory=set)  # ids of the handovers' people the worker may see
     access_requests: list = field(default_factory=list)  # other agencies asking to work with my lead cases
     reviews: list = field(default_factory=list)
+    outcome_reviews: list = field(default_factory=list)  # outcomes.due.OutcomeDue: TOP at start, every six months
     appointments: list = field(default_factory=list)
     released_to_us: list = field(default_factory=list)  # (CommunityHandover, EngagementClock): clock still open
     release_reviews: list = field(default_factory=list)  # (ReleasePlan, reasons): the prison's plans to review
@@ -54,7 +56,7 @@ class Day:
         ids += [str(h.person_id) for h in self.handovers if h.person_id in self.handover_people]
         ids += [str(r.person_id) for r in self.access_requests]
         ids += [str(r.person_id) for r, _c in self.waiting_on_us + self.breaches]
-        ids += [str(getattr(x, "person_id", "")) for x in self.reviews + self.appointments]
+        ids += [str(getattr(x, "person_id", "")) for x in self.reviews + self.outcome_reviews + self.appointments]
         ids += [str(h.person_id) for h, _c in self.released_to_us]
         ids += [str(plan.person_id) for plan, _reasons in self.release_reviews]
         return [i for i in dict.fromkeys(ids) if i]
@@ -124,6 +126,7 @@ def my_day(user, *, now: dt.datetime | None = None) -> Day:
     day.released_to_us = released_to_agency(user, day.today)
     day.release_reviews = release_reviews_due(user, day.today, limit=SHOW_AT_MOST)
     day.reviews = reviews_due(user, today=day.today, audit=False)  # the page's one audit entry names them
+    day.outcome_reviews = outcome_reviews_due(user, today=day.today)
     day.handovers, day.handover_people = handovers_offered_to(user, audit=False)
     day.access_requests = list(for_lead(user)[:SHOW_AT_MOST])
     return day
