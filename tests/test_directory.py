@@ -355,14 +355,15 @@ def test_unseen_people_are_not_found_before_any_filter_error(api, world, directo
 # --- waiting times from real referrals ---------------------------------------------------------------------------
 
 
-def _started_referrals(world, days: list[int], *, service="Structured treatment", ago=10):
+def _started_referrals(world, days: list[int], *, service="Structured treatment", ago=10, listed=None):
     now = timezone.now()
     for n, waited in enumerate(days):
         started = now - dt.timedelta(days=ago, hours=n)
         Referral.objects.create(person=world["jo"], from_agency=world["agencies"]["peer"],
                                 from_user=world["staff"]["xena"].user, to_agency=world["agencies"]["riverside"],
                                 service=service, reason="Needs treatment", status="intervention_started",
-                                received_at=started - dt.timedelta(days=waited), intervention_started_at=started)
+                                received_at=started - dt.timedelta(days=waited), intervention_started_at=started,
+                                directory_service=listed)
 
 
 def test_waiting_time_from_referrals_with_how_many_it_rests_on(api, world, directory):
@@ -375,6 +376,41 @@ def test_waiting_time_from_referrals_with_how_many_it_rests_on(api, world, direc
     assert "based on 6 referrals in the last 90 days" in wait["description"]
     alcohol = api("amara").get(f"/directory/services/{directory['alcohol'].pk}").json()["waiting_time"]
     assert alcohol["source"] == "unknown" and alcohol["days"] is None
+
+
+def test_referrals_started_from_the_entry_keep_counting_after_the_service_is_renamed(world, directory):
+    """Referrals made from a directory entry are that entry's, whatever either is called; the rest are matched
+    by name. A referral from another entry of the same agency, under the same name, is not this entry's."""
+    treatment = directory["treatment"]
+    _started_referrals(world, [4, 6, 8, 10, 12], listed=treatment)
+    _started_referrals(world, [20, 22], service="Structured treatment")  # typed by hand: matched by name
+    _started_referrals(world, [200], listed=directory["alcohol"])  # the other entry's, though named alike
+    actions.update_service(actor=None, service_id=treatment.pk, name="Opiate substitution and key work",
+                           service_type=treatment.service_type, life_domains=treatment.life_domains,
+                           referral_routes=treatment.referral_routes)
+    service = Service.objects.select_related("organisation").get(pk=treatment.pk)
+    wait = waiting_times([service])[service.pk]
+    assert (wait.source, wait.based_on, wait.days) == ("referrals", 5, 8)  # the hand-typed name no longer matches
+    Service.objects.filter(pk=treatment.pk).update(name="Structured treatment")
+    service.refresh_from_db()
+    assert waiting_times([service])[service.pk].based_on == 7  # linked and by name, never the other entry's
+
+
+def test_a_referral_from_the_directory_is_linked_to_its_entry_and_only_to_one_of_that_agency(api, world):
+    open_door = actions.create_organisation(actor=None, name="Open Door", agency=world["agencies"]["peer"].pk)
+    group = actions.create_service(actor=None, organisation_id=open_door.pk, name="Peer support group",
+                                   service_type="mutual_aid", life_domains=["wellbeing"],
+                                   referral_routes=["self_referral", "professional"])
+    body = {"to_agency": str(world["agencies"]["peer"].pk), "service": "Peer support group",
+            "reason": "Wants company in recovery", "directory_service": str(group.pk)}
+    made = api("amara").post(f"/people/{world['jo'].pk}/referrals", body)
+    assert made.status_code == 201, made.content
+    assert Referral.objects.get(pk=made.json()["id"]).directory_service_id == group.pk
+    wrong = api("amara").post(f"/people/{world['jo'].pk}/referrals",
+                              {**body, "to_agency": str(world["agencies"]["daat"].pk)})
+    assert wrong.status_code == 422
+    assert wrong.json()["error"]["fields"]["directory_service"] == (
+        "Choose a directory entry of the agency you are referring to")
 
 
 def test_too_few_referrals_fall_back_to_the_published_figure(world, directory):

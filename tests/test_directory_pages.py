@@ -197,7 +197,9 @@ def test_start_a_referral_from_a_directory_entry_with_agency_and_service_filled_
     (href,) = re.findall(r'href="(/people/[^"]+/referrals/new\?[^"]+)"', detail)
     href = unescape(href)
     assert f"to_agency={world['agencies']['peer'].pk}" in href and "service=Peer+support+group" in href
+    assert f"directory_service={_peer.pk}" in href
     form = amara.get(href).content.decode()
+    assert f'name="directory_service" value="{_peer.pk}"' in form
     assert f'<option value="{world["agencies"]["peer"].pk}" selected>' in form
     assert re.search(r'name="service" type="text" value="Peer support group"', form)
     # The person page for Jo offers the same link.

@@ -126,7 +126,8 @@ def search(request):
 
 def referral_url(person_id, service) -> str:
     """The referral form for the person, with the agency and service filled in from the directory entry."""
-    query = urlencode({"to_agency": str(service.organisation.agency_id), "service": service.name})
+    query = urlencode({"to_agency": str(service.organisation.agency_id), "service": service.name,
+                       "directory_service": str(service.pk)})
     return reverse("referrals:new", kwargs={"person_id": person_id}) + "?" + query
 
 

@@ -1,7 +1,8 @@
 """The current waiting time of a service: from Throughcare's own referrals where there are enough, else as published.
 
-For a service run by a partnership agency, the referrals counted are those to that agency for a service of
-the same name (the referral form started from the directory fills in the name), whose intervention started
+For a service run by a partnership agency, the referrals counted are those started from its directory entry
+(`Referral.directory_service`: counted whatever the service is called now), and those to that agency for a
+service of the same name not linked to an entry (typed in by hand, or from the API), whose intervention started
 in the last `WINDOW_DAYS` days. The waiting time is the median of their days from received to intervention
 started, counted in the service's time zone as the referral clocks count them (referrals.clocks). With
 fewer than `MIN_REFERRALS` of them the published figure is shown instead, so a handful of people can never
@@ -64,13 +65,14 @@ def waiting_times(services: Iterable, now: dt.datetime | None = None) -> dict:
         rows = Referral.objects.filter(
             to_agency_id__in=agency_ids, intervention_started_at__gte=now - dt.timedelta(days=WINDOW_DAYS),
             intervention_started_at__lte=now,
-        ).values_list("to_agency_id", "service", "received_at", "intervention_started_at")
-        for agency_id, name, received_at, started_at in rows:
-            samples[_key(agency_id, name)].append((received_at, started_at))
+        ).values_list("to_agency_id", "service", "directory_service_id", "received_at", "intervention_started_at")
+        for agency_id, name, listed_id, received_at, started_at in rows:
+            # Started from the directory: the entry's, whatever it is called now; otherwise matched by name.
+            samples[listed_id if listed_id else _key(agency_id, name)].append((received_at, started_at))
     waits = {}
     for service in services:
-        found = samples.get(_key(service.organisation.agency_id, service.name), []) \
-            if service.organisation.agency_id else []
+        found = (samples.get(service.pk, []) + samples.get(_key(service.organisation.agency_id, service.name), [])
+                 if service.organisation.agency_id else [])
         if len(found) >= MIN_REFERRALS:
             tz = zone(service.time_zone)
             days = [days_between(received, started, tz) for received, started in found]

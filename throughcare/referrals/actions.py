@@ -75,8 +75,10 @@ def _event(person_id, staff: Staff, actor, kind: str, title: str, referral: Refe
 
 
 def create_referral(*, actor, person_id, to_agency, service: str, reason: str, shared_categories=(),
-                    priority: str = Priority.ROUTINE, fast_track_reason: str = "", fast_track_note: str = "") -> Referral:
-    """Refer the person from the actor's agency to a service at another agency. The clock starts now."""
+                    priority: str = Priority.ROUTINE, fast_track_reason: str = "", fast_track_note: str = "",
+                    directory_service=None) -> Referral:
+    """Refer the person from the actor's agency to a service at another agency. The clock starts now.
+    `directory_service`: the directory entry it was started from (one of the receiving agency's services)."""
     errors: dict[str, str] = {}
     service = (service or "").strip()
     if not service:
@@ -112,6 +114,14 @@ def create_referral(*, actor, person_id, to_agency, service: str, reason: str, s
             errors["to_agency"] = "Choose the agency you are referring to"
         elif agency.pk == staff.agency_id:
             errors["to_agency"] = "Choose another agency: this is a referral between services"
+        listed = None
+        if directory_service:
+            from throughcare.directory.models import Service
+
+            listed = Service.objects.filter(pk=parse_uuid(directory_service),
+                                            organisation__agency_id=agency.pk if agency else None).first()
+            if listed is None:
+                errors["directory_service"] = "Choose a directory entry of the agency you are referring to"
         unknown = sorted(set(shared) - ALL_CATEGORIES)
         unseen = [c for c in shared if c in ALL_CATEGORIES
                   and not (grant.allows(c, staff.agency_id) or c in grant.categories)]
@@ -124,6 +134,7 @@ def create_referral(*, actor, person_id, to_agency, service: str, reason: str, s
             raise ValidationFailed(errors)
         referral = Referral.objects.create(
             person=person, from_agency_id=staff.agency_id, from_user=actor, to_agency=agency, service=service,
+            directory_service=listed,
             reason=reason, shared_categories=shared, priority=priority,
             fast_track_reason=fast_track_reason if priority == Priority.FAST_TRACK else "",
             fast_track_note=fast_track_note, status=Status.SENT, received_at=timezone.now(),

@@ -34,6 +34,8 @@ class ReferralIn(Schema):
     fast_track_reason: str = Field("", description="released_from_custody_7_days, recent_overdose, pregnancy, "
                                                    "rough_sleeping, children_at_risk or other (needs the note)")
     fast_track_note: str = ""
+    directory_service: str | None = Field(None, description="The directory entry (GET /api/v1/directory/services) "
+                                                            "the referral is to, if it is listed")
 
 
 class TransitionIn(Schema):
@@ -133,6 +135,8 @@ def _out(referral, *, content: bool, now=None) -> dict:
 def make_referral(request, person_id: str, payload: ReferralIn, response: HttpResponse,
                   idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
     fields = payload.dict()
+    if fields.get("directory_service") is None:
+        fields.pop("directory_service")  # not given: the request's hash (Idempotency-Key) is as it always was
     if idempotency_key is None:
         referral = create_referral(actor=request.user, person_id=person_id, **fields)
         return Status(201, _out(referral, content=True))

@@ -26,6 +26,8 @@ class ReferralForm(GovForm):
     fast_track_reason = forms.ChoiceField(label="Fast-track reason (if fast track)", required=False,
                                           choices=[("", "Choose")] + FastTrackReason.choices)
     fast_track_note = forms.CharField(label="Fast-track note (optional)", required=False, max_length=500)
+    #: The directory entry the form was started from (hidden; its agency is checked by the action).
+    directory_service = forms.CharField(widget=forms.HiddenInput, required=False)
     #: One key per rendered form: a double-click or a resent POST makes one referral, not two.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
 

@@ -57,6 +57,10 @@ class Referral(models.Model):
     from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     to_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="referrals_received")
     service = models.CharField(max_length=200, help_text="The service at the receiving agency")
+    #: The directory entry the referral was started from, if it was: its waiting time is worked out from its
+    #: referrals whatever the service is called now (directory.waiting).
+    directory_service = models.ForeignKey("directory.Service", on_delete=models.SET_NULL, null=True, blank=True,
+                                          related_name="referrals")
     reason = models.TextField()
     shared_categories = models.JSONField(default=list, help_text="Information categories the referrer shares")
     priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.ROUTINE)

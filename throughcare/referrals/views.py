@@ -66,8 +66,10 @@ def referral_new(request, person_id):
     person, grant = get_person(request.user, person_id, action="referral.form", write=True, categories=[])
     staff = staff_of(request.user)
     shareable = [c for c in Category.values if grant.allows(c, staff.agency_id) or c in grant.categories]
-    # Started from a directory entry: ?to_agency=&service= fill in the receiving agency and service.
-    initial = {name: request.GET[name][:200] for name in ("to_agency", "service") if request.GET.get(name)}
+    # Started from a directory entry: ?to_agency=&service=&directory_service= fill in the receiving agency, the
+    # service and the entry (which keeps the referral counted in that entry's waiting time).
+    initial = {name: request.GET[name][:200] for name in ("to_agency", "service", "directory_service")
+               if request.GET.get(name)}
     form = ReferralForm(request.POST or None, own_agency_id=staff.agency_id, categories=shareable, initial=initial)
     back = reverse("people:detail", kwargs={"person_id": person.pk})
     if request.method == "POST" and form.is_valid():
