@@ -292,3 +292,48 @@ def test_the_demo_world_has_a_directory_with_waiting_times_from_referrals(db):
 
     assert build_directory() == 0  # a second run adds no second directory
     assert Service.objects.count() == 17
+
+
+# --- the same, in the pages --------------------------------------------------------------------------------------
+
+
+def test_an_administrator_downloads_and_imports_the_directory_in_the_pages(browser_client, world, directory):
+    import re
+    from html import unescape
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    sam = browser_client("sam")
+    assert 'href="/directory/exchange"' in sam.get("/directory/").content.decode()
+    page = sam.get("/directory/exchange")
+    assert page.status_code == 200 and "Import the file" in page.content.decode()
+    download = sam.get("/directory/exchange/oruk.json")
+    assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
+    exported = json.loads(download.content)
+    assert exported == json.loads(json.dumps(export_directory(), default=str))
+    fhir = sam.get("/directory/exchange/fhir.json")
+    assert fhir["Content-Type"] == "application/fhir+json" and json.loads(fhir.content)["resourceType"] == "Bundle"
+    counts = _counts()
+    _empty_directory()
+    # A broken file: nothing imported, each problem named by where it is.
+    bad = copy.deepcopy(exported)
+    bad["contents"][3]["status"] = "open"
+    del bad["contents"][4]["name"]
+    refused = sam.post("/directory/exchange", {"file": SimpleUploadedFile("d.json", json.dumps(bad).encode())})
+    text = unescape(re.sub(r"\s+", " ", refused.content.decode()))
+    assert refused.status_code == 422
+    assert "$.contents[3].status: Must be one of: active, inactive, defunct, temporarily closed" in text
+    assert "$.contents[4].name: This field is required" in text and _counts() == (0, 0, 0, 0, 0, 0)
+    not_json = sam.post("/directory/exchange", {"file": SimpleUploadedFile("d.json", b"{not json")})
+    assert not_json.status_code == 422 and "The file is not valid JSON (line 1, column 2)" in unescape(
+        not_json.content.decode())
+    wrong_type = sam.post("/directory/exchange", {"file": SimpleUploadedFile("d.xml", b"<x/>")})
+    assert wrong_type.status_code == 422 and "d.xml is not a .json file" in wrong_type.content.decode()
+    done = sam.post("/directory/exchange", {"file": SimpleUploadedFile("d.json", json.dumps(exported).encode())})
+    assert done.status_code == 302 and _counts() == counts
+    assert export_directory() == json.loads(json.dumps(exported))  # the round trip, through the pages
+    # A key worker may download it, not import it.
+    amara = browser_client("amara")
+    assert amara.get("/directory/exchange/oruk.json").status_code == 200
+    assert "Import the file" not in amara.get("/directory/exchange").content.decode()
+    assert amara.post("/directory/exchange", {"file": SimpleUploadedFile("d.json", b"{}")}).status_code == 403

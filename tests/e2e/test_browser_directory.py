@@ -85,3 +85,28 @@ def test_a_worker_finds_services_jo_is_eligible_for_and_refers_from_the_director
     expect(page.get_by_role("heading", level=1)).to_have_text("Referral to Open Door: Peer support group")
     referral = Referral.objects.get()
     assert (referral.to_agency_id, referral.service) == (e2e_world["agencies"]["peer"].pk, "Peer support group")
+    assert referral.directory_service is not None and referral.directory_service.name == "Peer support group"
+
+
+def test_an_administrator_imports_a_directory_file_with_a_mistake_then_a_good_one(
+        page: Page, live_server, e2e_world, directory, sign_in, assert_accessible):
+    import json
+
+    from throughcare.directory.oruk import export_directory
+
+    good = json.dumps(export_directory(), default=str)
+    bad = json.loads(good)
+    bad["contents"][0]["status"] = "open"
+    sign_in(page, "sam")
+    page.goto(f"{live_server.url}/directory/")
+    page.get_by_role("link", name="Import or download the directory (Open Referral UK, FHIR)").click()
+    assert_accessible(page, "the directory import and downloads")
+    field = page.get_by_label("Open Referral UK file (JSON)")
+    field.set_input_files(files=[{"name": "directory.json", "mimeType": "application/json",
+                                  "buffer": json.dumps(bad).encode()}])
+    page.get_by_role("button", name="Import the file").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("$.contents[0].status: Must be one of")
+    assert_accessible(page, "the directory import with a mistake in the file")
+    field.set_input_files(files=[{"name": "directory.json", "mimeType": "application/json", "buffer": good.encode()}])
+    page.get_by_role("button", name="Import the file").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Imported")

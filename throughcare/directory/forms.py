@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 from throughcare.core.forms import GovForm
 from throughcare.directory.hours import format_hours, parse_hours
@@ -220,3 +221,21 @@ def editable_organisations(user):
     from throughcare.directory.actions import may_edit
 
     return [o for o in Organisation.objects.select_related("agency") if may_edit(user, o)]
+
+
+class OrukImportForm(GovForm):
+    """An Open Referral UK services page (JSON), checked for type and size before anything reads it."""
+
+    file = forms.FileField(label="Open Referral UK file (JSON)",
+                           help_text="A services page in Open Referral UK (HSDS 3.0) JSON, such as another "
+                                     "directory's export",
+                           error_messages={"required": "Choose the Open Referral UK file to import"})
+
+    def clean_file(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".json"):
+            raise forms.ValidationError(f"{upload.name} is not a .json file")
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(f"{upload.name} is larger than the {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} "
+                                        "MB a file may be")
+        return upload.read()

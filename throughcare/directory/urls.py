@@ -15,4 +15,7 @@ urlpatterns = [
     path("directory/organisations/new", views.organisation_new, name="organisation-new"),
     path("directory/organisations/<str:organisation_id>/locations/new", views.location_new, name="location-new"),
     path("directory/people/<str:person_id>", views.person_services, name="person"),
+    path("directory/exchange", views.exchange, name="exchange"),
+    path("directory/exchange/oruk.json", views.export_oruk, name="export-oruk"),
+    path("directory/exchange/fhir.json", views.export_fhir, name="export-fhir"),
 ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from throughcare.agencies.models import staff_of
 from throughcare.agencies.roles import Role
-from throughcare.core.errors import ValidationFailed
+from throughcare.core.errors import Forbidden, ValidationFailed
 from throughcare.core.views import admin_page, form_page, staff_page
 from throughcare.directory import actions, clock
 from throughcare.directory.eligibility import age_range, evaluate, profile_for
@@ -245,3 +246,60 @@ def location_new(request, organisation_id):
                      success=lambda loc: f"{loc.name} added", redirect_to="directory:search",
                      heading="Add a place", caption=organisation.name, submit="Add place",
                      cancel_url=reverse("directory:search"))
+
+
+# --- exchange with other directories: Open Referral UK and FHIR ---------------------------------------------
+
+
+@staff_page
+def exchange(request):
+    """Download the directory as Open Referral UK or FHIR; administrators import an ORUK file: all or nothing,
+    each problem named by its JSON path."""
+    from throughcare.directory.forms import OrukImportForm
+    from throughcare.directory.oruk import import_directory, load
+
+    staff = staff_of(request.user)
+    is_admin = staff.role == Role.ADMINISTRATOR
+    posted = request.method == "POST"
+    if posted and not is_admin:
+        raise Forbidden("Only an administrator can import the directory")
+    form = OrukImportForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
+        try:
+            done = import_directory(actor=request.user, data=load(form.cleaned_data["file"]))
+        except ValidationFailed as failure:
+            problems = [message if where == "$" else f"{where}: {message}" for where, message in failure.fields.items()]
+            form.add_error("file", [failure.message, *problems] if len(problems) > 1 else problems or [failure.message])
+        else:
+            warned = f". Check: {'; '.join(done['warnings'][:5])}" if done["warnings"] else ""
+            messages.success(request, f"Imported {done['organisations']} organisations, {done['locations']} places "
+                                      f"and {done['services']} services{warned}")
+            return redirect("directory:exchange")
+    return render(request, "directory/exchange.html", {"form": form, "is_admin": is_admin},
+                  status=422 if form.errors else 200)
+
+
+@staff_page
+def export_oruk(request):
+    from throughcare.directory.oruk import export_directory, validate
+
+    data = export_directory()
+    validate(data)
+    return _attachment(data, "directory-oruk.json")
+
+
+@staff_page
+def export_fhir(request):
+    from throughcare.directory.fhir import export_bundle
+
+    return _attachment(export_bundle(), "directory-fhir-healthcareservice.json", "application/fhir+json")
+
+
+def _attachment(data, filename: str, content_type: str = "application/json"):
+    import json
+
+    from django.http import HttpResponse
+
+    response = HttpResponse(json.dumps(data, indent=1, default=str), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
