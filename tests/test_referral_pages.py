@@ -124,6 +124,23 @@ def test_declining_needs_a_reason_and_counts_another_need(amara, xena, world):
     assert "Another need: mental health" in amara.get(f"/referrals/{referral.pk}").content.decode()
 
 
+def test_the_referring_worker_withdraws_a_referral_from_its_page(amara, xena, world):
+    _refer(amara, world)
+    referral = Referral.objects.get()
+    page = amara.get(f"/referrals/{referral.pk}").content.decode()
+    assert f'href="/referrals/{referral.pk}/withdraw?version=1"' in page
+    assert xena.post(f"/referrals/{referral.pk}/withdraw", {"version": "1"}).status_code == 403  # not theirs to
+    form = amara.get(f"/referrals/{referral.pk}/withdraw")
+    assert form.status_code == 200 and "Reason (optional)" in form.content.decode()
+    done = amara.post(f"/referrals/{referral.pk}/withdraw", {"version": "1", "note": "Jo has moved away"})
+    assert done.status_code == 302
+    referral.refresh_from_db()
+    assert referral.status == "withdrawn" and referral.version == 2
+    stale = amara.post(f"/referrals/{referral.pk}/withdraw", {"version": "1"})
+    assert stale.status_code in (409, 422) and referral.status == "withdrawn"
+    assert AuditEntry.objects.filter(action="referral.withdraw", resource_id=str(referral.pk)).count() == 1
+
+
 def test_people_who_may_not_see_the_referral_get_not_found(amara, browser_client, world):
     _refer(amara, world)
     referral = Referral.objects.get()
