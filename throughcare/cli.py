@@ -118,7 +118,8 @@ def demo_world(people: int = typer.Option(200, "--people", min=0, help="How many
         summary = build_world(people=people, seed=seed, batch_size=batch_size,
                               progress=lambda n: progress.advance(task, n))
     console.print(f"Demo world: {summary.agencies} agencies, {summary.staff} staff, {summary.people} people, "
-                  f"{summary.episodes} episodes, {summary.events} events")
+                  f"{summary.episodes} episodes, {summary.events} events; "
+                  f"{sum(summary.rows.values())} rows bulk-loaded in all")
     _print_sign_ins()
 
 
