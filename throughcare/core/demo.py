@@ -23,6 +23,7 @@ from faker import Faker
 
 from throughcare.agencies.models import Agency, Staff
 from throughcare.agencies.roles import AgencyKind, Role
+from throughcare.appointments.models import Mode
 from throughcare.careteam.models import CareTeamMember
 from throughcare.core import refdata
 from throughcare.core.categories import CATEGORY_BY_AGENCY_KIND, Category
@@ -158,7 +159,7 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
     COPY on PostgreSQL). About 40 rows a person: the person, names, identifiers, matching keys, episodes,
     journey events (registration, episodes, notes, appointments, consents, custody, referrals), consents,
     past appointments, custody spells, referrals and care teams. The same seed builds the same world."""
-    from throughcare.appointments.models import Appointment, Mode
+    from throughcare.appointments.models import Appointment
     from throughcare.appointments.models import Status as AppointmentStatus
     from throughcare.consent.models import Consent, ConsentKind, HowGiven, Purpose
     from throughcare.core.bulk import Table, load
@@ -345,7 +346,7 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
                                      created_at=starts, updated_at=starts, version=2)
                     title = ("Attended appointment with " if attended else "Did not attend appointment with ") + agency.name
                     event((person_id, starts, starts, EventKind.APPOINTMENT, Category.CONTACT_ADMIN, agency.pk,
-                           worker.user_id, title, f"{starts:%A %-d %B %Y at %H:%M}.", "appointment", str(appointment_id)))
+                           worker.user_id, title, _when(starts, Mode.IN_PERSON) + ".", "appointment", str(appointment_id)))
             if home != prison:  # consents, recorded by the treatment service at registration
                 given_at = registered_at
                 if rng.random() < 0.65:
@@ -424,22 +425,29 @@ def _demo_directory(rng, today: dt.date) -> None:
     build_directory(rng=rng, today=today)
 
 
+def _when(starts: dt.datetime, mode: str) -> str:
+    """appointments.reads.describe_time's words, for a time already in the service's time zone."""
+    return f"{starts:%A} {starts.day} {starts:%B %Y} at {starts:%H:%M}, {Mode(mode).label.lower()}"
+
+
 def _demo_appointments(rng, batch_size: int) -> None:
     """Appointments with the lead professional: most people have one in the next fortnight (some today),
-    some had one recently (attended or did not attend)."""
-    from throughcare.appointments.models import Appointment, Mode
+    some had one recently (attended or did not attend). Each with its journey event, as the actions write."""
+    from throughcare.appointments.models import Appointment
     from throughcare.appointments.models import Status as AppointmentStatus
+    from throughcare.core.bulk import Table, load
     from throughcare.notifications.reminders import reminder_due_at
 
     now = timezone.now()
     tz = timezone.get_current_timezone()
     today = timezone.localdate()
+    names = dict(Agency.objects.values_list("pk", "name"))
 
     def at(day: dt.date) -> dt.datetime:
         return dt.datetime.combine(day, dt.time(rng.randint(9, 16), rng.choice([0, 15, 30, 45])), tzinfo=tz)
 
-    batch = []
-    leads = CareTeamMember.objects.filter(is_lead=True, left_at__isnull=True).values_list(
+    appointments, events = Table(Appointment), Table(Event)
+    leads = CareTeamMember.objects.filter(is_lead=True, left_at__isnull=True).order_by("person_id").values_list(
         "person_id", "agency_id", "worker_id")
     for person_id, agency_id, worker_id in leads.iterator(chunk_size=batch_size):
         common = {"person_id": person_id, "agency_id": agency_id, "worker_id": worker_id, "booked_by_id": worker_id,
@@ -448,16 +456,28 @@ def _demo_appointments(rng, batch_size: int) -> None:
             starts = at(today + dt.timedelta(days=rng.randint(0, 13)))
             if starts > now:
                 mode = rng.choice([Mode.IN_PERSON, Mode.IN_PERSON, Mode.PHONE])
-                batch.append(Appointment(**common, starts_at=starts, mode=mode,
-                                         location="Key working room 2" if mode == Mode.IN_PERSON else "",
-                                         purpose="Key working session", reminder_due_at=reminder_due_at(starts, now)))
+                pk = uuid.UUID(int=rng.getrandbits(128), version=4)
+                appointments.add(**common, id=pk, starts_at=starts, mode=mode,
+                                 location="Key working room 2" if mode == Mode.IN_PERSON else "",
+                                 purpose="Key working session", reminder_due_at=reminder_due_at(starts, now))
+                events.add(person_id=person_id, occurred_at=now, recorded_at=now, kind=EventKind.APPOINTMENT,
+                           category=Category.CONTACT_ADMIN, agency_id=agency_id, author_id=worker_id,
+                           title=f"Appointment booked with {names[agency_id]}", body=_when(starts, mode) + ".",
+                           subject_type="appointment", subject_id=str(pk))
         if rng.random() < 0.4:
             starts = at(today - dt.timedelta(days=rng.randint(1, 20)))
-            outcome = AppointmentStatus.ATTENDED if rng.random() < 0.75 else AppointmentStatus.DID_NOT_ATTEND
-            batch.append(Appointment(**common, starts_at=starts, mode=Mode.IN_PERSON, location="Key working room 2",
-                                     purpose="Key working session", status=outcome, outcome_recorded_at=starts,
-                                     outcome_recorded_by_id=worker_id))
-    Appointment.objects.bulk_create(batch, batch_size=batch_size)
+            attended = rng.random() < 0.75
+            pk = uuid.UUID(int=rng.getrandbits(128), version=4)
+            appointments.add(**common, id=pk, starts_at=starts, mode=Mode.IN_PERSON, location="Key working room 2",
+                             purpose="Key working session",
+                             status=AppointmentStatus.ATTENDED if attended else AppointmentStatus.DID_NOT_ATTEND,
+                             outcome_recorded_at=starts, outcome_recorded_by_id=worker_id)
+            events.add(person_id=person_id, occurred_at=starts, recorded_at=starts, kind=EventKind.APPOINTMENT,
+                       category=Category.CONTACT_ADMIN, agency_id=agency_id, author_id=worker_id,
+                       title=("Attended appointment with " if attended else "Did not attend appointment with ")
+                       + names[agency_id], body=_when(starts, Mode.IN_PERSON) + ".",
+                       subject_type="appointment", subject_id=str(pk))
+    load([appointments, events])
 
 
 def _demo_referral(rng, person_id, from_agency, to_agency, author, today, moment) -> Referral:
