@@ -13,6 +13,8 @@ or a benchmark's own database.
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterable
 
 from django.db import connection, models, transaction
@@ -70,16 +72,68 @@ class Table:
 
 def load(tables: Iterable[Table]) -> None:
     """Write every table's rows, in the order given (parents first), in one transaction, and empty them."""
-    tables = list(tables)
+    _load_all(_take(tables))
+
+
+def _take(tables: Iterable[Table]) -> list[tuple[Table, list[tuple]]]:
+    taken = []
+    for table in tables:
+        if table.rows:
+            taken.append((table, table.rows))
+            table.total += len(table.rows)
+            table.rows = []
+    return taken
+
+
+def _load_all(taken: list[tuple[Table, list[tuple]]]) -> None:
     with transaction.atomic():
-        for table in tables:
-            if table.rows:
-                _load_one(table)
-                table.total += len(table.rows)
-                table.rows = []
+        for table, rows in taken:
+            _load_one(table, rows)
 
 
-def _load_one(table: Table) -> None:
+class Loader:
+    """`submit(tables)` loads each batch like `load`, but on PostgreSQL outside a transaction it does so in a
+    thread with its own connection, one batch behind: PostgreSQL takes in one batch (COPY, its indexes and
+    foreign-key checks, the commit) while Python makes the next, so two cores are both at work. Inside a
+    transaction (tests) the rows would not see the caller's uncommitted parents: there it loads in place.
+    `close()` waits for the last batch and raises the thread's error, if any."""
+
+    def __init__(self):
+        self.threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
+        self._error: BaseException | None = None
+        if self.threaded:
+            self._queue: queue.Queue = queue.Queue(maxsize=1)
+            self._thread = threading.Thread(target=self._work, name="bulk-loader", daemon=True)
+            self._thread.start()
+
+    def submit(self, tables: Iterable[Table]) -> None:
+        if not self.threaded:
+            load(tables)
+            return
+        if self._error is not None:
+            raise self._error
+        self._queue.put(_take(tables))
+
+    def close(self) -> None:
+        if self.threaded and self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def _work(self) -> None:
+        try:
+            while (taken := self._queue.get()) is not None:
+                if self._error is None:
+                    try:
+                        _load_all(taken)
+                    except BaseException as exc:  # handed to the caller's next submit() or close()
+                        self._error = exc
+        finally:
+            connection.close()  # this thread's own connection
+
+
+def _load_one(table: Table, rows: list[tuple]) -> None:
     name = connection.ops.quote_name(table.model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in table.fields)
     with connection.cursor() as cursor:
@@ -88,16 +142,16 @@ def _load_one(table: Table) -> None:
             with cursor.cursor.copy(f"COPY {name} ({columns}) FROM STDIN") as copy:  # nosec B608 - model names
                 write = copy.write_row
                 if json_at:
-                    for row in table.rows:
+                    for row in rows:
                         row = list(row)
                         for i in json_at:
                             row[i] = json.dumps(row[i])
                         write(row)
                 else:
-                    for row in table.rows:
+                    for row in rows:
                         write(row)
         else:
             fields = table.fields
-            prepared = [tuple(f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)) for row in table.rows]
+            prepared = [tuple(f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)) for row in rows]
             marks = ", ".join(["%s"] * len(fields))
             cursor.executemany(f"INSERT INTO {name} ({columns}) VALUES ({marks})", prepared)  # noqa: S608  # nosec B608

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -111,6 +112,7 @@ class WorldSummary:
     events: int
     episodes: int
     rows: dict = field(default_factory=dict)  # table: rows bulk-loaded
+    seconds: dict = field(default_factory=dict)  # step: wall-clock seconds
 
 
 def _staff_for(agency_staff: dict, agency_id) -> list:
@@ -154,19 +156,22 @@ EVENT_COLUMNS = ["person_id", "occurred_at", "recorded_at", "kind", "category", 
 
 
 def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
-                progress: Callable[[int], None] | None = None, today: dt.date | None = None) -> WorldSummary:
+                progress: Callable[[int], None] | None = None, today: dt.date | None = None,
+                reporting: bool = True) -> WorldSummary:
     """The partnership and `people` people with their history, bulk-loaded a batch at a time (core.bulk:
     COPY on PostgreSQL). About 40 rows a person: the person, names, identifiers, matching keys, episodes,
     journey events (registration, episodes, notes, appointments, consents, custody, referrals), consents,
-    past appointments, custody spells, referrals and care teams. The same seed builds the same world."""
+    past appointments, custody spells, referrals and care teams. The same seed builds the same world.
+    `reporting=False` leaves the reporting tables to the nightly `throughcare reports refresh`."""
     from throughcare.appointments.models import Appointment
     from throughcare.appointments.models import Status as AppointmentStatus
     from throughcare.consent.models import Consent, ConsentKind, HowGiven, Purpose
-    from throughcare.core.bulk import Table, load
+    from throughcare.core.bulk import Loader, Table
     from throughcare.custody.models import Custody, CustodyStatus, ReceptionType, ReleaseType
     from throughcare.matching.index import keys_of, profile_of, variants
     from throughcare.matching.models import MatchKey, MatchProfile
 
+    started = time.monotonic()
     rng = random.Random(seed)  # nosec B311 - repeatable synthetic data, not security
     fake = Faker("en_GB")
     fake.seed_instance(seed)
@@ -208,6 +213,7 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
     def new_id() -> uuid.UUID:
         return uuid.UUID(int=rng.getrandbits(128), version=4)
 
+    loader = Loader()
     done = 0
     while done < people:
         n = min(batch_size, people - done)
@@ -402,20 +408,25 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
                        f"Referral sent to {receiver.name}: {referral.service}",
                        f"Priority: {referral.get_priority_display().lower()}. Sent by {sender.name}.", "referral",
                        str(referral.id)))
-        load(tables)
+        loader.submit(tables)
         done += n
         if progress:
             progress(n)
-    _demo_appointments(rng, batch_size)
-    _demo_plans(rng, today)
-    _demo_releases(rng, today)
-    _demo_assessments(rng, today)
-    _demo_directory(rng, today)
-    _demo_person_record()
-    _demo_reporting(today)
-    _demo_voice()
+    loader.close()
+    seconds = {"people": time.monotonic() - started}
+    for name, step in (("appointments", lambda: _demo_appointments(rng, batch_size)),
+                       ("plans", lambda: _demo_plans(rng, today)), ("releases", lambda: _demo_releases(rng, today)),
+                       ("assessments", lambda: _demo_assessments(rng, today)),
+                       ("directory", lambda: _demo_directory(rng, today)), ("person_record", _demo_person_record),
+                       ("reporting", lambda: _demo_reporting(today)), ("voice", _demo_voice)):
+        if name == "reporting" and not reporting:
+            continue
+        began = time.monotonic()
+        step()
+        seconds[name] = time.monotonic() - began
     return WorldSummary(agencies=len(agencies), staff=len(staff), people=people, events=events.total,
-                        episodes=episodes.total, rows={t.model._meta.db_table: t.total for t in tables})
+                        episodes=episodes.total, rows={t.model._meta.db_table: t.total for t in tables},
+                        seconds={name: round(value, 1) for name, value in seconds.items()})
 
 
 def _demo_directory(rng, today: dt.date) -> None:
