@@ -207,8 +207,9 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
               appointments, events]
     event = events.add_row
 
-    def moment(day: dt.date) -> dt.datetime:
-        return dt.datetime.combine(day, dt.time(rng.randint(8, 17), rng.randint(0, 59)), tzinfo=tz)
+    def moment(day: dt.date) -> dt.datetime:  # 08:00 to 17:59, one draw (randint costs ten times more)
+        minute = int(rng.random() * 600)
+        return dt.datetime.combine(day, dt.time(8 + minute // 60, minute % 60), tzinfo=tz)
 
     def new_id() -> uuid.UUID:
         return uuid.UUID(int=rng.getrandbits(128), version=4)
