@@ -111,7 +111,7 @@ def grow(events: int, seed: int) -> dict:
             notes.add_row((long_id, at, at, EventKind.NOTE, category, agency_id, amara.pk, text[:120], text, "", ""))
     load([appointments, notes])
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE journey_event")
+        cursor.execute("ANALYZE")  # planner statistics after bulk loads (autovacuum may be off)
     person = Person.objects.get(pk=long_id)
     grant = grant_for(amara, person)
     with CaptureQueriesContext(connection) as queries:
