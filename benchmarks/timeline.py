@@ -86,7 +86,7 @@ def grow(events: int, seed: int) -> dict:
         raise SystemExit(f"{run.KEY_WORKER} leads on fewer than two people")
     (long_id, agency_id), (short_id, _agency) = leads
     have = Event.objects.filter(person_id=long_id).count()
-    rng = random.Random(seed)  # nosec B311 - repeatable synthetic data
+    rng = random.Random(f"timeline-{seed}")  # nosec B311 - repeatable; not the demo world's stream (its ids)
     tz = timezone.get_current_timezone()
     today = timezone.localdate()
     notes, appointments = Table(Event), Table(Appointment)
