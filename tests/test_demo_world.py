@@ -119,3 +119,28 @@ def test_the_apps_reads_work_on_the_demo_world(db):
     browser.force_login(lead.worker)
     assert browser.get(f"/people/{lead.person_id}/").status_code == 200
     assert browser.get("/today/").status_code == 200
+
+
+def test_the_foreign_key_proof_names_a_row_that_points_nowhere(db):
+    """core.bulk.check_foreign_keys, which proves a load made without the row-by-row checks."""
+    import uuid
+
+    import pytest
+    from django.db import IntegrityError
+
+    from throughcare.core.bulk import Table, check_foreign_keys, load
+
+    build_world(people=3, seed=SEED)
+    check_foreign_keys([Event, Consent, Appointment])  # the demo's rows all point somewhere
+    person = Person.objects.first()
+    events = Table(Event)
+    nobody = uuid.uuid4()
+    events.add(person_id=person.pk, occurred_at=timezone.now(), recorded_at=timezone.now(), kind=EventKind.NOTE,
+               category="contact_admin", title="x", author_id=None, agency_id=None)
+    load([events])
+    check_foreign_keys([Event])
+    # Foreign keys are checked at commit (deferred), which a test never reaches: a row pointing nowhere stays.
+    Event.objects.filter(title="x").update(person_id=nobody)
+    with pytest.raises(IntegrityError, match=f"journey_event.person_id = {nobody}|journey_event.person_id = {nobody.hex}"):
+        check_foreign_keys([Event])
+    Event.objects.filter(title="x").delete()  # the test database checks its foreign keys at the end

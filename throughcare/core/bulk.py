@@ -85,8 +85,11 @@ def _take(tables: Iterable[Table]) -> list[tuple[Table, list[tuple]]]:
     return taken
 
 
-def _load_all(taken: list[tuple[Table, list[tuple]]]) -> None:
+def _load_all(taken: list[tuple[Table, list[tuple]]], *, unchecked: bool = False) -> None:
     with transaction.atomic():
+        if unchecked:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = replica")
         for table, rows in taken:
             _load_one(table, rows)
 
@@ -96,10 +99,18 @@ class Loader:
     thread with its own connection, one batch behind: PostgreSQL takes in one batch (COPY, its indexes and
     foreign-key checks, the commit) while Python makes the next, so two cores are both at work. Inside a
     transaction (tests) the rows would not see the caller's uncommitted parents: there it loads in place.
-    `close()` waits for the last batch and raises the thread's error, if any."""
+    `close()` waits for the last batch and raises the thread's error, if any.
 
-    def __init__(self):
+    `checks_after=True` (demo databases only): when the database login is a superuser, the thread loads with
+    `session_replication_role = replica`, so PostgreSQL skips the row-by-row foreign-key triggers, and
+    `close()` then proves every foreign key of every loaded table with one anti-join each, raising
+    `IntegrityError` naming the table and column if any row points nowhere. Indexes, unique and check
+    constraints are enforced as always; the schema is not touched."""
+
+    def __init__(self, *, checks_after: bool = False):
         self.threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
+        self.checks_after = self.threaded and checks_after and _superuser()
+        self._models: dict = {}
         self._error: BaseException | None = None
         if self.threaded:
             self._queue: queue.Queue = queue.Queue(maxsize=1)
@@ -112,7 +123,10 @@ class Loader:
             return
         if self._error is not None:
             raise self._error
-        self._queue.put(_take(tables))
+        taken = _take(tables)
+        for table, _rows in taken:
+            self._models[table.model] = table
+        self._queue.put(taken)
 
     def close(self) -> None:
         if self.threaded and self._thread.is_alive():
@@ -120,13 +134,15 @@ class Loader:
             self._thread.join()
         if self._error is not None:
             raise self._error
+        if self.checks_after:
+            check_foreign_keys(self._models)
 
     def _work(self) -> None:
         try:
             while (taken := self._queue.get()) is not None:
                 if self._error is None:
                     try:
-                        _load_all(taken)
+                        _load_all(taken, unchecked=self.checks_after)
                     except BaseException as exc:  # handed to the caller's next submit() or close()
                         self._error = exc
         finally:
@@ -155,3 +171,32 @@ def _load_one(table: Table, rows: list[tuple]) -> None:
             prepared = [tuple(f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)) for row in rows]
             marks = ", ".join(["%s"] * len(fields))
             cursor.executemany(f"INSERT INTO {name} ({columns}) VALUES ({marks})", prepared)  # noqa: S608  # nosec B608
+
+
+def _superuser() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def check_foreign_keys(models_loaded) -> None:
+    """Every foreign key of these models' tables points at a row: one anti-join per key (PostgreSQL)."""
+    from django.db import IntegrityError
+
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in models_loaded:
+            for f in model._meta.concrete_fields:
+                if not (f.is_relation and (f.many_to_one or f.one_to_one)) or not getattr(f, "db_constraint", True):
+                    continue
+                target = f.target_field
+                sql = (f"SELECT c.{quote(f.column)} FROM {quote(model._meta.db_table)} c "  # noqa: S608  # nosec B608
+                       f"WHERE c.{quote(f.column)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+                       f"{quote(target.model._meta.db_table)} p WHERE p.{quote(target.column)} = c.{quote(f.column)}) "
+                       "LIMIT 1")
+                cursor.execute(sql)
+                missing = cursor.fetchone()
+                if missing:
+                    raise IntegrityError(f"{model._meta.db_table}.{f.column} = {missing[0]} points at no "
+                                         f"{target.model._meta.db_table} row")

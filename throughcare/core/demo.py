@@ -214,7 +214,7 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
     def new_id() -> uuid.UUID:
         return uuid.UUID(int=rng.getrandbits(128), version=4)
 
-    loader = Loader()
+    loader = Loader(checks_after=True)  # a demo database: foreign keys proven once, as sets (core.bulk)
     done = 0
     while done < people:
         n = min(batch_size, people - done)
