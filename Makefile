@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 # Tests run in a time zone far from the UK's, so a naive date shows up as a failure.
 TEST_ENV := THROUGHCARE_TIME_ZONE=Pacific/Auckland TZ=Pacific/Auckland THROUGHCARE_DATA_DIR=$(CURDIR)/data/test
 
-.PHONY: demo test test-sqlite test-postgres bootstrap assets lint check bench bench-quick nightly crash clean
+.PHONY: demo test test-sqlite test-postgres bootstrap assets lint check bench bench-quick bench-timeline nightly crash clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Throughcare needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
@@ -65,6 +65,10 @@ bench-quick: bootstrap
 
 bench: bootstrap
 	$(BIN)/python benchmarks/run.py
+
+# One person's 5,000-event timeline in a register of a million people (builds the database the first time).
+bench-timeline: bootstrap
+	nice -n 10 $(BIN)/python benchmarks/timeline.py
 
 crash: bootstrap
 	$(BIN)/python benchmarks/crash.py --cycles 50

@@ -505,12 +505,17 @@ def test_the_person_page_links_to_appointments(browser_client, world):
 def test_the_demo_world_has_appointments_with_lead_professionals(db):
     from throughcare.careteam.models import CareTeamMember
     from throughcare.core.demo import build_world as build_demo
+    from throughcare.episodes.models import Episode
 
     build_demo(people=60, seed=3)
     appointments = list(Appointment.objects.all())
     assert appointments and {a.status for a in appointments} <= {"booked", "attended", "did_not_attend"}
     leads = set(CareTeamMember.objects.filter(is_lead=True).values_list("person_id", "worker_id"))
-    assert all((a.person_id, a.worker_id) in leads for a in appointments)
+    booked = [a for a in appointments if a.status == "booked"]
+    assert booked and all((a.person_id, a.worker_id) in leads for a in booked)
+    # The history before them: appointments during an episode at the agency (core.demo's bulk load).
+    episodes = set(Episode.objects.values_list("person_id", "agency_id"))
+    assert all((a.person_id, a.worker_id) in leads or (a.person_id, a.agency_id) in episodes for a in appointments)
     now = timezone.now()
     assert all(a.starts_at > now for a in appointments if a.status == "booked")
     assert all(a.starts_at < now for a in appointments if a.status != "booked")

@@ -97,7 +97,9 @@ def migrate(demo: bool = typer.Option(False, "--demo", help="Mark this database 
 def demo_world(people: int = typer.Option(200, "--people", min=0, help="How many people"),
                seed: int = typer.Option(1, "--seed", help="Random seed: the same seed builds the same world"),
                batch_size: int = typer.Option(2000, "--batch-size", min=100),
-               if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing if the database already has people")):
+               if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing if the database already has people"),
+               reporting: bool = typer.Option(True, "--reporting/--no-reporting",
+                                              help="Fill the reporting tables too (else: the nightly reports refresh)")):
     """Fill a demo database with a realistic synthetic partnership."""
     setup()
     from throughcare.core.demo import build_world
@@ -115,10 +117,12 @@ def demo_world(people: int = typer.Option(200, "--people", min=0, help="How many
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=err, transient=not sys.stderr.isatty()) as progress:
         task = progress.add_task("Building people", total=people)
-        summary = build_world(people=people, seed=seed, batch_size=batch_size,
+        summary = build_world(people=people, seed=seed, batch_size=batch_size, reporting=reporting,
                               progress=lambda n: progress.advance(task, n))
     console.print(f"Demo world: {summary.agencies} agencies, {summary.staff} staff, {summary.people} people, "
-                  f"{summary.episodes} episodes, {summary.events} events")
+                  f"{summary.episodes} episodes, {summary.events} events; "
+                  f"{sum(summary.rows.values())} rows bulk-loaded in all")
+    console.print("Seconds: " + ", ".join(f"{step} {seconds}" for step, seconds in summary.seconds.items()))
     _print_sign_ins()
 
 

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
 from throughcare.agencies.models import Agency, Staff
 from throughcare.agencies.roles import AgencyKind, Role
+from throughcare.appointments.models import Mode
 from throughcare.careteam.models import CareTeamMember
 from throughcare.core import refdata
 from throughcare.core.categories import CATEGORY_BY_AGENCY_KIND, Category
@@ -109,6 +111,8 @@ class WorldSummary:
     people: int
     events: int
     episodes: int
+    rows: dict = field(default_factory=dict)  # table: rows bulk-loaded
+    seconds: dict = field(default_factory=dict)  # step: wall-clock seconds
 
 
 def _staff_for(agency_staff: dict, agency_id) -> list:
@@ -131,11 +135,47 @@ def build_agencies_and_staff() -> tuple[list[Agency], list[Staff]]:
     return agencies, staff
 
 
+#: How many names, postcodes and phone numbers are drawn from Faker (seeded) for the people to share: Faker
+#: costs tens of microseconds a call, too slow for a million people.
+POOL = 4000
+#: Pick a category label once, not per event.
+_LABELS = {c.value: c.label.lower() for c in Category}
+
+
+def _pools(fake) -> dict:
+    return {"male": [fake.first_name_male() for _ in range(POOL)],
+            "female": [fake.first_name_female() for _ in range(POOL)],
+            "any": [fake.first_name() for _ in range(POOL)],
+            "family": [fake.last_name() for _ in range(POOL)],
+            "postcode": [fake.postcode() for _ in range(POOL)],
+            "phone": [fake.phone_number()[:30] for _ in range(POOL)]}
+
+
+EVENT_COLUMNS = ["person_id", "occurred_at", "recorded_at", "kind", "category", "agency_id", "author_id", "title",
+                 "body", "subject_type", "subject_id"]
+
+
 def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
-                progress: Callable[[int], None] | None = None, today: dt.date | None = None) -> WorldSummary:
+                progress: Callable[[int], None] | None = None, today: dt.date | None = None,
+                reporting: bool = True) -> WorldSummary:
+    """The partnership and `people` people with their history, bulk-loaded a batch at a time (core.bulk:
+    COPY on PostgreSQL). About 40 rows a person: the person, names, identifiers, matching keys, episodes,
+    journey events (registration, episodes, notes, appointments, consents, custody, referrals), consents,
+    past appointments, custody spells, referrals and care teams. The same seed builds the same world.
+    `reporting=False` leaves the reporting tables to the nightly `throughcare reports refresh`."""
+    from throughcare.appointments.models import Appointment
+    from throughcare.appointments.models import Status as AppointmentStatus
+    from throughcare.consent.models import Consent, ConsentKind, HowGiven, Purpose
+    from throughcare.core.bulk import Loader, Table
+    from throughcare.custody.models import Custody, CustodyStatus, ReceptionType, ReleaseType
+    from throughcare.matching.index import keys_of, profile_of, variants
+    from throughcare.matching.models import MatchKey, MatchProfile
+
+    started = time.monotonic()
     rng = random.Random(seed)  # nosec B311 - repeatable synthetic data, not security
     fake = Faker("en_GB")
     fake.seed_instance(seed)
+    pools = _pools(fake)
     today = today or timezone.localdate()
     agencies, staff = build_agencies_and_staff()
     casework = [s for s in staff if s.role in (Role.KEY_WORKER, Role.PRISON_TEAM, Role.PARTNER_WORKER)]
@@ -146,153 +186,248 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
     prison = next(a for a in agencies if a.kind == AgencyKind.PRISON)
     partners = [a for a in agencies if a.kind not in (AgencyKind.COMMISSIONER, AgencyKind.COMMUNITY_TREATMENT,
                                                        AgencyKind.PRISON) and by_agency.get(a.pk)]
+    partner_kinds = sorted({a.kind for a in partners})
     reasons = [e for e in refdata.load("discharge_reasons") if e.current(today)]
     ethnicities = [e.id for e in refdata.load("ethnicity")]
     disabilities = [e.id for e in refdata.load("disabilities")]
     nhs_counter = 400_000_000 + seed * 1_000_003 % 100_000_000
     serial = rng.randint(100_000, 900_000)
-    totals = {"events": 0, "episodes": 0}
     caseloads: dict = {}  # worker user id -> people on their care teams
-    on_team: set = set()  # (person id, worker user id)
-    with_lead: set = set()  # person ids that have a lead professional
     tz = timezone.get_current_timezone()
+    languages = ["English"] * 9 + ["Welsh", "Polish", "Urdu"]
+    shareable = [c for c in Category.values if c != Category.CONTACT_ADMIN]
 
-    def moment(day: dt.date) -> dt.datetime:
-        return dt.datetime.combine(day, dt.time(rng.randint(8, 17), rng.randint(0, 59)), tzinfo=tz)
+    persons, names, identifiers = Table(Person), Table(PersonName), Table(Identifier)
+    profiles, match_keys = Table(MatchProfile), Table(MatchKey)
+    episodes, custodies, members = Table(Episode), Table(Custody), Table(CareTeamMember)
+    consents, referrals, appointments, events = Table(Consent), Table(Referral), Table(Appointment), Table(Event)
+    if events.columns != EVENT_COLUMNS or match_keys.columns != ["key", "person_id"]:  # add_row's order below
+        raise RuntimeError(f"journey.Event's or matching.MatchKey's columns changed: {events.columns}")
+    tables = [persons, names, identifiers, profiles, match_keys, episodes, custodies, members, consents, referrals,
+              appointments, events]
+    event = events.add_row
 
+    def moment(day: dt.date) -> dt.datetime:  # 08:00 to 17:59, one draw (randint costs ten times more)
+        minute = int(rng.random() * 600)
+        return dt.datetime.combine(day, dt.time(8 + minute // 60, minute % 60), tzinfo=tz)
+
+    def new_id() -> uuid.UUID:
+        return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+    loader = Loader(checks_after=True)  # a demo database: foreign keys proven once, as sets (core.bulk)
     done = 0
     while done < people:
         n = min(batch_size, people - done)
-        persons, names, identifiers, episodes, events, members, referrals = [], [], [], [], [], [], []
         for _ in range(n):
+            person_id = new_id()
             sex = rng.choice([Sex.MALE, Sex.MALE, Sex.FEMALE, Sex.NOT_STATED])
-            given = fake.first_name_male() if sex == Sex.MALE else fake.first_name_female() if sex == Sex.FEMALE else fake.first_name()
-            family = fake.last_name()
+            given = rng.choice(pools["male"] if sex == Sex.MALE else pools["female"] if sex == Sex.FEMALE
+                               else pools["any"])
+            family = rng.choice(pools["family"])
             dob = today - dt.timedelta(days=rng.randint(18 * 365, 70 * 365))
             home = rng.choice(treatment) if rng.random() < 0.7 else rng.choice([prison, *treatment])
             registered = today - dt.timedelta(days=rng.randint(30, 540))
-            person = Person(
-                id=uuid.UUID(int=rng.getrandbits(128), version=4), date_of_birth=dob, sex=sex,
-                gender={Sex.MALE: "Man", Sex.FEMALE: "Woman"}.get(sex, ""),
-                ethnicity=rng.choice(ethnicities), postcode=fake.postcode(),
-                preferred_language=rng.choice(["English"] * 9 + ["Welsh", "Polish", "Urdu"]),
-                disabilities=rng.sample(disabilities, k=rng.choice([0, 0, 0, 1])),
-                learning_disability=rng.random() < 0.05, phone=fake.phone_number()[:30],
-                safe_to_contact={"phone": True, "text": rng.random() < 0.8, "letter": rng.random() < 0.5},
-                display_name=f"{given} {family}", registered_by_agency_id=home.pk,
-                registered_at=moment(registered), updated_at=moment(registered),
-            )
-            persons.append(person)
-            names.append(PersonName(person=person, kind=NameKind.USUAL, given_names=given, family_name=family,
-                                    folded_given=fold(given), folded_family=fold(family)))
+            registered_at = moment(registered)
+            postcode = rng.choice(pools["postcode"])
+            persons.add(id=person_id, date_of_birth=dob, sex=sex, gender={Sex.MALE: "Man", Sex.FEMALE: "Woman"}.get(sex, ""),
+                        ethnicity=rng.choice(ethnicities), postcode=postcode,
+                        preferred_language=rng.choice(languages),
+                        disabilities=rng.sample(disabilities, k=rng.choice([0, 0, 0, 1])),
+                        learning_disability=rng.random() < 0.05, phone=rng.choice(pools["phone"]),
+                        safe_to_contact={"phone": True, "text": rng.random() < 0.8, "letter": rng.random() < 0.5},
+                        display_name=f"{given} {family}", registered_by_agency_id=home.pk,
+                        registered_at=registered_at, updated_at=registered_at)
+            folded_given = fold(given)
+            known = [SimpleNamespace(kind=NameKind.USUAL, folded_given=folded_given, folded_family=fold(family))]
+            names.add(person_id=person_id, kind=NameKind.USUAL, given_names=given, family_name=family,
+                      folded_given=folded_given, folded_family=known[0].folded_family)
             if rng.random() < 0.15:
-                alias = fake.last_name()
-                names.append(PersonName(person=person, kind=NameKind.ALIAS if rng.random() < 0.6 else NameKind.PREVIOUS,
-                                        given_names=given, family_name=alias, folded_given=fold(given),
-                                        folded_family=fold(alias)))
+                alias = rng.choice(pools["family"])
+                kind = NameKind.ALIAS if rng.random() < 0.6 else NameKind.PREVIOUS
+                known.append(SimpleNamespace(kind=kind, folded_given=folded_given, folded_family=fold(alias)))
+                names.add(person_id=person_id, kind=kind, given_names=given, family_name=alias,
+                          folded_given=folded_given, folded_family=known[-1].folded_family)
+            held = []
             while True:
                 nhs_counter += 1
                 check = nhs_check_digit(f"{nhs_counter:09d}")
                 if check is not None:
                     break
             if rng.random() < 0.85:
-                identifiers.append(Identifier(person=person, scheme="nhs", value=f"{nhs_counter:09d}{check}"))
+                held.append(SimpleNamespace(scheme="nhs", value=f"{nhs_counter:09d}{check}"))
             author = rng.choice(_staff_for(by_agency, home.pk) or casework)
-            events.append(Event(person=person, occurred_at=moment(registered), recorded_at=moment(registered),
-                                kind=EventKind.REGISTRATION, category=Category.CONTACT_ADMIN, agency_id=home.pk,
-                                author_id=author.user_id, title=f"Registered by {home.name}"))
+            event((person_id, registered_at, registered_at, EventKind.REGISTRATION, Category.CONTACT_ADMIN, home.pk,
+                   author.user_id, f"Registered by {home.name}", "", "", ""))
             spells = [(home, registered)]
             if rng.random() < 0.3 and home != prison:
                 spells.append((prison, registered + dt.timedelta(days=rng.randint(10, 200))))
                 serial += 1
                 letter = chr(65 + (serial % 26))
-                identifiers.append(Identifier(person=person, scheme="prison",
-                                              value=f"{letter}{serial % 10000:04d}{chr(65 + serial % 23)}{chr(66 + serial % 24)}"))
+                held.append(SimpleNamespace(
+                    scheme="prison", value=f"{letter}{serial % 10000:04d}{chr(65 + serial % 23)}{chr(66 + serial % 24)}"))
                 year = str(rng.randint(2000, 2024))
                 pnc_serial = f"{serial:07d}"
-                identifiers.append(Identifier(person=person, scheme="pnc",
-                                              value=f"{year}/{pnc_serial}{pnc_check_letter(year, pnc_serial)}"))
+                held.append(SimpleNamespace(scheme="pnc", value=f"{year}/{pnc_serial}{pnc_check_letter(year, pnc_serial)}"))
+            for identifier in held:
+                identifiers.add(person_id=person_id, scheme=identifier.scheme, value=identifier.value)
+            # The matching index, as matching.index.rebuild would make it (names in (kind, id) order).
+            known.sort(key=lambda name: name.kind)
+            data = profile_of(SimpleNamespace(date_of_birth=dob, sex=sex, postcode=postcode), known, held)
+            profiles.add(person_id=person_id, data=data)
+            for key in sorted(keys_of(variants(data))):
+                match_keys.add_row((key, person_id))
             if rng.random() < 0.4 and partners:
                 spells.append((rng.choice(partners), registered + dt.timedelta(days=rng.randint(0, 120))))
+            led, teams = False, set()
             for agency, start in spells:
                 if start > today:
                     continue
-                worker = rng.choice(_staff_for(by_agency, agency.pk) or casework)
                 setting = Setting.PRISON if agency.kind == AgencyKind.PRISON else Setting.COMMUNITY
                 ends = rng.random() < 0.45
                 end = min(today, start + dt.timedelta(days=rng.randint(14, 300))) if ends else None
                 reason = rng.choice(reasons) if end else None
-                episode = Episode(id=uuid.UUID(int=rng.getrandbits(128), version=4), person=person, agency_id=agency.pk,
-                                  setting=setting, service=f"{agency.name} {'healthcare' if setting == Setting.PRISON else 'key working'}",
-                                  started_on=start, ended_on=end, discharge_reason=reason.id if reason else "",
-                                  created_by_id=worker.user_id)
-                episodes.append(episode)
-                if end is None and caseloads.get(worker.user_id, 0) < CASELOAD \
-                        and (person.id, worker.user_id) not in on_team:
+                workers = _staff_for(by_agency, agency.pk) or casework
+                # A current episode goes to the worker with the fewest people (the first of them) until
+                # caseloads are full: the demo key worker kw.amara has people to lead on in even a small world.
+                worker = rng.choice(workers)
+                if end is None:
+                    fewest = min(workers, key=lambda w: caseloads.get(w.user_id, 0))
+                    worker = fewest if caseloads.get(fewest.user_id, 0) < CASELOAD else worker
+                episode_id = new_id()
+                service = f"{agency.name} {'healthcare' if setting == Setting.PRISON else 'key working'}"
+                episodes.add(id=episode_id, person_id=person_id, agency_id=agency.pk, setting=setting, service=service,
+                             started_on=start, ended_on=end, discharge_reason=reason.id if reason else "",
+                             created_by_id=worker.user_id, created_at=moment(start))
+                if end is None and caseloads.get(worker.user_id, 0) < CASELOAD and worker.user_id not in teams:
                     caseloads[worker.user_id] = caseloads.get(worker.user_id, 0) + 1
-                    on_team.add((person.id, worker.user_id))
-                    lead = person.id not in with_lead
-                    with_lead.add(person.id)
-                    members.append(CareTeamMember(person=person, agency_id=agency.pk, worker_id=worker.user_id,
-                                                  is_lead=lead, joined_at=moment(start), added_by_id=worker.user_id))
+                    teams.add(worker.user_id)
+                    members.add(id=new_id(), person_id=person_id, agency_id=agency.pk, worker_id=worker.user_id,
+                                is_lead=not led, joined_at=moment(start), added_by_id=worker.user_id)
+                    led = True
                 category = CATEGORY_BY_AGENCY_KIND[agency.kind]
-                events.append(Event(person=person, occurred_at=moment(start), recorded_at=moment(start),
-                                    kind=EventKind.EPISODE_STARTED, category=category, agency_id=agency.pk,
-                                    author_id=worker.user_id, title=f"{Setting(setting).label} episode started: {episode.service}",
-                                    subject_type="episode", subject_id=str(episode.id)))
+                started_at = moment(start)
+                event((person_id, started_at, started_at, EventKind.EPISODE_STARTED, category, agency.pk, worker.user_id,
+                       f"{Setting(setting).label} episode started: {service}", "", "episode", str(episode_id)))
                 if end:
-                    events.append(Event(person=person, occurred_at=moment(end), recorded_at=moment(end),
-                                        kind=EventKind.EPISODE_ENDED, category=category, agency_id=agency.pk,
-                                        author_id=worker.user_id, title=f"Episode ended: {episode.service}",
-                                        body=f"Discharge reason: {reason.label} (code {reason.code})",
-                                        subject_type="episode", subject_id=str(episode.id)))
-                for _ in range(rng.randint(2, 9)):
-                    day = start + dt.timedelta(days=rng.randint(0, max(1, ((end or today) - start).days)))
+                    ended_at = moment(end)
+                    event((person_id, ended_at, ended_at, EventKind.EPISODE_ENDED, category, agency.pk, worker.user_id,
+                           f"Episode ended: {service}", f"Discharge reason: {reason.label} (code {reason.code})",
+                           "episode", str(episode_id)))
+                if setting == Setting.PRISON and end:  # a custody spell over, released on licence
+                    custody_id = new_id()
+                    custodies.add(id=custody_id, person_id=person_id, episode_id=episode_id, prison_id=agency.pk,
+                                  reception_type=ReceptionType.SENTENCED, received_on=start,
+                                  status=CustodyStatus.RELEASED, release_on=end,
+                                  release_type=ReleaseType.CONDITIONAL, destination_area="Northgate", released_on=end,
+                                  created_by_id=worker.user_id, created_at=started_at, updated_at=ended_at, version=3)
+                    event((person_id, started_at, started_at, EventKind.CUSTODY, Category.OFFENDING, agency.pk,
+                           worker.user_id, f"Received into custody at {agency.name}: sentenced", "", "custody",
+                           str(custody_id)))
+                    event((person_id, ended_at, ended_at, EventKind.CUSTODY, Category.OFFENDING, agency.pk,
+                           worker.user_id, f"Released from {agency.name}: conditional release on licence", "",
+                           "custody", str(custody_id)))
+                last = min(end or today, today)
+                span = max(1, (last - start).days)
+                for _ in range(rng.randint(4, 14)):
+                    day = start + dt.timedelta(days=rng.randint(0, span))
                     if day > today:
                         continue
                     note_category = rng.choice([category, category, *NOTE_TEXTS.keys()])
                     text = rng.choice(NOTE_TEXTS[note_category])
-                    events.append(Event(person=person, occurred_at=moment(day), recorded_at=moment(day),
-                                        kind=EventKind.NOTE, category=note_category, agency_id=agency.pk,
-                                        author_id=worker.user_id, title=text[:120], body=text))
+                    at = moment(day)
+                    event((person_id, at, at, EventKind.NOTE, note_category, agency.pk, worker.user_id, text[:120], text,
+                           "", ""))
+                for _ in range(rng.choice([0, 1, 2, 2, 3, 4])):  # past appointments, attended or not
+                    day = start + dt.timedelta(days=rng.randint(0, span))
+                    if day >= today:
+                        continue
+                    starts = dt.datetime.combine(day, dt.time(rng.randint(9, 16), rng.choice([0, 15, 30, 45])), tzinfo=tz)
+                    attended = rng.random() < 0.75
+                    appointment_id = new_id()
+                    appointments.add(id=appointment_id, person_id=person_id, agency_id=agency.pk,
+                                     worker_id=worker.user_id, booked_by_id=worker.user_id, starts_at=starts,
+                                     duration_minutes=rng.choice([30, 45, 60]), mode=Mode.IN_PERSON,
+                                     location="Key working room 2", purpose="Key working session",
+                                     status=AppointmentStatus.ATTENDED if attended else AppointmentStatus.DID_NOT_ATTEND,
+                                     outcome_recorded_at=starts, outcome_recorded_by_id=worker.user_id,
+                                     created_at=starts, updated_at=starts, version=2)
+                    title = ("Attended appointment with " if attended else "Did not attend appointment with ") + agency.name
+                    event((person_id, starts, starts, EventKind.APPOINTMENT, Category.CONTACT_ADMIN, agency.pk,
+                           worker.user_id, title, _when(starts, Mode.IN_PERSON) + ".", "appointment", str(appointment_id)))
+            if home != prison:  # consents, recorded by the treatment service at registration
+                given_at = registered_at
+                if rng.random() < 0.65:
+                    partner = next((a for a, _s in spells if a in partners), None)
+                    recipient_kind = "" if partner else rng.choice(partner_kinds)
+                    purposes = [Purpose.DIRECT_CARE, Purpose.CARE_COORDINATION][:rng.randint(1, 2)]
+                    categories = sorted(rng.sample(shareable, k=rng.randint(2, 5)) + [Category.CONTACT_ADMIN],
+                                        key=Category.values.index)
+                    withdrawn = given_at + dt.timedelta(days=rng.randint(1, 60)) if rng.random() < 0.05 else None
+                    if withdrawn and withdrawn.date() >= today:
+                        withdrawn = None
+                    consent_id = new_id()
+                    how = rng.choice([HowGiven.VERBAL, HowGiven.WRITTEN])
+                    consents.add(id=consent_id, person_id=person_id, kind=ConsentKind.SHARE,
+                                 recipient_agency_id=partner.pk if partner else None, recipient_kind=recipient_kind,
+                                 purposes=purposes, categories=categories, valid_from=registered, how_given=how,
+                                 recorded_by_id=author.user_id, recorded_by_agency_id=home.pk, recorded_at=given_at,
+                                 withdrawn_at=withdrawn, withdrawn_by_id=author.user_id if withdrawn else None,
+                                 withdrawal_reason="The person asked" if withdrawn else "")
+                    who = partner.name if partner else f"every {AgencyKind(recipient_kind).label.lower()} agency"
+                    body = (f"{who} can see {', '.join(_LABELS[c] for c in categories)}, for "
+                            f"{' and '.join(Purpose(p).label.lower() for p in purposes)}, from {registered:%-d %B %Y}.")
+                    event((person_id, given_at, given_at, EventKind.CONSENT_RECORDED, Category.CONTACT_ADMIN, home.pk,
+                           author.user_id, f"Consent recorded: {ConsentKind.SHARE.label}", body, "consent",
+                           str(consent_id)))
+                    if withdrawn:
+                        event((person_id, withdrawn, withdrawn, EventKind.CONSENT_WITHDRAWN, Category.CONTACT_ADMIN,
+                               home.pk, author.user_id, f"Consent withdrawn: {ConsentKind.SHARE.label}",
+                               "The person asked", "consent", str(consent_id)))
+                for kind, chance in ((ConsentKind.TREATMENT, 0.6), (ConsentKind.NATIONAL_RETURN, 0.5)):
+                    if rng.random() < chance:
+                        consent_id = new_id()
+                        how = rng.choice([HowGiven.VERBAL, HowGiven.WRITTEN])
+                        consents.add(id=consent_id, person_id=person_id, kind=kind, purposes=[], categories=[],
+                                     valid_from=registered, how_given=how, recorded_by_id=author.user_id,
+                                     recorded_by_agency_id=home.pk, recorded_at=given_at)
+                        event((person_id, given_at, given_at, EventKind.CONSENT_RECORDED, Category.CONTACT_ADMIN,
+                               home.pk, author.user_id, f"Consent recorded: {ConsentKind(kind).label}",
+                               f"{ConsentKind(kind).label}, given {HowGiven(how).label.lower()}.", "consent",
+                               str(consent_id)))
             if rng.random() < 0.06 and partners and home != prison:
                 partner = rng.choice(partners)
                 if rng.random() < 0.5:  # the treatment service refers on
-                    referrals.append(_demo_referral(rng, person, home, partner, author, today, moment))
+                    sender, receiver, referrer = home, partner, author
                 else:  # a partner (housing, probation, mental health...) refers to treatment
+                    sender, receiver = partner, home
                     referrer = rng.choice(_staff_for(by_agency, partner.pk) or casework)
-                    referrals.append(_demo_referral(rng, person, partner, home, referrer, today, moment))
-        with transaction.atomic():
-            Person.objects.bulk_create(persons, batch_size=batch_size)
-            PersonName.objects.bulk_create(names, batch_size=batch_size)
-            Identifier.objects.bulk_create(identifiers, batch_size=batch_size)
-            Episode.objects.bulk_create(episodes, batch_size=batch_size)
-            Event.objects.bulk_create(events, batch_size=batch_size)
-            CareTeamMember.objects.bulk_create(members, batch_size=batch_size)
-            Referral.objects.bulk_create(referrals, batch_size=batch_size)
-        totals["events"] += len(events)
-        totals["episodes"] += len(episodes)
+                referral = _demo_referral(rng, person_id, sender, receiver, referrer, today, moment)
+                referral.id = new_id()
+                referrals.add(**{c: getattr(referral, c) for c in referrals.columns})
+                event((person_id, referral.received_at, referral.received_at, EventKind.REFERRAL_SENT,
+                       Category.CONTACT_ADMIN, sender.pk, referrer.user_id,
+                       f"Referral sent to {receiver.name}: {referral.service}",
+                       f"Priority: {referral.get_priority_display().lower()}. Sent by {sender.name}.", "referral",
+                       str(referral.id)))
+        loader.submit(tables)
         done += n
         if progress:
             progress(n)
-    _demo_appointments(rng, batch_size)
-    _demo_plans(rng, today)
-    _demo_releases(rng, today)
-    _demo_assessments(rng, today)
-    _demo_directory(rng, today)
-    _demo_person_record()
-    _demo_matching(batch_size)
-    _demo_reporting(today)
-    _demo_voice()
-    return WorldSummary(agencies=len(agencies), staff=len(staff), people=people, events=totals["events"],
-                        episodes=totals["episodes"])
-
-
-def _demo_matching(batch_size: int) -> None:
-    """The people were bulk-created: give them the blocking keys that find them as possible matches."""
-    from throughcare.matching.index import rebuild
-
-    rebuild(batch_size=batch_size)
+    loader.close()
+    seconds = {"people": time.monotonic() - started}
+    for name, step in (("appointments", lambda: _demo_appointments(rng, batch_size)),
+                       ("plans", lambda: _demo_plans(rng, today)), ("releases", lambda: _demo_releases(rng, today)),
+                       ("assessments", lambda: _demo_assessments(rng, today)),
+                       ("directory", lambda: _demo_directory(rng, today)), ("person_record", _demo_person_record),
+                       ("reporting", lambda: _demo_reporting(today)), ("voice", _demo_voice)):
+        if name == "reporting" and not reporting:
+            continue
+        began = time.monotonic()
+        step()
+        seconds[name] = time.monotonic() - began
+    return WorldSummary(agencies=len(agencies), staff=len(staff), people=people, events=events.total,
+                        episodes=episodes.total, rows={t.model._meta.db_table: t.total for t in tables},
+                        seconds={name: round(value, 1) for name, value in seconds.items()})
 
 
 def _demo_directory(rng, today: dt.date) -> None:
@@ -302,22 +437,29 @@ def _demo_directory(rng, today: dt.date) -> None:
     build_directory(rng=rng, today=today)
 
 
+def _when(starts: dt.datetime, mode: str) -> str:
+    """appointments.reads.describe_time's words, for a time already in the service's time zone."""
+    return f"{starts:%A} {starts.day} {starts:%B %Y} at {starts:%H:%M}, {Mode(mode).label.lower()}"
+
+
 def _demo_appointments(rng, batch_size: int) -> None:
     """Appointments with the lead professional: most people have one in the next fortnight (some today),
-    some had one recently (attended or did not attend)."""
-    from throughcare.appointments.models import Appointment, Mode
+    some had one recently (attended or did not attend). Each with its journey event, as the actions write."""
+    from throughcare.appointments.models import Appointment
     from throughcare.appointments.models import Status as AppointmentStatus
+    from throughcare.core.bulk import Table, load
     from throughcare.notifications.reminders import reminder_due_at
 
     now = timezone.now()
     tz = timezone.get_current_timezone()
     today = timezone.localdate()
+    names = dict(Agency.objects.values_list("pk", "name"))
 
     def at(day: dt.date) -> dt.datetime:
         return dt.datetime.combine(day, dt.time(rng.randint(9, 16), rng.choice([0, 15, 30, 45])), tzinfo=tz)
 
-    batch = []
-    leads = CareTeamMember.objects.filter(is_lead=True, left_at__isnull=True).values_list(
+    appointments, events = Table(Appointment), Table(Event)
+    leads = CareTeamMember.objects.filter(is_lead=True, left_at__isnull=True).order_by("person_id").values_list(
         "person_id", "agency_id", "worker_id")
     for person_id, agency_id, worker_id in leads.iterator(chunk_size=batch_size):
         common = {"person_id": person_id, "agency_id": agency_id, "worker_id": worker_id, "booked_by_id": worker_id,
@@ -326,23 +468,35 @@ def _demo_appointments(rng, batch_size: int) -> None:
             starts = at(today + dt.timedelta(days=rng.randint(0, 13)))
             if starts > now:
                 mode = rng.choice([Mode.IN_PERSON, Mode.IN_PERSON, Mode.PHONE])
-                batch.append(Appointment(**common, starts_at=starts, mode=mode,
-                                         location="Key working room 2" if mode == Mode.IN_PERSON else "",
-                                         purpose="Key working session", reminder_due_at=reminder_due_at(starts, now)))
+                pk = uuid.UUID(int=rng.getrandbits(128), version=4)
+                appointments.add(**common, id=pk, starts_at=starts, mode=mode,
+                                 location="Key working room 2" if mode == Mode.IN_PERSON else "",
+                                 purpose="Key working session", reminder_due_at=reminder_due_at(starts, now))
+                events.add(person_id=person_id, occurred_at=now, recorded_at=now, kind=EventKind.APPOINTMENT,
+                           category=Category.CONTACT_ADMIN, agency_id=agency_id, author_id=worker_id,
+                           title=f"Appointment booked with {names[agency_id]}", body=_when(starts, mode) + ".",
+                           subject_type="appointment", subject_id=str(pk))
         if rng.random() < 0.4:
             starts = at(today - dt.timedelta(days=rng.randint(1, 20)))
-            outcome = AppointmentStatus.ATTENDED if rng.random() < 0.75 else AppointmentStatus.DID_NOT_ATTEND
-            batch.append(Appointment(**common, starts_at=starts, mode=Mode.IN_PERSON, location="Key working room 2",
-                                     purpose="Key working session", status=outcome, outcome_recorded_at=starts,
-                                     outcome_recorded_by_id=worker_id))
-    Appointment.objects.bulk_create(batch, batch_size=batch_size)
+            attended = rng.random() < 0.75
+            pk = uuid.UUID(int=rng.getrandbits(128), version=4)
+            appointments.add(**common, id=pk, starts_at=starts, mode=Mode.IN_PERSON, location="Key working room 2",
+                             purpose="Key working session",
+                             status=AppointmentStatus.ATTENDED if attended else AppointmentStatus.DID_NOT_ATTEND,
+                             outcome_recorded_at=starts, outcome_recorded_by_id=worker_id)
+            events.add(person_id=person_id, occurred_at=starts, recorded_at=starts, kind=EventKind.APPOINTMENT,
+                       category=Category.CONTACT_ADMIN, agency_id=agency_id, author_id=worker_id,
+                       title=("Attended appointment with " if attended else "Did not attend appointment with ")
+                       + names[agency_id], body=_when(starts, Mode.IN_PERSON) + ".",
+                       subject_type="appointment", subject_id=str(pk))
+    load([appointments, events])
 
 
-def _demo_referral(rng, person, from_agency, to_agency, author, today, moment) -> Referral:
+def _demo_referral(rng, person_id, from_agency, to_agency, author, today, moment) -> Referral:
     """A referral received in the last six weeks, some way along: some waiting past three weeks."""
     received = moment(today - dt.timedelta(days=rng.randint(0, 42)))
     status, stamps = rng.choice(REFERRAL_STAGES)
-    referral = Referral(person=person, from_agency_id=from_agency.pk, from_user_id=author.user_id,
+    referral = Referral(person_id=person_id, from_agency_id=from_agency.pk, from_user_id=author.user_id,
                         to_agency_id=to_agency.pk, service=f"{to_agency.name} support",
                         reason="Wants help alongside treatment", status=status, received_at=received,
                         shared_categories=[Category.SUBSTANCE_USE], version=1 + len(stamps),
