@@ -211,3 +211,36 @@ def test_the_referral_form_ignores_prefill_it_cannot_use(browser_client, world):
                                        {"to_agency": "not-an-agency", "service": "x" * 500}).content.decode()
     assert " selected>" not in html.split('name="to_agency"')[1].split("</select>")[0]
     assert re.search('name="service" type="text" value="' + "x" * 200 + '"', html)
+
+
+def test_staff_of_the_agency_change_its_organisation_and_places_in_the_pages(browser_client, world, directory):
+    from throughcare.directory.models import Location, Organisation
+
+    amara = browser_client("amara")  # Riverside's staff keep Riverside's entries
+    service = directory["treatment"]
+    organisation = Organisation.objects.get(pk=service.organisation_id)
+    page = amara.get(f"/directory/services/{service.pk}").content.decode()
+    assert f'href="/directory/organisations/{organisation.pk}/edit"' in page
+    place = Location.objects.filter(organisation=organisation).first()
+    assert f'href="/directory/organisations/{organisation.pk}/locations/{place.pk}/edit"' in page
+    form = amara.get(f"/directory/organisations/{organisation.pk}/edit").content.decode()
+    assert f'value="{organisation.name}"' in form and f'name="version" value="{organisation.version}"' in form
+    bad = amara.post(f"/directory/organisations/{organisation.pk}/edit",
+                     {"name": "", "version": organisation.version, "agency": str(organisation.agency_id)})
+    assert bad.status_code == 422 and Organisation.objects.get(pk=organisation.pk).name == organisation.name
+    done = amara.post(f"/directory/organisations/{organisation.pk}/edit",
+                      {"name": "Riverside Recovery Service", "description": "Drug and alcohol treatment",
+                       "version": organisation.version, "agency": str(organisation.agency_id)})
+    assert done.status_code == 302 and Organisation.objects.get(pk=organisation.pk).name == "Riverside Recovery Service"
+    stale = amara.post(f"/directory/organisations/{organisation.pk}/edit",
+                       {"name": "Riverside", "version": organisation.version, "agency": str(organisation.agency_id)})
+    assert stale.status_code == 422 and Organisation.objects.get(pk=organisation.pk).name == "Riverside Recovery Service"
+    moved = amara.post(f"/directory/organisations/{organisation.pk}/locations/{place.pk}/edit",
+                       {"name": place.name, "address_1": "2 New Street", "city": place.city, "postcode": "SA1 1AA",
+                        "version": place.version})
+    assert moved.status_code == 302 and Location.objects.get(pk=place.pk).address_1 == "2 New Street"
+    # Another agency's staff may not.
+    xena = browser_client("xena")
+    assert xena.get(f"/directory/organisations/{organisation.pk}/edit").status_code == 403
+    assert xena.post(f"/directory/organisations/{organisation.pk}/locations/{place.pk}/edit",
+                     {"name": "Mine", "version": place.version + 1}).status_code == 403

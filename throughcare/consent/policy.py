@@ -381,7 +381,24 @@ def related_agencies(person) -> QuerySet:
 
 
 def visible_people(user, queryset: QuerySet | None = None) -> QuerySet:
-    """The people `user` may know exist: the same rule as `grant_for(...).can_see_person`."""
+    """The people `user` may know exist: the same rule as `grant_for(...).can_see_person`.
+
+    The rule is SQL, evaluated each time the queryset runs, so consent withdrawn or a basis revoked bites
+    on the next query. Within one request the queryset is built once and cloned for each use (a worker's
+    day asks for it ten times): only "now", for break glass and bases that lapse, is then the request's.
+    """
+    from throughcare.core.context import current
+
+    ctx = current() if queryset is None else None
+    if ctx is not None:
+        built = ctx.visible_people.get(getattr(user, "pk", None))
+        if built is None:
+            built = ctx.visible_people[getattr(user, "pk", None)] = _visible_people(user, None)
+        return built.all()
+    return _visible_people(user, queryset)
+
+
+def _visible_people(user, queryset: QuerySet | None) -> QuerySet:
     from throughcare.consent.models import BreakGlass, LawfulBasis
     from throughcare.matching.models import PersonMerge
     from throughcare.people.models import Person

@@ -23,6 +23,8 @@ class RequestContext:
     audited: bool = False
     #: The user the pending reads were made by.
     actor: object = None
+    #: consent.policy.visible_people, built once per user for the request (it is SQL: evaluated at each use).
+    visible_people: dict = field(default_factory=dict)
 
 
 _current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("throughcare_request", default=None)

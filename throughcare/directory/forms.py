@@ -74,7 +74,15 @@ class ToldForm(GovForm):
         return told
 
 
-class OrganisationForm(GovForm):
+class _Versioned:
+    """`with_version`: a hidden field carrying the version the page was read at (a stale save is refused)."""
+
+    def _add_version(self, with_version: bool) -> None:
+        if with_version:
+            self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class OrganisationForm(_Versioned, GovForm):
     name = forms.CharField(label="Organisation name", required=False, max_length=200)
     description = forms.CharField(label="Description", required=False, widget=forms.Textarea)
     email = forms.CharField(label="Email (optional)", required=False)
@@ -83,15 +91,16 @@ class OrganisationForm(GovForm):
                                help_text="If the organisation is an agency in the partnership, its staff keep its "
                                          "entries and its waiting times come from its referrals")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, with_version: bool = False, **kwargs):
         from throughcare.agencies.models import Agency
 
         super().__init__(*args, **kwargs)
         self.fields["agency"].choices = [("", "Not a Throughcare agency")] + [
             (str(a.pk), a.name) for a in Agency.objects.filter(active=True).order_by("name")]
+        self._add_version(with_version)
 
 
-class LocationForm(GovForm):
+class LocationForm(_Versioned, GovForm):
     name = forms.CharField(label="Name of the place", required=False, max_length=200)
     address_1 = forms.CharField(label="Building and street", required=False, max_length=200)
     city = forms.CharField(label="Town or city", required=False, max_length=100)
@@ -100,6 +109,10 @@ class LocationForm(GovForm):
     accessibility = forms.CharField(label="Accessibility", required=False, widget=forms.Textarea,
                                     help_text="Step-free access, hearing loop, accessible toilet, quiet room")
     description = forms.CharField(label="How to find it (optional)", required=False, widget=forms.Textarea)
+
+    def __init__(self, *args, with_version: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._add_version(with_version)
 
 
 class ServiceForm(GovForm):

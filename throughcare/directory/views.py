@@ -227,8 +227,7 @@ def organisation_new(request):
                      cancel_url=reverse("directory:search"))
 
 
-@staff_page
-def location_new(request, organisation_id):
+def _editable_organisation(request, organisation_id) -> Organisation:
     from django.http import Http404
 
     from throughcare.core.ids import parse_uuid
@@ -237,14 +236,56 @@ def location_new(request, organisation_id):
     if organisation is None:
         raise Http404("Organisation not found")
     if not actions.may_edit(request.user, organisation):
-        from throughcare.core.errors import Forbidden
-
         raise Forbidden("Only an administrator, or staff of the agency that runs it, can change this directory entry")
+    return organisation
+
+
+@staff_page
+def organisation_edit(request, organisation_id):
+    organisation = _editable_organisation(request, organisation_id)
+    initial = {"name": organisation.name, "description": organisation.description, "email": organisation.email,
+               "website": organisation.website, "agency": str(organisation.agency_id or ""),
+               "version": organisation.version}
+    form = OrganisationForm(request.POST or None, initial=initial, with_version=True)
+    return form_page(request, form,
+                     run=lambda data: actions.update_organisation(
+                         actor=request.user, organisation_id=organisation.pk,
+                         expected_version=data.pop("version", None), **data),
+                     success=lambda o: f"{o.name} updated", redirect_to="directory:search",
+                     heading=f"Change {organisation.name}", submit="Save changes",
+                     cancel_url=reverse("directory:search"))
+
+
+@staff_page
+def location_new(request, organisation_id):
+    organisation = _editable_organisation(request, organisation_id)
     return form_page(request, LocationForm(request.POST or None),
                      run=lambda data: actions.save_location(actor=request.user, organisation_id=organisation.pk,
                                                             **data),
                      success=lambda loc: f"{loc.name} added", redirect_to="directory:search",
                      heading="Add a place", caption=organisation.name, submit="Add place",
+                     cancel_url=reverse("directory:search"))
+
+
+@staff_page
+def location_edit(request, organisation_id, location_id):
+    from django.http import Http404
+
+    from throughcare.core.ids import parse_uuid
+
+    organisation = _editable_organisation(request, organisation_id)
+    location = organisation.locations.filter(pk=parse_uuid(location_id)).first()
+    if location is None:
+        raise Http404("Place not found")
+    initial = {name: getattr(location, name) for name in ("name", "address_1", "city", "postcode", "accessibility",
+                                                          "description")}
+    form = LocationForm(request.POST or None, initial={**initial, "version": location.version}, with_version=True)
+    return form_page(request, form,
+                     run=lambda data: actions.save_location(
+                         actor=request.user, organisation_id=organisation.pk, location_id=location.pk,
+                         expected_version=data.pop("version", None), **data),
+                     success=lambda loc: f"{loc.name} updated", redirect_to="directory:search",
+                     heading=f"Change {location.name}", caption=organisation.name, submit="Save changes",
                      cancel_url=reverse("directory:search"))
 
 
