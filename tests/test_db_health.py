@@ -73,3 +73,17 @@ def test_a_dropped_connection_is_replaced_and_a_healthy_one_is_not_pinged(_flush
     assert _get(app, "/healthz").startswith("200")
     assert pings == [1]  # the socket had something to say, so it was checked, failed and replaced
     assert _backend_pid() != first
+
+
+@pytest.mark.django_db
+def test_the_connection_runs_without_jit_and_a_url_may_say_otherwise():
+    """JIT compilation cost the access rule's big counts more than it saved (docs/benchmarks.md): it is off on
+    every connection the server opens, unless DATABASE_URL asks for other options."""
+    from throughcare.config import database_from_url
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+    assert database_from_url("postgresql://u@h/db")["OPTIONS"]["options"] == "-c jit=off"
+    assert database_from_url("postgresql://u@h/db?options=-c%20work_mem%3D64MB")["OPTIONS"]["options"] == (
+        "-c work_mem=64MB")

@@ -150,7 +150,12 @@ def database_from_url(url: str) -> dict:
             "CONN_HEALTH_CHECKS": False,
             # psycopg prepares a statement only when asked (throughcare.core.prepared asks, for the few
             # statements of every API request); Django's own queries bind on the client and never are.
-            "OPTIONS": {"prepare_threshold": 5, **{key: value for key, value in options.items() if key != "test_name"}},
+            # JIT off: the access rule's EXISTS subqueries make PostgreSQL estimate a worker's lists as big enough
+            # to compile, which cost 300 to 650 ms a query at a million people for work that takes 130 ms without
+            # (docs/benchmarks.md). `?options=` in DATABASE_URL replaces it (e.g. behind a pgbouncer that refuses
+            # startup options: set jit = off on the database instead).
+            "OPTIONS": {"prepare_threshold": 5, "options": "-c jit=off",
+                        **{key: value for key, value in options.items() if key != "test_name"}},
             "TEST": {"NAME": options.get("test_name") or None},
         }
     raise ImproperlyConfigured(
