@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 
 from throughcare.core.errors import ValidationFailed
 
@@ -62,6 +63,12 @@ class GovForm(forms.Form):
                 field.error_messages["invalid_choice"] = f"Choose {field.label.lower()} from the list"
                 field.error_messages["invalid_list"] = f"Choose {field.label.lower()} from the list"
 
+    def add_import_problems(self, field: str, failure: ValidationFailed, where) -> None:
+        """An all-or-nothing import's problems on the file `field`: each as `where(key)` + message (`where` turns
+        the import's key, a row and column or a JSON path, into words), after the import's summary if several."""
+        problems = [where(key) + message for key, message in failure.fields.items()]
+        self.add_error(field, [failure.message, *problems] if len(problems) > 1 else problems or [failure.message])
+
     def add_action_errors(self, failure: ValidationFailed) -> None:
         for name, message in failure.fields.items():
             field = name if name in self.fields else None
@@ -83,3 +90,15 @@ class GovForm(forms.Form):
                     anchor = bound.auto_id
                 links.append((anchor, message))
         return links
+
+
+def read_upload(upload, suffix: str) -> bytes:
+    """An import file's bytes, once its name says `suffix` (".csv", ".json") and it is no larger than
+    THROUGHCARE_UPLOAD_MAX_BYTES; otherwise a ValidationError naming the file. Voice, which takes several
+    kinds of document and looks at their first bytes, has its own (`voice.forms.check_upload`)."""
+    if not upload.name.lower().endswith(suffix):
+        raise forms.ValidationError(f"{upload.name} is not a {suffix} file")
+    if upload.size > settings.UPLOAD_MAX_BYTES:
+        raise forms.ValidationError(f"{upload.name} is larger than the {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} "
+                                    "MB a file may be")
+    return upload.read()

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 
-from throughcare.core.forms import GovForm
+from throughcare.core.forms import GovForm, read_upload
 from throughcare.directory.hours import format_hours, parse_hours
 from throughcare.directory.models import Location, Organisation
 from throughcare.directory.vocab import (
@@ -245,10 +244,4 @@ class OrukImportForm(GovForm):
                            error_messages={"required": "Choose the Open Referral UK file to import"})
 
     def clean_file(self) -> bytes:
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".json"):
-            raise forms.ValidationError(f"{upload.name} is not a .json file")
-        if upload.size > settings.UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(f"{upload.name} is larger than the {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} "
-                                        "MB a file may be")
-        return upload.read()
+        return read_upload(self.cleaned_data["file"], ".json")

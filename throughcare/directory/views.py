@@ -309,8 +309,7 @@ def exchange(request):
         try:
             done = import_directory(actor=request.user, data=load(form.cleaned_data["file"]))
         except ValidationFailed as failure:
-            problems = [message if where == "$" else f"{where}: {message}" for where, message in failure.fields.items()]
-            form.add_error("file", [failure.message, *problems] if len(problems) > 1 else problems or [failure.message])
+            form.add_import_problems("file", failure, lambda where: "" if where == "$" else f"{where}: ")
         else:
             warned = f". Check: {'; '.join(done['warnings'][:5])}" if done["warnings"] else ""
             messages.success(request, f"Imported {done['organisations']} organisations, {done['locations']} places "

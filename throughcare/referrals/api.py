@@ -135,8 +135,6 @@ def _out(referral, *, content: bool, now=None) -> dict:
 def make_referral(request, person_id: str, payload: ReferralIn, response: HttpResponse,
                   idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
     fields = payload.dict()
-    if fields.get("directory_service") is None:
-        fields.pop("directory_service")  # not given: the request's hash (Idempotency-Key) is as it always was
     if idempotency_key is None:
         referral = create_referral(actor=request.user, person_id=person_id, **fields)
         return Status(201, _out(referral, content=True))

@@ -31,8 +31,11 @@ KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
 def request_hash(body: dict, **context) -> str:
-    """sha256 of the canonical JSON of the request (sorted keys, no spaces) and its path parameters."""
-    canonical = json.dumps({"body": body, **{k: str(v) for k, v in context.items()}}, sort_keys=True,
+    """sha256 of the canonical JSON of the request (sorted keys, no spaces) and its path parameters. A field
+    left out and the same field sent as null are the same request (so an optional field added to the body
+    later leaves earlier requests' hashes as they were)."""
+    given = {key: value for key, value in body.items() if value is not None}
+    canonical = json.dumps({"body": given, **{k: str(v) for k, v in context.items()}}, sort_keys=True,
                            separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 
 from throughcare.core.errors import ValidationFailed
-from throughcare.core.forms import GovForm
+from throughcare.core.forms import GovForm, read_upload
 from throughcare.reporting import pbr
 
 
@@ -36,12 +35,7 @@ class SignalsImportForm(GovForm):
 
     def clean_file(self) -> str:
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".csv"):
-            raise forms.ValidationError(f"{upload.name} is not a .csv file")
-        if upload.size > settings.UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(f"{upload.name} is larger than the {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} "
-                                        "MB a file may be")
-        raw = upload.read()
+        raw = read_upload(upload, ".csv")
         if b"\x00" in raw:
             raise forms.ValidationError(f"{upload.name} is not a text file")
         try:

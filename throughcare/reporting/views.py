@@ -92,8 +92,7 @@ def signals_import(request):
         try:
             count = import_signals(actor=request.user, text=form.cleaned_data["file"])
         except ValidationFailed as failure:
-            problems = [_where(where) + message for where, message in failure.fields.items()]
-            form.add_error("file", [failure.message, *problems] if len(problems) > 1 else problems)
+            form.add_import_problems("file", failure, _where)
         else:
             messages.success(request, f"Imported {count} row{'s' if count != 1 else ''} of partners' figures")
             return redirect(f"{reverse('reporting:commissioner')}#local-intelligence")

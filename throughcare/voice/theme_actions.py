@@ -221,13 +221,13 @@ def run_analysis(*, actor, consultation_id, run: AnalysisRun | None = None) -> A
     except Exception as exc:  # noqa: BLE001 - the library failed: record it for the analyst, then say so
         log.exception("the Voice analysis of %s failed", consultation.pk)
         with transaction.atomic():
-            _finish(run, "failed", message=f"{type(exc).__name__}: {exc}"[:500])
+            finish_run(run, "failed", message=f"{type(exc).__name__}: {exc}"[:500])
             record_action(actor=actor, action="voice_analysis.fail", resource="consultation",
                           resource_id=consultation.pk, reason=type(exc).__name__)
         raise ValidationFailed({"analysis": ANALYSIS_FAILED}) from None
 
 
-def _finish(run: AnalysisRun, status: str, *, counts: dict | None = None, message: str = "") -> AnalysisRun:
+def finish_run(run: AnalysisRun, status: str, *, counts: dict | None = None, message: str = "") -> AnalysisRun:
     run.status, run.finished_at, run.counts, run.message = status, timezone.now(), counts or {}, message
     run.save()
     return run
@@ -253,7 +253,7 @@ def _run(actor, consultation_id, run: AnalysisRun) -> AnalysisRun:
         counts["for_review"] += review
         counts["quotes"] += _quotes_for_question(question, found)
     counts["passages"] = Passage.objects.filter(respondent__consultation=consultation).count()
-    _finish(run, "done", counts=counts)
+    finish_run(run, "done", counts=counts)
     record_action(actor=actor, action="voice_analysis.run", resource="consultation", resource_id=consultation.pk,
                   reason=", ".join(f"{k} {v}" for k, v in counts.items())[:300])
     return run

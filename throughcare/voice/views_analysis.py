@@ -363,11 +363,6 @@ def compare(request, cid):
             mine = reads.build_analysis(consultation, publication=False)
             theirs = reads.build_analysis(other, publication=False)
             result = comparing.compare(mine, theirs)
-            labels = {e["ref"]: e for e in comparing.theme_entries(theirs)}
-            for item in result["only_in_a"]:
-                item["closest_label"] = labels[item["closest"]]["label"] if item["closest"] in labels else ""
-            for pair in result["in_both"]:
-                pair["b_label"] = labels[pair["b"]]["label"] if pair["b"] in labels else pair["b"]
             record_access(actor=request.user, action="voice_consultation.compare", resource="consultation",
                           resource_id=str(consultation.pk), reason=f"compared with consultation {other.pk}")
         else:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -65,7 +64,7 @@ def _claim() -> AnalysisRun | None:
 
 def work_once() -> AnalysisRun | None:
     """Claim the oldest queued run and do it; None when the queue is empty."""
-    from throughcare.voice.theme_actions import _finish, run_analysis
+    from throughcare.voice.theme_actions import finish_run, run_analysis
 
     run = _claim()
     if run is None:
@@ -75,7 +74,7 @@ def work_once() -> AnalysisRun | None:
     except ThroughcareError as refused:  # e.g. the analyst lost the permission, or every response was removed
         message = "; ".join(getattr(refused, "fields", {}).values()) or str(refused)
         if run.status != RunStatus.FAILED:
-            _finish(run, RunStatus.FAILED, message=message[:500])
+            finish_run(run, RunStatus.FAILED, message=message[:500])
     run.refresh_from_db()
     return run
 
@@ -111,8 +110,6 @@ def work_forever(*, poll: float = 2.0, stop: threading.Event | None = None) -> N
             did = None
         if did is None:
             stop.wait(poll)
-        else:
-            time.sleep(0)  # let a waiting signal handler run between runs
 
 
 def start_in_thread(*, poll: float = 2.0) -> threading.Thread:

@@ -73,11 +73,13 @@ def compare(a: dict, b: dict, threshold: float = THRESHOLD) -> dict:
     only_a, shared_a = side(ea, sims)
     only_b, _shared_b = side(eb, sims.T)
     for item in only_a + shared_a:
+        item["closest_label"] = eb[item["closest"]]["label"] if item["closest"] >= 0 else ""
         item["closest"] = eb[item["closest"]]["ref"] if item["closest"] >= 0 else None
     for item in only_b:
+        item["closest_label"] = ea[item["closest"]]["label"] if item["closest"] >= 0 else ""
         item["closest"] = ea[item["closest"]]["ref"] if item["closest"] >= 0 else None
     return {"threshold": threshold, "a": {"title": a.get("title", ""), "themes": len(ea)},
             "b": {"title": b.get("title", ""), "themes": len(eb)},
             "only_in_a": only_a, "only_in_b": only_b,
-            "in_both": [{"a": s["ref"], "a_label": s["label"], "b": s["closest"], "similarity": s["similarity"]}
-                        for s in shared_a]}
+            "in_both": [{"a": s["ref"], "a_label": s["label"], "b": s["closest"], "b_label": s["closest_label"],
+                         "similarity": s["similarity"]} for s in shared_a]}
