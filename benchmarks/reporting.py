@@ -147,8 +147,10 @@ def _base_tables(people: int) -> dict[str, str]:
                 {provider(31)} AS agency_id, ({d} - {_h('i', 32)} % 1500)::INTEGER AS day,
                 ({_h('i', 33)} % 3 = 0)::INTEGER AS housing, ({_h('i', 34)} % 4 = 0)::INTEGER AS dual_diagnosis,
                 ({_h('i', 35)} % 4 = 0)::INTEGER AS injecting, ({_h('i', 36)} % 3 = 0)::INTEGER AS criminal_justice,
-                ({_h('i', 37)} % 5 = 0)::INTEGER AS alcohol_and_opiates, NULL::INTEGER AS years_of_use
-            FROM range({n['complexity']}) t(i)""",
+                ({_h('i', 37)} % 5 = 0)::INTEGER AS alcohol_and_opiates, years_of_use,
+                coalesce(years_of_use >= 10, false)::INTEGER AS long_use
+            FROM (SELECT i, CASE WHEN {_h('i', 44)} % 5 = 0 THEN NULL ELSE ({_h('i', 45)} % 30)::INTEGER END
+                    AS years_of_use FROM range({n['complexity']}) t(i))""",
         "rpt_presentation": f"""SELECT md5('s' || i) AS presentation_key, {pk} AS person_key,
                 {provider(38)} AS agency_id, day, strftime(DATE '1970-01-01' + day, '%Y-%m') AS month,
                 ['heroin', 'crack', 'cannabis', 'alcohol', 'synthetic_cannabinoids'][i % 5 + 1] AS substance,
@@ -174,7 +176,8 @@ DERIVED = {
           (c.person_key IS NOT NULL)::SMALLINT AS assessed, coalesce(c.housing, 0)::SMALLINT AS housing,
           coalesce(c.dual_diagnosis, 0)::SMALLINT AS dual_diagnosis, coalesce(c.injecting, 0)::SMALLINT AS injecting,
           coalesce(c.criminal_justice, 0)::SMALLINT AS criminal_justice,
-          coalesce(c.alcohol_and_opiates, 0)::SMALLINT AS alcohol_and_opiates, seen.last_attended_day
+          coalesce(c.alcohol_and_opiates, 0)::SMALLINT AS alcohol_and_opiates,
+          coalesce(c.long_use, 0)::SMALLINT AS long_use, seen.last_attended_day
         FROM episode_base e LEFT JOIN back ON back.episode_key = e.episode_key
           LEFT JOIN rpt_complexity c ON c.person_key = e.person_key
           LEFT JOIN seen ON seen.person_key = e.person_key AND seen.agency_id = e.agency_id""",

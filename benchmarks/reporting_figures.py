@@ -65,7 +65,7 @@ exits AS (
     count_if(planned_exit = 0) AS other_exits
   FROM rpt_episode, m WHERE setting <> 'prison' AND end_day BETWEEN d - 364 AND d GROUP BY ALL),
 cohort AS (
-  SELECT agency_id, assessed, housing, dual_diagnosis, injecting, criminal_justice, alcohol_and_opiates,
+  SELECT agency_id, assessed, housing, dual_diagnosis, injecting, criminal_justice, alcohol_and_opiates, long_use,
     count(*) AS exits, count_if(planned_exit = 1) AS planned_exits,
     count_if(planned_exit = 1 AND re_presented_182 = 0) AS sustained,
     count_if(planned_exit = 1 AND re_presented_182 = 1) AS re_presented
@@ -79,14 +79,14 @@ parking AS (
     count_if(complex AND seen) AS complex_seen, count_if(NOT complex) AS other_in_treatment,
     count_if(NOT complex AND NOT seen) AS other_parked, count_if(NOT complex AND seen) AS other_seen
   FROM (SELECT agency_id, coalesce(last_attended_day BETWEEN d - 55 AND d, false) AS seen,
-          housing + dual_diagnosis + injecting + criminal_justice + alcohol_and_opiates >= 3 AS complex
+          housing + dual_diagnosis + injecting + criminal_justice + alcohol_and_opiates + long_use >= 3 AS complex
         FROM rpt_episode, m WHERE setting <> 'prison' AND end_day IS NULL AND start_day <= d - 56)
   GROUP BY ALL),
 intake AS (
   SELECT agency_id, (start_day - (d - 727)) // 91 AS quarter, count(*) AS people, sum(factors) AS score_sum,
     sum(factors * factors) AS score_squares
   FROM (SELECT agency_id, start_day, d,
-          housing + dual_diagnosis + injecting + criminal_justice + alcohol_and_opiates AS factors
+          housing + dual_diagnosis + injecting + criminal_justice + alcohol_and_opiates + long_use AS factors
         FROM rpt_episode, m WHERE setting <> 'prison' AND assessed = 1 AND start_day BETWEEN d - 727 AND d)
   GROUP BY ALL),
 -- First and latest scores, read once: change per measure, and the payment domain a pair achieves.
@@ -169,7 +169,7 @@ UNION ALL
 SELECT figure, 'Partnership', col, sum(value)::BIGINT FROM figures GROUP BY ALL
 UNION ALL
 SELECT 'casemix_cohort', a.name || ' / ' || concat_ws(',', assessed, housing, dual_diagnosis, injecting,
-    criminal_justice, alcohol_and_opiates), col, value::BIGINT
+    criminal_justice, alcohol_and_opiates, long_use), col, value::BIGINT
 FROM (UNPIVOT (SELECT * EXCLUDE (planned_exits, re_presented) FROM cohort) ON exits, sustained
       INTO NAME col VALUE value) LEFT JOIN rpt_agency a USING (agency_id)
 UNION ALL
@@ -183,7 +183,8 @@ SELECT figure, 'All (sum)', col, sum(value)::BIGINT FROM local GROUP BY ALL
 """
 
 #: The columns of the case-mix model's complexity pattern, in the order the query joins them.
-PATTERN = ("assessed", "housing", "dual_diagnosis", "injecting", "criminal_justice", "alcohol_and_opiates")
+PATTERN = ("assessed", "housing", "dual_diagnosis", "injecting", "criminal_justice", "alcohol_and_opiates",
+           "long_use")
 
 Figures = dict[tuple[str, str, str], int]
 

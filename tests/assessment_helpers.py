@@ -31,6 +31,7 @@ def full_answers() -> dict:
     """Every section answered, with branches open (heroin days, injecting, children) and closed."""
     return {
         "drugs": {"drugs_used": ["heroin", "crack"], "main_problem": "heroin", "main_problem_days": 20,
+                  "years_using": 12,
                   "routes": ["smoking", "injecting"], "ever_injected": True, "injecting_days": 6,
                   "shared_equipment": False, "overdose_past_year": True, "has_naloxone": False,
                   "substitute_prescription": "methadone", "over_the_counter": ["none"],

@@ -23,7 +23,7 @@ A, B, P = "agency-a", "agency-b", "prison-p"
 BASE = 1 << 40
 
 
-FACTORS = ("housing", "dual_diagnosis", "injecting", "criminal_justice", "alcohol_and_opiates")
+FACTORS = ("housing", "dual_diagnosis", "injecting", "criminal_justice", "alcohol_and_opiates", "long_use")
 
 
 def person(n: int) -> int:
@@ -166,11 +166,12 @@ def _releases():
 
 
 def _complexity():
-    rows = [(1, 1, 1, 1, 1, 1), (2, 1, 1, 1, 0, 0), (3, 0, 0, 0, 0, 0), (5, 1, 1, 0, 1, 1),
-            (8, 0, 1, 1, 1, 0), (6, 0, 0, 0, 1, 0)]
+    # person, housing, dual diagnosis, injecting, criminal justice, alcohol and opiates, years of use, long use
+    rows = [(1, 1, 1, 1, 1, 1, 15, 1), (2, 1, 1, 1, 0, 0, 3, 0), (3, 0, 0, 0, 0, 0, None, 0), (5, 1, 1, 0, 1, 1, 10, 1),
+            (8, 0, 1, 1, 1, 0, 22, 1), (6, 0, 0, 0, 1, 0, 9, 0)]
     return [dict(assessment_key=f"x{i}", person_key=person(p), agency_id=A, day=AS_OF - 500, housing=h, dual_diagnosis=dd,
-                 injecting=inj, criminal_justice=cj, alcohol_and_opiates=ao, years_of_use=None)
-            for i, (p, h, dd, inj, cj, ao) in enumerate(rows)]
+                 injecting=inj, criminal_justice=cj, alcohol_and_opiates=ao, years_of_use=years, long_use=long)
+            for i, (p, h, dd, inj, cj, ao, years, long) in enumerate(rows)]
 
 
 def _presentations():

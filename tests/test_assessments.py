@@ -60,7 +60,7 @@ def test_every_instrument_file_loads_and_every_section_has_a_category():
     found = instruments.load_all()
     assert {key for key, _v in found} == {"holistic-assessment", "top", "barc10"}
     holistic = instruments.get("holistic-assessment")
-    assert holistic.purpose == "assessment" and holistic.version == 1
+    assert holistic.purpose == "assessment" and holistic.version == 2
     assert all(s.category in ALL_CATEGORIES for i in found.values() for s in i.sections)
     by_id = {s.id: s.category for s in holistic.sections}
     assert by_id["housing"] == "housing" and by_id["drugs"] == "substance_use" and by_id["alcohol"] == "alcohol"
@@ -68,6 +68,9 @@ def test_every_instrument_file_loads_and_every_section_has_a_category():
     assert by_id["strengths"] == "substance_use" and by_id["offending"] == "offending"
     injecting = holistic.section("drugs").question("injecting_days")
     assert (injecting.min, injecting.max, injecting.unit) == (0, 28, "days")
+    years = holistic.section("drugs").question("years_using")  # new in v2, for the case-mix model
+    assert (years.min, years.max, years.unit, years.type) == (0, 80, "years", "number")
+    assert instruments.get("holistic-assessment", 1).section("drugs").question("years_using") is None
     assert injecting.show_if.question == "ever_injected" and injecting.show_if.value is True
 
 
@@ -392,7 +395,7 @@ def test_fhir_questionnaire_response_validates_and_carries_typed_answers(api, wo
     parsed = QuestionnaireResponse.model_validate(resource)  # FHIR R4B (fhir.resources)
     assert parsed.status == "completed"
     assert R4QuestionnaireResponse(resource, strict=True).status == "completed"  # FHIR R4 4.0.1 (fhirclient)
-    assert resource["questionnaire"] == "https://throughcare.org.uk/fhir/Questionnaire/holistic-assessment|1"
+    assert resource["questionnaire"] == "https://throughcare.org.uk/fhir/Questionnaire/holistic-assessment|2"
     assert resource["subject"]["reference"] == f"Patient/{world['jo'].pk}"
     answers = {i["linkId"]: i["answer"] for s in resource["item"] for i in s["item"]}
     assert answers["drugs.injecting_days"] == [{"valueInteger": 6}]

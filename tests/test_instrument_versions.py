@@ -1,6 +1,6 @@
 """A new version of an instrument: new drafts use it, records made with the old version still read and chart,
 and a re-assessment from an old-version assessment carries over only what the new version still asks and
-shows what changed. The instruments directory is pointed at a temporary copy holding a v2 of the holistic
+shows what changed. The instruments directory is pointed at a temporary copy holding the next version of the holistic
 assessment and of TOP (instruments.INSTRUMENTS_DIR is read when instruments are loaded)."""
 
 from __future__ import annotations
@@ -18,12 +18,18 @@ from throughcare.assessments.models import Assessment
 from throughcare.outcomes.actions import record_outcome_review
 from throughcare.outcomes.models import OutcomeDraft, OutcomeReview
 
+#: The holistic assessment in use, and the version these tests make after it.
+HOLISTIC_OLD = instruments.get("holistic-assessment").version
+HOLISTIC_NEW = HOLISTIC_OLD + 1
 
-def _write_v2(directory, key: str, change) -> None:
-    data = yaml.safe_load((instruments.INSTRUMENTS_DIR / f"{key}-v1.yaml").read_text(encoding="utf-8"))
-    data["version"] = 2
+
+def _write_next(directory, key: str, change) -> None:
+    """The newest version of an instrument, changed, as the next version."""
+    version = instruments.get(key).version
+    data = yaml.safe_load((instruments.INSTRUMENTS_DIR / f"{key}-v{version}.yaml").read_text(encoding="utf-8"))
+    data["version"] = version + 1
     change(data)
-    (directory / f"{key}-v2.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    (directory / f"{key}-v{version + 1}.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
 
 def _section(data, section_id):
@@ -46,15 +52,16 @@ def _top_v2(data) -> None:
 
 @pytest.fixture
 def version_two(tmp_path, monkeypatch):
-    """The real instrument files plus holistic-assessment-v2 and top-v2, as the instruments directory."""
+    """The real instrument files plus the next holistic assessment (HOLISTIC_NEW) and top-v2, as the instruments
+    directory."""
     for path in instruments.INSTRUMENTS_DIR.glob("*.yaml"):
         shutil.copy(path, tmp_path / path.name)
-    _write_v2(tmp_path, "holistic-assessment", _holistic_v2)
-    _write_v2(tmp_path, "top", _top_v2)
+    _write_next(tmp_path, "holistic-assessment", _holistic_v2)
+    _write_next(tmp_path, "top", _top_v2)
 
     def switch():
         monkeypatch.setattr(instruments, "INSTRUMENTS_DIR", tmp_path)
-        assert instruments.get("holistic-assessment").version == 2 and instruments.get("top").version == 2
+        assert instruments.get("holistic-assessment").version == HOLISTIC_NEW and instruments.get("top").version == 2
 
     return switch
 
@@ -67,14 +74,14 @@ def test_new_drafts_use_the_new_version_and_old_records_still_read_and_chart(api
     first = actions.submit_assessment(actor=amara, assessment_id=first.pk, expected_revision=2)
     old_review = record_outcome_review(actor=amara, person_id=jo.pk, instrument="top", stage="start",
                                        completed_on="2026-01-05", answers=TOP_A)
-    assert (first.instrument_version, old_review.instrument_version) == (1, 1)
+    assert (first.instrument_version, old_review.instrument_version) == (HOLISTIC_OLD, 1)
 
     version_two()
     served = {i["key"]: i["version"] for i in api("amara").get("/instruments").json()}
-    assert served["holistic-assessment"] == 2 and served["top"] == 2
-    # Records made with version 1 still read with version 1's questions.
+    assert served["holistic-assessment"] == HOLISTIC_NEW and served["top"] == 2
+    # Records made with the old version still read with the old version's questions.
     old = api("amara").get(f"/assessments/{first.pk}").json()
-    assert old["instrument_version"] == 1 and "money" in [s["id"] for s in old["sections"]]
+    assert old["instrument_version"] == HOLISTIC_OLD and "money" in [s["id"] for s in old["sections"]]
     housing = next(s for s in old["sections"] if s["id"] == "housing")
     assert "wants_housing_help" in [q["id"] for q in housing["questions"]]
     review = api("amara").get(f"/outcome-reviews/{old_review.pk}").json()
@@ -101,7 +108,7 @@ def test_new_drafts_use_the_new_version_and_old_records_still_read_and_chart(api
     assert without_hand_worked_examples(instruments.load_all()) == ["top-v2"]
 
 
-def test_a_reassessment_from_version_1_carries_over_only_what_version_2_asks_and_shows_what_changed(
+def test_a_reassessment_from_an_old_version_carries_over_only_what_the_new_asks_and_shows_what_changed(
         api, browser_client, world, version_two):
     jo, amara = world["jo"], world["staff"]["amara"].user
     first = actions.start_assessment(actor=amara, person_id=jo.pk)
@@ -112,7 +119,7 @@ def test_a_reassessment_from_version_1_carries_over_only_what_version_2_asks_and
     started = api("amara").post(f"/people/{jo.pk}/assessments", {"kind": "reassessment"})
     assert started.status_code == 201, started.content
     redo = Assessment.objects.get(pk=started.json()["id"])
-    assert redo.instrument_version == 2 and redo.previous_id == first.pk
+    assert redo.instrument_version == HOLISTIC_NEW and redo.previous_id == first.pk
     assert "money" not in redo.answers  # no longer asked
     assert redo.answers["housing"] == {"living_situation": "hostel", "acute_problem": False,
                                        "in_their_words": "A room of my own, near my kids"}  # not wants_housing_help

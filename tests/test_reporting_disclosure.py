@@ -297,7 +297,7 @@ def attack(truth: dict, published: dict, equal: list[dict], at_most: list[dict])
             assert low.status == 0, low.message  # the true figures are a solution
             least = low.fun
             greatest = -high.fun if high.status == 0 else math.inf
-            if math.floor(greatest + 1e-6) <= math.ceil(least - 1e-6):
+            if math.isfinite(greatest) and math.floor(greatest + 1e-6) <= math.ceil(least - 1e-6):  # pinned
                 found.append((cell, values[cell], least, greatest))
             elif eq and np.linalg.matrix_rank(np.vstack([a_eq, objective])) == rank:
                 found.append((cell, values[cell], "determined by the equations"))

@@ -18,6 +18,7 @@ from throughcare.reporting import keys
 from throughcare.reporting.extract import open_extract, write_extract
 from throughcare.reporting.models import (
     TABLES,
+    RComplexity,
     REpisode,
     ROutcome,
     ROutcomePair,
@@ -25,7 +26,7 @@ from throughcare.reporting.models import (
     RReferral,
     Watermark,
 )
-from throughcare.reporting.refresh import complexity_factors, refresh
+from throughcare.reporting.refresh import complexity_factors, refresh, years_of_use
 
 TODAY = dt.date(2026, 11, 20)
 COMPLETED_DRUG_FREE = "eb5f6301-dfea-55d1-a111-0ec893a04912"  # code 80
@@ -115,13 +116,17 @@ def test_a_change_without_an_event_is_found_by_its_stamp(world):
 
 
 def test_complexity_factors_from_a_holistic_assessment():
-    answers = {"drugs": {"drugs_used": ["heroin", "crack"], "routes": ["injecting"]},
+    answers = {"drugs": {"drugs_used": ["heroin", "crack"], "routes": ["injecting"], "years_using": 10},
                "alcohol": {"drinks": True}, "housing": {"living_situation": "hostel"},
                "mental_health": {"dual_diagnosis": True}, "offending": {"cj_status": "licence"}}
     assert complexity_factors(answers) == {"housing": 1, "dual_diagnosis": 1, "injecting": 1,
-                                           "criminal_justice": 1, "alcohol_and_opiates": 1}
+                                           "criminal_justice": 1, "alcohol_and_opiates": 1, "long_use": 1}
+    assert years_of_use(answers) == 10
     assert complexity_factors({"offending": {"cj_status": "none"}, "alcohol": {"drinks": True}}) == {
-        "housing": 0, "dual_diagnosis": 0, "injecting": 0, "criminal_justice": 0, "alcohol_and_opiates": 0}
+        "housing": 0, "dual_diagnosis": 0, "injecting": 0, "criminal_justice": 0, "alcohol_and_opiates": 0,
+        "long_use": 0}  # version 1 did not ask years of use: not long use
+    assert complexity_factors({"drugs": {"years_using": 9}})["long_use"] == 0
+    assert years_of_use({"drugs": {}}) is None
 
 
 def test_extract_writes_parquet_that_duckdb_reads(world, tmp_path):
@@ -195,7 +200,8 @@ def test_refresh_works_out_the_columns_reports_read(api, world):
     row = REpisode.objects.get()
     assert row.re_presented_182 == 0  # no other episode yet
     assert (row.assessed, row.housing, row.dual_diagnosis, row.injecting, row.criminal_justice,
-            row.alcohol_and_opiates) == (1, 0, 1, 1, 1, 1)
+            row.alcohol_and_opiates, row.long_use) == (1, 0, 1, 1, 1, 1, 1)
+    assert RComplexity.objects.get().years_of_use == 12  # twelve years using heroin: long use
     assert row.last_attended_day == keys.day(dt.date(2026, 11, 10))  # not the DNA, not the one after the 20th
     declined = RReferral.objects.get()
     assert (declined.status, declined.decline_reason, declined.decided_day) == (

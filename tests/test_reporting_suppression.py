@@ -77,6 +77,28 @@ def test_a_block_of_small_counts_cannot_be_solved():
     assert recoverable(table, hidden, T) == []
 
 
+def test_shown_zeros_are_equations_too():
+    """An outcome table (better, no change, worse; total people) where two providers' small counts were each
+    covered in their row and column, but the shown zeros gave the last one away: Canal Street (3 better, 0, 0)
+    makes its people equal its better; so the two withheld people and better cells in the columns differ by
+    exactly The Lantern's worse. A zero is withheld to stop it."""
+    table = build([[3, 0, 0], [10, 5, 6], [5, 3, 3], [20, 6, 18], [1, 0, 1]], relations=[("total", ("a", "b", "c"))])
+    hidden = suppress(table, T)
+    assert recoverable(table, hidden, T) == []
+    assert not {cell for cell in solve_by_hand(table, hidden) if 0 < table.value(cell) < T}
+    assert any(table.value(c) == 0 for c in hidden)  # the cure: a zero withheld
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.lists(st.one_of(st.just(0), st.integers(min_value=0, max_value=25)), min_size=3, max_size=3),
+                min_size=2, max_size=6))
+def test_tables_with_many_zeros_give_nothing_away(rows):
+    table = build(rows, relations=[("total", ("a", "b", "c"))])
+    hidden = suppress(table, T)
+    assert recoverable(table, hidden, T) == []
+    assert not {cell for cell in solve_by_hand(table, hidden) if 0 < table.value(cell) < T}
+
+
 def test_nothing_withheld_when_nothing_is_small():
     table = build([[0, 20, 30], [40, 50, 60]], relations=[("total", ("a", "b", "c"))])
     assert suppress(table, T) == set()

@@ -16,7 +16,8 @@ def _assessment(rng) -> dict:
     days = rng.randint(4, 28)
     return {
         "drugs": {"drugs_used": rng.sample(["heroin", "crack", "cannabis", "benzodiazepines"], k=2),
-                  "main_problem": "heroin", "main_problem_days": days, "ever_injected": rng.random() < 0.4,
+                  "main_problem": "heroin", "main_problem_days": days, "years_using": 2 + days * 7 % 23,
+                  "ever_injected": rng.random() < 0.4,
                   "overdose_past_year": rng.random() < 0.2, "has_naloxone": rng.random() < 0.5,
                   "in_their_words": rng.choice(["Using most days, want a script that holds me",
                                                 "Cutting down but the weekends are hard"])},

@@ -2,9 +2,9 @@
 
 The model: logistic regression of sustained recovery (a planned exit without re-presentation within six
 months) on complexity at entry — acute housing need, dual diagnosis, injecting, criminal-justice involvement,
-alcohol and opiates together, and whether the person was assessed at all — fitted to every exit in the
-partnership (grouped by covariate pattern, so a million exits are a few dozen rows). Years of use is in the
-design but holistic-assessment v1 does not ask it, so it is left out of the fit until an instrument does.
+alcohol and opiates together, long use (ten years or more using the main problem substance), and whether the
+person was assessed at all — fitted to every exit in the partnership (grouped by covariate pattern, so a
+million exits are a few dozen rows).
 
 Each provider's expected count E is the sum of the model's probabilities over its exits; O is what happened.
 Indirect standardisation: the adjusted rate is (O / E) x the partnership rate, with a 95% interval from
@@ -18,11 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-FACTORS = ("housing", "dual_diagnosis", "injecting", "criminal_justice", "alcohol_and_opiates")
+#: The complexity factors at entry, each 0 or 1: rpt_complexity's and rpt_episode's columns of the same names.
+FACTORS = ("housing", "dual_diagnosis", "injecting", "criminal_justice", "alcohol_and_opiates", "long_use")
 COVARIATES = ("assessed", *FACTORS)
 LABELS = {"assessed": "Assessed at entry", "housing": "Acute housing need", "dual_diagnosis": "Dual diagnosis",
           "injecting": "Injecting", "criminal_justice": "Criminal-justice involvement",
-          "alcohol_and_opiates": "Alcohol and opiates together"}
+          "alcohol_and_opiates": "Alcohol and opiates together",
+          "long_use": "Ten years or more using the main problem substance"}
 #: A light ridge penalty keeps the fit finite when a pattern is all successes or all failures.
 RIDGE = 1.0
 Z95 = 1.959963984540054
@@ -42,7 +44,7 @@ def fit(groups: list[dict], *, iterations: int = 50) -> Model:
     """Grouped binomial logistic regression by iteratively reweighted least squares (Newton's method).
 
     groups: rows with the covariates, `exits` (trials) and `sustained` (successes)."""
-    x = np.array([[1.0, *(float(g[c]) for c in COVARIATES)] for g in groups]) if groups else np.zeros((0, 7))
+    x = np.array([[1.0, *(float(g[c]) for c in COVARIATES)] for g in groups]) if groups else np.zeros((0, len(COVARIATES) + 1))
     n = np.array([float(g["exits"]) for g in groups])
     y = np.array([float(g["sustained"]) for g in groups])
     beta = np.zeros(x.shape[1])
@@ -116,7 +118,7 @@ class Trend:
 
 
 def intake_trends(rows: list[dict]) -> list[Trend]:
-    """Per provider, the least-squares slope of complexity at intake (0-5 factors) on the quarter of intake,
+    """Per provider, the least-squares slope of complexity at intake (0-6 factors) on the quarter of intake,
     over individuals, from the per-quarter sums the intake_complexity SQL gives, with a 95% interval."""
     by_agency: dict[str, list[dict]] = {}
     for row in rows:

@@ -132,21 +132,21 @@ ORDER BY agency_id, instrument, score
 CASEMIX_COHORT = Metric("casemix_cohort", "Exits by complexity at entry", """
 WITH m AS (SELECT as_of_day AS d FROM rpt_meta)
 SELECT e.agency_id, e.assessed, e.housing, e.dual_diagnosis, e.injecting, e.criminal_justice,
-  e.alcohol_and_opiates,
+  e.alcohol_and_opiates, e.long_use,
   COUNT(*) AS exits,
   SUM(CASE WHEN e.planned_exit = 1 AND e.re_presented_182 = 0 THEN 1 ELSE 0 END) AS sustained
 FROM rpt_episode e, m
 WHERE e.setting <> 'prison' AND e.end_day IS NOT NULL AND e.end_day > m.d - 547 AND e.end_day <= m.d - 182
 GROUP BY e.agency_id, e.assessed, e.housing, e.dual_diagnosis, e.injecting, e.criminal_justice,
-  e.alcohol_and_opiates
-ORDER BY 1, 2, 3, 4, 5, 6, 7
+  e.alcohol_and_opiates, e.long_use
+ORDER BY 1, 2, 3, 4, 5, 6, 7, 8
 """, ("exits", "sustained"))
 
 INTAKE_COMPLEXITY = Metric("intake_complexity", "Complexity at intake by quarter", """
 WITH m AS (SELECT as_of_day AS d FROM rpt_meta),
 i AS (
   SELECT e.agency_id, e.start_day - (m.d - 728) AS since,
-    e.housing + e.dual_diagnosis + e.injecting + e.criminal_justice + e.alcohol_and_opiates AS score
+    e.housing + e.dual_diagnosis + e.injecting + e.criminal_justice + e.alcohol_and_opiates + e.long_use AS score
   FROM rpt_episode e, m
   WHERE e.setting <> 'prison' AND e.assessed = 1 AND e.start_day > m.d - 728 AND e.start_day <= m.d
 )
@@ -167,7 +167,7 @@ PARKING = Metric("parking", "Complex clients with no intervention for 8 weeks", 
 WITH m AS (SELECT as_of_day AS d FROM rpt_meta),
 seen AS (
   SELECT e.agency_id,
-    e.housing + e.dual_diagnosis + e.injecting + e.criminal_justice + e.alcohol_and_opiates AS score,
+    e.housing + e.dual_diagnosis + e.injecting + e.criminal_justice + e.alcohol_and_opiates + e.long_use AS score,
     CASE WHEN e.last_attended_day > m.d - 56 AND e.last_attended_day <= m.d THEN 0 ELSE 1 END AS parked
   FROM rpt_episode e, m
   WHERE e.setting <> 'prison' AND e.end_day IS NULL AND e.start_day <= m.d - 56
@@ -257,7 +257,7 @@ REPORT_COLUMNS = {
     "rpt_agency": ("agency_id", "name"),
     "rpt_episode": ("agency_id", "setting", "start_day", "end_day", "planned_exit", "re_presented_182", "assessed",
                     "housing", "dual_diagnosis", "injecting", "criminal_justice", "alcohol_and_opiates",
-                    "last_attended_day"),
+                    "long_use", "last_attended_day"),
     "rpt_referral": ("to_agency_id", "status", "received_day", "started_day", "decided_day", "decline_reason"),
     "rpt_appointment": ("agency_id", "day", "status"),
     "rpt_care_team": ("agency_id", "worker_id", "person_key", "active"),

@@ -83,6 +83,7 @@ class REpisode(models.Model):
     injecting = models.SmallIntegerField(default=0)
     criminal_justice = models.SmallIntegerField(default=0)
     alcohol_and_opiates = models.SmallIntegerField(default=0)
+    long_use = models.SmallIntegerField(default=0)
     #: The day of the person's latest attended appointment at this episode's agency, on or before the day
     #: of the refresh (null: none).
     last_attended_day = models.IntegerField(null=True)
@@ -208,7 +209,10 @@ class RComplexity(models.Model):
     injecting = models.SmallIntegerField(default=0)
     criminal_justice = models.SmallIntegerField(default=0)
     alcohol_and_opiates = models.SmallIntegerField(default=0)
-    #: Years of use: not asked by holistic-assessment v1, so null until an instrument asks it.
+    #: 1 when years_of_use is 10 or more (refresh.LONG_USE_YEARS).
+    long_use = models.SmallIntegerField(default=0)
+    #: Years using the main problem substance, as answered: asked from holistic-assessment v2 (null before,
+    #: or when not answered).
     years_of_use = models.IntegerField(null=True)
 
     class Meta:

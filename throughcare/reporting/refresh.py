@@ -25,6 +25,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from throughcare.reporting import keys
+from throughcare.reporting.casemix import FACTORS
 from throughcare.reporting.models import (
     PERSON_TABLES,
     RAgency,
@@ -52,7 +53,8 @@ HOLISTIC = "holistic-assessment"
 PRISON = "prison"
 #: Re-presentation within six months: another treatment episode started up to this many days after an exit.
 SIX_MONTHS = 182
-FACTORS = ("housing", "dual_diagnosis", "injecting", "criminal_justice", "alcohol_and_opiates")
+#: Long use: years using the main problem substance (holistic assessment v2, drugs.years_using) at or above this.
+LONG_USE_YEARS = 10
 INSECURE_HOUSING = frozenset({"hostel", "sofa_surfing", "rough_sleeping"})
 OPIATES = frozenset({"heroin", "illicit_methadone"})
 
@@ -303,7 +305,15 @@ def complexity_factors(answers: dict) -> dict[str, int]:
         "injecting": int((drugs.get("injecting_days") or 0) > 0 or "injecting" in (drugs.get("routes") or [])),
         "criminal_justice": int(offending.get("cj_status") not in (None, "", "none")),
         "alcohol_and_opiates": int(opiates and alcohol.get("drinks") is True),
+        "long_use": int((years_of_use(answers) or 0) >= LONG_USE_YEARS),
     }
+
+
+def years_of_use(answers: dict) -> int | None:
+    """Years using the main problem substance, as answered (holistic assessment v2 onwards; None before, or
+    when not answered)."""
+    years = answers.get("drugs", {}).get("years_using")
+    return None if years is None or isinstance(years, bool) else int(years)
 
 
 NPS = frozenset({"synthetic_cannabinoids", "other_nps"})
@@ -343,6 +353,6 @@ def complexity_rows(assessments) -> tuple[list[RComplexity], list[RPresentation]
         out.append(RComplexity(assessment_key=keys.key("assessment", first_of_person[person_id]),
                                person_key=keys.person_key(person_id), agency_id=str(a.agency_id),
                                day=keys.day(first_of_person[(person_id, "root")].submitted_at),
-                               years_of_use=None,
+                               years_of_use=years_of_use(a.answers),
                                **complexity_factors(a.answers)))
     return out, substances

@@ -10,8 +10,9 @@ sustained), and in every column the total row equals the sum of the providers.
    smallest non-zero shown cell among its parts is withheld too (or its total, if there is none).
 3. Audit: for each primarily withheld cell, linear programmes find the least and the greatest value it
    could take given every shown cell and every equation (withheld cells are only known to be 0 or more). If
-   the two are equal the reader could solve for it, so another cell on one of its equations is withheld,
-   and the audit runs again (a cell found safe stays safe: withholding more only widens its bounds). `recoverable` is the same audit, used by the tests on every published table.
+   the two are equal the reader could solve for it, so another cell on one of its equations is withheld (a
+   non-zero one if there is one, else a zero: a shown zero is as telling as any other figure; else the
+   smallest shown cell on any equation holding a withheld cell), and the audit runs again (a cell found safe stays safe: withholding more only widens its bounds). `recoverable` is the same audit, used by the tests on every published table.
 """
 
 from __future__ import annotations
@@ -113,13 +114,28 @@ def suppress(table: Table, threshold: int, forced: set[Cell] | frozenset = froze
         return hidden
     equations = table.equations()
 
-    def hide_another(total: Cell, parts: list[Cell]) -> bool:
-        shown = sorted((table.value(p), p) for p in parts if p not in hidden and table.value(p) > 0)
+    def hide_another(total: Cell, parts: list[Cell], zeros: bool = False) -> bool:
+        shown = sorted((table.value(p), p) for p in parts if p not in hidden and (zeros or table.value(p) > 0))
         if shown:
             hidden.add(shown[0][1])
             return True
         if total not in hidden:
             hidden.add(total)
+            return True
+        return False
+
+    def widen(cell: Cell) -> bool:
+        """Withhold one more cell so a reader has more unknowns around `cell`: a non-zero part or the total of
+        one of its equations; failing that a shown zero on one (a shown zero is a known part too: a provider's
+        "0 no change" tells the reader the rest of the row); failing that the smallest shown cell on any
+        equation that holds a withheld cell."""
+        for zeros in (False, True):
+            if any(hide_another(total, parts, zeros) for total, parts in equations if cell == total or cell in parts):
+                return True
+        around = [(table.value(c), c) for total, parts in equations for c in [total, *parts]
+                  if c not in hidden and any(x in hidden for x in [total, *parts])]
+        if around:
+            hidden.add(min(around)[1])
             return True
         return False
 
@@ -135,15 +151,8 @@ def suppress(table: Table, threshold: int, forced: set[Cell] | frozenset = froze
             changed = True
         found = recoverable(table, hidden, threshold, skip=safe)
         safe |= {c for c in hidden if 0 < table.value(c) < threshold} - {c for c, _least, _greatest in found}
-        for cell, _least, _greatest in found:
-            for total, parts in equations:
-                if cell == total or cell in parts:
-                    if hide_another(total, parts):
-                        changed = True
-                        break
-            else:
-                continue
-            break
+        if any(widen(cell) for cell, _least, _greatest in found):
+            changed = True
         if not changed:
             return hidden
     return hidden
