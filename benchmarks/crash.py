@@ -400,7 +400,8 @@ def run(cycles: int, *, seconds_per_cycle: float = 2.0, clients: int = 4, seed: 
         subprocess.run([*cluster.as_user, str(cluster.bin / "createdb"), "-h", LOOPBACK, "-p", str(cluster.port),  # noqa: S603
                         "-U", "postgres", "throughcare"], check=True, capture_output=True, timeout=60)
         env = {k: v for k, v in os.environ.items() if not k.startswith("THROUGHCARE_")}
-        appdir = Path(tempfile.mkdtemp(prefix="throughcare-crash-app-"))
+        appdir = workdir / "app"  # removed with the cluster at the end
+        appdir.mkdir()
         env.update({"DATABASE_URL": cluster.url, "THROUGHCARE_DATA_DIR": str(appdir),
                     "THROUGHCARE_SECRET_KEY": "crash-test-only-not-a-secret", "THROUGHCARE_DB_CONN_MAX_AGE": "60",
                     "DJANGO_SETTINGS_MODULE": "throughcare.settings", "PYTHONUNBUFFERED": "1"})
