@@ -6,16 +6,22 @@
 Method:
 1. A private PostgreSQL cluster (initdb in a temporary folder, a free port on 127.0.0.1, fsync on,
    synchronous_commit on): the shared server is never killed.
-2. `throughcare migrate`, an agency, a key worker with an API token and a person, then gunicorn with two
-   workers.
+2. `throughcare migrate`, an agency, a key worker with an API token and people, then gunicorn as production
+   runs it (`throughcare serve --workers 2`: two gthread workers of four threads, `--preload`).
 3. Client threads write through the API, as a real client would: referrals with an Idempotency-Key
-   (retried with the same key until acknowledged, however the attempt failed), and notes (not retried:
-   a note whose answer was lost may or may not exist, but one acknowledged must).
+   (retried with the same key until acknowledged, however the attempt failed); holistic assessments, each
+   started with an Idempotency-Key, its answers saved with If-Match and submitted with an Idempotency-Key
+   (each step retried until acknowledged; each client assesses its own person, as one draft per person and
+   agency is allowed); and notes (not retried: a note whose answer was lost may or may not exist, but one
+   acknowledged must).
 4. Each cycle: writes flow, then a gunicorn worker is killed (-9, the master starts another) and, on
    alternate cycles, the PostgreSQL postmaster is killed (-9) and restarted; writes keep flowing.
-5. At the end, with everything restarted: every acknowledged referral and note is present exactly once;
-   no referral exists that no acknowledged key explains (retries made no duplicates); every referral and
-   note has its audit entry; and `throughcare audit verify` passes on the chain.
+5. At the end, with everything restarted: every acknowledged referral, submitted assessment and note is
+   present exactly once; no referral or assessment exists that no key explains, and each assessment is
+   explained by exactly one start key (and, once submitted, one submit key): retries made no duplicates;
+   every referral and note has its audit entry, every assessment exactly one assessment.start entry and one
+   "started" journey event, and every submitted one exactly one assessment.submit entry and one
+   "submitted" event; and `throughcare audit verify` passes on the chain.
 
 Prints a JSON summary; exits 1 on any loss or duplicate.
 """
@@ -140,46 +146,135 @@ class Ledger:
 
     referrals: dict[str, str] = field(default_factory=dict)  # idempotency key -> referral id
     notes: set[str] = field(default_factory=set)  # event ids
+    assessments: dict[str, str] = field(default_factory=dict)  # submit key -> assessment id (acknowledged)
+    assessment_starts: dict[str, str] = field(default_factory=dict)  # start key -> draft id (acknowledged)
     attempts: int = 0
     failures: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def client(port: int, token: str, person: str, to_agency: str, ledger: Ledger, stop: threading.Event,
-           seed: int) -> None:
+#: Answers to every required question of the holistic assessment (what a submit needs).
+ANSWERS = {
+    "drugs": {"drugs_used": ["heroin"], "main_problem": "heroin", "main_problem_days": 20, "routes": ["smoking"],
+              "ever_injected": False, "overdose_past_year": False, "has_naloxone": True,
+              "substitute_prescription": "methadone", "over_the_counter": ["none"]},
+    "alcohol": {"drinks": False},
+    "mental_health": {"concerns": ["anxiety"], "suicidal_thoughts": False, "mental_health_service": False,
+                      "dual_diagnosis": False, "learning_disability": "no"},
+    "trauma": {"trauma_experience": "prefer_not"},
+    "physical_health": {"has_gp": True, "rating": 12, "conditions": ["none"]},
+    "housing": {"living_situation": "own_tenancy", "acute_problem": False, "wants_housing_help": False},
+    "work": {"status": "looking", "paid_work_days": 0, "education_days": 0, "wants_help": True},
+    "money": {"income": ["universal_credit"], "debts": False, "bank_account": True, "photo_id": True},
+    "family": {"parental_status": "none", "pregnant": "no"},
+    "domestic_abuse": {"safe_at_home": True, "abuse_past_year": "no"},
+    "offending": {"cj_status": "none", "arrested_past_28": False},
+    "strengths": {"strengths": ["family"], "what_matters": "Crash test"},
+}
+#: Answers that end the retrying of one step: the request was understood and refused (or its precondition moved).
+REFUSED = (412, 422)
+
+
+def _attempt(port, ledger, method, path, headers, body=None):
+    with ledger.lock:
+        ledger.attempts += 1
+    try:
+        return call(port, method, path, headers, body)
+    except (OSError, http.client.HTTPException):  # refused, reset, or the answer cut off by a kill
+        return 0, b""
+
+
+def _until_answered(port, ledger, stop, method, path, headers, body=None):
+    """Send the same request (same Idempotency-Key, if any) until it is acknowledged or refused, or until
+    ABANDON_AFTER (a key claimed by a killed worker answers 409 until it goes stale, five minutes: like a real
+    client, give up on it after a while; it was never acknowledged, so nothing is owed). (status, body)."""
+    first_try, status, data = time.monotonic(), 0, b""
+    while not stop.is_set() and time.monotonic() - first_try < ABANDON_AFTER:
+        status, data = _attempt(port, ledger, method, path, headers, body)
+        if status in (200, 201, 204) or status in REFUSED:
+            return status, data
+        with ledger.lock:
+            ledger.failures += 1
+        time.sleep(0.05)
+    return status, data
+
+
+def assess(port: int, auth: dict, person: str, ledger: Ledger, stop: threading.Event, mine: dict) -> None:
+    """One step further with this client's assessment of `person`: start a draft (Idempotency-Key), save the
+    answers (If-Match), submit it (Idempotency-Key). What is not acknowledged is taken up again next time
+    from what the server says (`mine` holds the draft, its revision, whether saved, the submit key)."""
+    if mine.get("draft") is None:
+        key = str(uuid.uuid4())
+        status, data = _until_answered(port, ledger, stop, "POST", f"/api/v1/people/{person}/assessments",
+                                       {**auth, "Idempotency-Key": key}, {"instrument": "holistic-assessment"})
+        if status in (200, 201):
+            view = json.loads(data)
+            with ledger.lock:
+                ledger.assessment_starts[key] = view["id"]
+            mine.update(draft=view["id"], revision=view["revision"], saved=False, submit_key=None)
+        elif status == 422:  # an earlier start given up on did commit after all: carry on with that draft
+            status, data = _until_answered(port, ledger, stop, "GET", f"/api/v1/people/{person}/assessments", auth)
+            drafts = [a for a in json.loads(data) if a["status"] == "draft"] if status == 200 else []
+            if drafts:
+                mine.update(draft=drafts[0]["id"], revision=None, saved=False, submit_key=None)
+        if mine.get("draft") is None:
+            return
+    path = f"/api/v1/assessments/{mine['draft']}"
+    if mine.get("revision") is None:  # an answer was lost: ask where the draft stands
+        status, data = _until_answered(port, ledger, stop, "GET", path, auth)
+        if status != 200:
+            return
+        view = json.loads(data)
+        if view["status"] == "submitted":  # submitted, its answer lost and its key given up: not acknowledged
+            mine.clear()
+            return
+        mine["revision"] = view["revision"]
+    if not mine.get("saved"):
+        status, data = _until_answered(port, ledger, stop, "PATCH", path,
+                                       {**auth, "If-Match": f'"{mine["revision"]}"'}, {"answers": ANSWERS})
+        if status == 200:
+            mine.update(revision=json.loads(data)["revision"], saved=True)
+        elif status == 412:  # our save committed but its answer was lost: read the revision, save again
+            mine["revision"] = None
+        if not mine.get("saved"):
+            return
+    # The same submit key until the submit is acknowledged or refused: a retry replays, never submits twice.
+    key = mine.get("submit_key") or str(uuid.uuid4())
+    mine["submit_key"] = key
+    status, data = _until_answered(port, ledger, stop, "POST", f"{path}/submit",
+                                   {**auth, "Idempotency-Key": key, "If-Match": f'"{mine["revision"]}"'})
+    if status == 200:
+        with ledger.lock:
+            ledger.assessments[key] = json.loads(data)["id"]
+        mine.clear()
+    elif status in REFUSED:  # e.g. submitted under a key given up on: look again
+        mine.update(revision=None, saved=False, submit_key=None)
+    elif status == 409:  # claimed by a killed worker, so never committed: a new key next time
+        mine["submit_key"] = None
+
+
+def client(port: int, token: str, person: str, to_agency: str, assessed: str, ledger: Ledger,
+           stop: threading.Event, seed: int) -> None:
     rng = random.Random(seed)
     auth = {"Authorization": f"Bearer {token}"}
+    mine: dict = {}
     while not stop.is_set():
-        if rng.random() < 0.5:
+        roll = rng.random()
+        if roll < 0.4:
             key = str(uuid.uuid4())
             body = {"to_agency": to_agency, "service": f"Service {rng.randint(1, 9)}", "reason": "Crash test"}
-            first_try = time.monotonic()
-            # Retry the same request with the same key until it is acknowledged. A key claimed by a worker
-            # that was killed answers 409 until it goes stale (five minutes): like a real client, give up on
-            # it after a while and carry on (it was never acknowledged, so nothing is owed).
-            while not stop.is_set() and time.monotonic() - first_try < ABANDON_AFTER:
+            # Retry the same request with the same key until it is acknowledged.
+            status, data = _until_answered(port, ledger, stop, "POST", f"/api/v1/people/{person}/referrals",
+                                           {**auth, "Idempotency-Key": key}, body)
+            if status in (200, 201):
                 with ledger.lock:
-                    ledger.attempts += 1
-                try:
-                    status, data = call(port, "POST", f"/api/v1/people/{person}/referrals",
-                                        {**auth, "Idempotency-Key": key}, body)
-                except OSError:
-                    status, data = 0, b""
-                if status in (200, 201):
-                    with ledger.lock:
-                        ledger.referrals[key] = json.loads(data)["id"]
-                    break
-                with ledger.lock:
-                    ledger.failures += 1
-                time.sleep(0.05)
+                    ledger.referrals[key] = json.loads(data)["id"]
+        elif roll < 0.7:
+            assess(port, auth, assessed, ledger, stop, mine)
         else:
-            with ledger.lock:
-                ledger.attempts += 1
-            try:
-                status, data = call(port, "POST", f"/api/v1/people/{person}/notes", auth,
-                                    {"text": f"Crash test note {uuid.uuid4().hex[:8]}", "category": "contact_admin"})
-            except OSError:
-                status, data = 0, b""
+            status, data = _attempt(port, ledger, "POST", f"/api/v1/people/{person}/notes",
+                                    {**auth}, {"text": f"Crash test note {uuid.uuid4().hex[:8]}",
+                                               "category": "contact_admin"})
             if status == 201:
                 with ledger.lock:
                     ledger.notes.add(str(json.loads(data)["id"]))
@@ -210,8 +305,12 @@ other = create_agency(actor=None, name="Crash Housing", kind="housing")
 staff = create_staff(actor=None, username="crash", agency=home, role="key_worker", password="crash-test-only-pw")
 person = register_person(actor=staff.user, details=PersonDetails(given_names="Crash", family_name="Test",
                                                                   date_of_birth=dt.date(1980, 1, 1)))
+# One person for each client's assessments (one draft per person, instrument and agency).
+assessed = [register_person(actor=staff.user, details=PersonDetails(
+    given_names="Assessed", family_name=f"Client{n}", date_of_birth=dt.date(1981, 1, 1 + n))).pk
+    for n in range(int(sys.argv[1]))]
 print(json.dumps({"token": create_token(actor=None, username="crash"), "person": str(person.pk),
-                  "to_agency": str(other.pk)}))
+                  "to_agency": str(other.pk), "assessed": [str(pk) for pk in assessed]}))
 """
 
 CHECK = """
@@ -219,12 +318,16 @@ import json, sys
 import django
 django.setup()
 from collections import Counter
+from throughcare.assessments.models import Assessment
 from throughcare.audit.models import AuditEntry
+from throughcare.core.models import IdempotencyKey
 from throughcare.journey.models import Event
-from throughcare.referrals.models import IdempotencyKey, Referral
+from throughcare.referrals.models import Referral
 ledger = json.load(sys.stdin)
 referrals = {str(pk) for pk in Referral.objects.values_list("pk", flat=True)}
+assessments = {str(pk): status for pk, status in Assessment.objects.values_list("pk", "status")}
 keys = dict(IdempotencyKey.objects.filter(state="done").values_list("key", "resource_id"))
+referral_keyed = set(keys.values()) - set(assessments)  # what the done keys made, other than assessments
 notes = {str(pk) for pk in Event.objects.filter(kind="note").values_list("pk", flat=True)}
 created = Counter(AuditEntry.objects.filter(action="referral.create", outcome="allowed")
                   .values_list("resource_id", flat=True))
@@ -235,11 +338,11 @@ for key, rid in ledger["referrals"].items():
         problems.append(f"acknowledged referral {rid} (key {key}) is missing")
     if keys.get(key) != rid:
         problems.append(f"key {key} answered {rid} but the database records {keys.get(key)}")
-unexplained = referrals - set(keys.values())
+unexplained = referrals - referral_keyed
 if unexplained:
     problems.append(f"{len(unexplained)} referrals exist that no idempotency key explains (duplicates)")
-if len(referrals) != len(set(keys.values())):
-    problems.append(f"{len(referrals)} referrals for {len(set(keys.values()))} keys")
+if len(referrals) != len(referral_keyed):
+    problems.append(f"{len(referrals)} referrals for {len(referral_keyed)} keys")
 for rid in referrals:
     if created.get(rid, 0) != 1:
         problems.append(f"referral {rid} has {created.get(rid, 0)} referral.create audit entries")
@@ -249,7 +352,40 @@ for nid in ledger["notes"]:
 for nid in notes:
     if noted.get(nid, 0) != 1:
         problems.append(f"note {nid} has {noted.get(nid, 0)} note.add audit entries")
-print(json.dumps({"referrals": len(referrals), "notes": len(notes), "problems": problems}))
+keys_for = Counter(keys.values())
+def entries(action):
+    return Counter(AuditEntry.objects.filter(action=action, outcome="allowed", resource="assessment")
+                   .values_list("resource_id", flat=True))
+started, submitted = entries("assessment.start"), entries("assessment.submit")
+events = Counter((subject, title.rsplit(" ", 1)[-1]) for subject, title in
+                 Event.objects.filter(kind="assessment").values_list("subject_id", "title"))
+for key, aid in ledger["assessments"].items():
+    if aid not in assessments:
+        problems.append(f"acknowledged assessment {aid} (key {key}) is missing")
+    elif assessments[aid] != "submitted":
+        problems.append(f"acknowledged assessment {aid} is {assessments[aid]}, not submitted")
+    if keys.get(key) != aid:
+        problems.append(f"submit key {key} answered {aid} but the database records {keys.get(key)}")
+for key, aid in ledger["assessment_starts"].items():
+    if keys.get(key) != aid:
+        problems.append(f"start key {key} answered {aid} but the database records {keys.get(key)}")
+    if aid not in assessments:
+        problems.append(f"acknowledged draft {aid} (key {key}) is missing")
+for aid, status in assessments.items():
+    done = status == "submitted"
+    # One start key made it and, once submitted, one submit key submitted it: a retry that made a second
+    # assessment, or submitted one twice, would show here (or as a second audit entry or event).
+    if keys_for.get(aid, 0) != (2 if done else 1):
+        problems.append(f"assessment {aid} ({status}) is explained by {keys_for.get(aid, 0)} keys")
+    if started.get(aid, 0) != 1:
+        problems.append(f"assessment {aid} has {started.get(aid, 0)} assessment.start audit entries")
+    if submitted.get(aid, 0) != (1 if done else 0):
+        problems.append(f"assessment {aid} ({status}) has {submitted.get(aid, 0)} assessment.submit audit entries")
+    if events.get((aid, "started"), 0) != 1 or events.get((aid, "submitted"), 0) != (1 if done else 0):
+        problems.append(f"assessment {aid} ({status}) has journey events {sorted(events.items())}")
+print(json.dumps({"referrals": len(referrals), "notes": len(notes), "problems": problems,
+                  "assessments_submitted": sum(1 for s in assessments.values() if s == "submitted"),
+                  "assessment_drafts": sum(1 for s in assessments.values() if s == "draft")}))
 """
 
 
@@ -264,23 +400,26 @@ def run(cycles: int, *, seconds_per_cycle: float = 2.0, clients: int = 4, seed: 
         subprocess.run([*cluster.as_user, str(cluster.bin / "createdb"), "-h", LOOPBACK, "-p", str(cluster.port),  # noqa: S603
                         "-U", "postgres", "throughcare"], check=True, capture_output=True, timeout=60)
         env = {k: v for k, v in os.environ.items() if not k.startswith("THROUGHCARE_")}
-        appdir = Path(tempfile.mkdtemp(prefix="throughcare-crash-app-"))
+        appdir = workdir / "app"  # removed with the cluster at the end
+        appdir.mkdir()
         env.update({"DATABASE_URL": cluster.url, "THROUGHCARE_DATA_DIR": str(appdir),
                     "THROUGHCARE_SECRET_KEY": "crash-test-only-not-a-secret", "THROUGHCARE_DB_CONN_MAX_AGE": "60",
                     "DJANGO_SETTINGS_MODULE": "throughcare.settings", "PYTHONUNBUFFERED": "1"})
         env.pop("TZ", None)
         cli(env, "migrate")
-        world = json.loads(subprocess.run([str(BIN / "python"), "-c", SETUP], env=env, capture_output=True,  # noqa: S603
+        world = json.loads(subprocess.run([str(BIN / "python"), "-c", SETUP, str(clients)], env=env, capture_output=True,  # noqa: S603
                                           text=True, timeout=120, cwd=ROOT, check=True).stdout.splitlines()[-1])
         port = free_port()
         gunicorn = subprocess.Popen(  # noqa: S603
+            # As `throughcare serve --workers 2` runs it in production (decision 0019): gthread workers, the app
+            # loaded before they fork, so a killed worker is replaced in a moment, not after a fresh import.
             [str(BIN / "gunicorn"), "throughcare.wsgi:application", "--bind", f"{LOOPBACK}:{port}", "--workers", "2",
-             "--timeout", "30", "--log-level", "critical"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+             "--worker-class", "gthread", "--threads", "4", "--preload", "--timeout", "30", "--log-level", "critical"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         _wait_http(port)
         ledger, stop = Ledger(), threading.Event()
         threads = [threading.Thread(target=client, args=(port, world["token"], world["person"], world["to_agency"],
-                                                         ledger, stop, seed + i), daemon=True)
+                                                         world["assessed"][i], ledger, stop, seed + i), daemon=True)
                    for i in range(clients)]
         for thread in threads:
             thread.start()
@@ -297,14 +436,15 @@ def run(cycles: int, *, seconds_per_cycle: float = 2.0, clients: int = 4, seed: 
                 kills["postgres"] += 1
                 time.sleep(rng.uniform(0.1, 0.5))
                 cluster.start()
-            log(f"cycle {cycle + 1}/{cycles}: {len(ledger.referrals)} referrals and {len(ledger.notes)} notes "
-                f"acknowledged, {ledger.failures} failed attempts")
+            log(f"cycle {cycle + 1}/{cycles}: {len(ledger.referrals)} referrals, {len(ledger.assessments)} "
+                f"assessments and {len(ledger.notes)} notes acknowledged, {ledger.failures} failed attempts")
         time.sleep(seconds_per_cycle)  # let retries catch up after the last crash
         stop.set()
         for thread in threads:
             thread.join(timeout=30)
         with ledger.lock:
-            snapshot = {"referrals": dict(ledger.referrals), "notes": sorted(ledger.notes)}
+            snapshot = {"referrals": dict(ledger.referrals), "notes": sorted(ledger.notes),
+                        "assessments": dict(ledger.assessments), "assessment_starts": dict(ledger.assessment_starts)}
         check = json.loads(subprocess.run([str(BIN / "python"), "-c", CHECK], env=env, input=json.dumps(snapshot),  # noqa: S603
                                           capture_output=True, text=True, timeout=300, cwd=ROOT,
                                           check=True).stdout.splitlines()[-1])
@@ -313,7 +453,11 @@ def run(cycles: int, *, seconds_per_cycle: float = 2.0, clients: int = 4, seed: 
         return {
             "cycles": cycles, "kills": kills, "attempts": ledger.attempts, "failed_attempts": ledger.failures,
             "acknowledged_referrals": len(snapshot["referrals"]), "acknowledged_notes": len(snapshot["notes"]),
+            "acknowledged_assessments": len(snapshot["assessments"]),
+            "acknowledged_assessment_starts": len(snapshot["assessment_starts"]),
             "referrals_in_database": check["referrals"], "notes_in_database": check["notes"],
+            "assessments_submitted_in_database": check["assessments_submitted"],
+            "assessment_drafts_in_database": check["assessment_drafts"],
             "problems": check["problems"], "audit_verified": verify.returncode == 0,
             "audit_output": (verify.stdout + verify.stderr).strip()[-500:],
             "seconds": round(time.monotonic() - started, 1),

@@ -20,12 +20,13 @@ from tests.audit_triggers import switch_off_refusing_triggers
 from tests.conftest import Api
 from throughcare.accounts.actions import create_token
 from throughcare.audit.models import AuditEntry
+from throughcare.core.idempotency import request_hash
+from throughcare.core.models import IdempotencyKey
 from throughcare.episodes.models import Episode
 from throughcare.journey.models import Event
 from throughcare.referrals import clocks
 from throughcare.referrals.actions import MOVES
-from throughcare.referrals.idempotency import request_hash
-from throughcare.referrals.models import IdempotencyKey, Referral, Status
+from throughcare.referrals.models import Referral, Status
 
 AUCKLAND = ZoneInfo("Pacific/Auckland")
 NOWHERE = "00000000-0000-4000-8000-000000000000"

@@ -1,4 +1,8 @@
-"""The assessments API: instruments as data, and assessments (drafts with If-Match, submit, amend)."""
+"""The assessments API: instruments as data, and assessments (drafts with If-Match, submit, amend).
+
+Start, submit and amend take an Idempotency-Key (throughcare/core/idempotency.py, the referrals' mechanism):
+the same key and request again answer the same assessment (200, Idempotent-Replayed: true) instead of a
+"draft already exists" or "already submitted" error, so a client that lost an answer can simply retry."""
 
 from __future__ import annotations
 
@@ -8,12 +12,13 @@ import uuid
 from typing import Any
 
 from django.http import HttpResponse
-from ninja import Router, Schema, Status
+from ninja import Header, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from throughcare.assessments import actions, instruments
 from throughcare.assessments.fhir import questionnaire_response
 from throughcare.assessments.reads import latest, person_assessments, read_assessment
+from throughcare.core import idempotency
 from throughcare.core.errors import NotFound, ValidationFailed
 from throughcare.core.etags import if_match, set_etag
 from throughcare.people.access import get_person
@@ -129,6 +134,25 @@ def _body(request) -> Any:
         return _BAD_JSON
 
 
+KEY_HEADER = Header(None, alias=idempotency.HEADER,
+                    description="Optional: send a new key (e.g. a UUID) and the same key again to retry safely")
+
+
+def _once(request, response: HttpResponse, key: str | None, *, scope: str, context: dict, body: dict, make,
+          made_status: int):
+    """Run `make` once for `key` (a fresh assessment view, ETag set), or answer what an earlier request with the
+    same key and request made, as it is now (200, Idempotent-Replayed: true; reading it is audited)."""
+    once = idempotency.run_once(user=request.user, key=key,
+                                request_hash=idempotency.request_hash(body, scope=scope, **context), make=make)
+    if once.replayed:
+        read = read_assessment(request.user, once.resource_id)
+        response["Idempotent-Replayed"] = "true"
+        set_etag(response, read.assessment.revision)
+        return Status(200, read.view)
+    set_etag(response, once.made.revision)
+    return Status(made_status, read_assessment(request.user, once.made.pk, audit=False).view)
+
+
 def instrument_json(instrument: instruments.Instrument) -> dict:
     def question(q):
         out = {"id": q.id, "type": q.type, "text": q.text, "label": q.label, "hint": q.hint, "required": q.required}
@@ -179,21 +203,22 @@ def list_assessments(request, person_id: str):
     return person_assessments(request.user, person_id)[2]
 
 
-@router.post("/people/{person_id}/assessments", response={201: AssessmentOut},
-             summary="Start an assessment (a draft): new, or a re-assessment pre-filled from the latest",
+@router.post("/people/{person_id}/assessments", response={200: AssessmentOut, 201: AssessmentOut},
+             summary="Start an assessment (a draft): new, or a re-assessment pre-filled from the latest; send "
+                     "Idempotency-Key to retry safely",
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                  "schema": StartIn.model_json_schema()}}}})
-def start(request, person_id: str, response: HttpResponse):
+def start(request, person_id: str, response: HttpResponse, idempotency_key: str | None = KEY_HEADER):
     body = _body(request)
     errors = _shape_errors({} if body is None else body, allowed={"instrument", "kind"})
     if errors:  # the person comes first: someone you may not see is 404 whatever you sent
         get_person(request.user, person_id, action="assessment.start", write=True, categories=[])
         raise ValidationFailed(errors)
-    assessment = actions.start_assessment(actor=request.user, person_id=person_id,
-                                          instrument=body.get("instrument", actions.DEFAULT_INSTRUMENT) if body else
-                                          actions.DEFAULT_INSTRUMENT, kind=(body or {}).get("kind", "new"))
-    set_etag(response, assessment.revision)
-    return Status(201, read_assessment(request.user, assessment.pk, audit=False).view)
+    fields = {"instrument": (body or {}).get("instrument", actions.DEFAULT_INSTRUMENT),
+              "kind": (body or {}).get("kind", "new")}
+    return _once(request, response, idempotency_key, scope="assessment.start", context={"person_id": person_id},
+                 body=fields, made_status=201,
+                 make=lambda: actions.start_assessment(actor=request.user, person_id=person_id, **fields))
 
 
 @router.get("/people/{person_id}/assessments/latest", response=AssessmentOut,
@@ -232,19 +257,23 @@ def save(request, assessment_id: str, response: HttpResponse):
 
 
 @router.post("/assessments/{assessment_id}/submit", response=AssessmentOut,
-             summary="Submit a draft: it never changes again; If-Match is required")
-def submit(request, assessment_id: str):
-    done = actions.submit_assessment(actor=request.user, assessment_id=assessment_id,
-                                     expected_revision=if_match(request))
-    return read_assessment(request.user, done.pk, audit=False).view
+             summary="Submit a draft: it never changes again; If-Match is required; send Idempotency-Key to retry "
+                     "safely")
+def submit(request, assessment_id: str, response: HttpResponse, idempotency_key: str | None = KEY_HEADER):
+    expected = if_match(request)
+    return _once(request, response, idempotency_key, scope="assessment.submit", body={},
+                 context={"assessment_id": assessment_id, "if_match": expected}, made_status=200,
+                 make=lambda: actions.submit_assessment(actor=request.user, assessment_id=assessment_id,
+                                                        expected_revision=expected))
 
 
-@router.post("/assessments/{assessment_id}/amend", response={201: AssessmentOut},
-             summary="Amend a submitted assessment: a new draft version linked to it, pre-filled")
-def amend(request, assessment_id: str, response: HttpResponse):
-    amendment = actions.amend_assessment(actor=request.user, assessment_id=assessment_id)
-    set_etag(response, amendment.revision)
-    return Status(201, read_assessment(request.user, amendment.pk, audit=False).view)
+@router.post("/assessments/{assessment_id}/amend", response={200: AssessmentOut, 201: AssessmentOut},
+             summary="Amend a submitted assessment: a new draft version linked to it, pre-filled; send "
+                     "Idempotency-Key to retry safely")
+def amend(request, assessment_id: str, response: HttpResponse, idempotency_key: str | None = KEY_HEADER):
+    return _once(request, response, idempotency_key, scope="assessment.amend", body={},
+                 context={"assessment_id": assessment_id}, made_status=201,
+                 make=lambda: actions.amend_assessment(actor=request.user, assessment_id=assessment_id))
 
 
 @router.post("/assessments/{assessment_id}/discard", response={204: None},

@@ -3,14 +3,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Header, Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
+from throughcare.core import idempotency
 from throughcare.core.etags import if_match, set_etag
-from throughcare.referrals import idempotency
 from throughcare.referrals.actions import (
     agency_referral_page,
     create_referral,
@@ -135,24 +134,15 @@ def _out(referral, *, content: bool, now=None) -> dict:
 def make_referral(request, person_id: str, payload: ReferralIn, response: HttpResponse,
                   idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
     fields = payload.dict()
-    if idempotency_key is None:
-        referral = create_referral(actor=request.user, person_id=person_id, **fields)
-        return Status(201, _out(referral, content=True))
-    key = idempotency.check_key(idempotency_key)
-    claimed = idempotency.claim(user=request.user, key=key,
-                                request_hash=idempotency.request_hash(fields, person_id=person_id))
-    if claimed.replay:
-        referral, _grant = get_referral(request.user, claimed.resource_id, action="referral.read")
+    once = idempotency.run_once(user=request.user, key=idempotency_key,
+                                request_hash=idempotency.request_hash(fields, person_id=person_id),
+                                make=lambda: create_referral(actor=request.user, person_id=person_id, **fields))
+    if once.replayed:
+        referral, _grant = get_referral(request.user, once.resource_id, action="referral.read")
         response["Idempotent-Replayed"] = "true"
         set_etag(response, referral.version)
         return Status(200, _out(referral, content=sees_referral_content(request.user)))
-    try:
-        with transaction.atomic():
-            referral = create_referral(actor=request.user, person_id=person_id, **fields)
-            idempotency.complete(claimed, referral.pk)
-    except BaseException:
-        idempotency.release(claimed)
-        raise
+    referral = once.made
     set_etag(response, referral.version)
     return Status(201, _out(referral, content=True))
 

@@ -1,4 +1,4 @@
-"""Referrals between services, with the timestamps the waiting-time clocks need, and idempotency keys."""
+"""Referrals between services, with the timestamps the waiting-time clocks need."""
 
 from __future__ import annotations
 
@@ -94,21 +94,3 @@ class Referral(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in CLOSED_STATUSES
-
-
-class IdempotencyKey(models.Model):
-    """A client's Idempotency-Key, claimed by INSERT: the unique (user, key) makes the claim atomic."""
-
-    class State(models.TextChoices):
-        IN_FLIGHT = "in_flight", "In flight"
-        DONE = "done", "Done"
-
-    key = models.CharField(max_length=255)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    request_hash = models.CharField(max_length=64, help_text="sha256 of the canonical JSON request")
-    state = models.CharField(max_length=20, choices=State.choices, default=State.IN_FLIGHT)
-    resource_id = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key")]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,11 +11,11 @@ from django.views.decorators.http import require_POST
 
 from throughcare.agencies.models import staff_of
 from throughcare.agencies.roles import RECORDING_ROLES
+from throughcare.core import idempotency
 from throughcare.core.categories import Category
 from throughcare.core.errors import Conflict, PreconditionFailed, ValidationFailed
 from throughcare.core.views import render_form, staff_page
 from throughcare.people.access import get_person
-from throughcare.referrals import idempotency
 from throughcare.referrals.actions import (
     MOVES,
     REFERRING,
@@ -88,20 +87,13 @@ def referral_new(request, person_id):
 
 def _create_once(request, person_pk, key: str, fields: dict):
     """Create the referral under the form's one-time key, so a resent form cannot make a second one."""
-    if not key:
-        return create_referral(actor=request.user, person_id=person_pk, **fields)
-    claimed = idempotency.claim(user=request.user, key=idempotency.check_key(key),
-                                request_hash=idempotency.request_hash(fields, person_id=person_pk))
-    if claimed.replay:
-        referral, _grant = get_referral(request.user, claimed.resource_id)
+    once = idempotency.run_once(user=request.user, key=key or None,
+                                request_hash=idempotency.request_hash(fields, person_id=person_pk),
+                                make=lambda: create_referral(actor=request.user, person_id=person_pk, **fields))
+    if once.replayed:
+        referral, _grant = get_referral(request.user, once.resource_id)
         return referral
-    try:
-        with transaction.atomic():
-            referral = create_referral(actor=request.user, person_id=person_pk, **fields)
-            idempotency.complete(claimed, referral.pk)
-    except BaseException:
-        idempotency.release(claimed)
-        raise
+    referral = once.made
     messages.success(request, f"Referral sent to {referral.to_agency.name}")
     return referral
 

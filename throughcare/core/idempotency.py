@@ -1,5 +1,9 @@
 """Idempotency-Key: a client may send the same creating request again and get the same result.
 
+One mechanism for every API that takes a key (referrals; assessments: start, submit, amend), and for the
+referral form's one-time key: `run_once` claims the key, runs the action and marks the key done in the
+action's transaction, or says what an earlier request with the key made (docs/decisions/0023).
+
 A key is claimed by INSERT in its own transaction: the unique (user, key) constraint makes the claim
 atomic, so of two racing requests exactly one claims it and the other sees IntegrityError.
 - same key, same request, done      → the same resource again (no second one is made)
@@ -16,13 +20,17 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from throughcare.core.errors import Conflict, ValidationFailed
-from throughcare.referrals.models import IdempotencyKey
+from throughcare.core.models import IdempotencyKey
+
+T = TypeVar("T")
 
 HEADER = "Idempotency-Key"
 #: An in-flight key older than this belongs to a request that can no longer be running.
@@ -33,7 +41,9 @@ KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
 def request_hash(body: dict, **context) -> str:
     """sha256 of the canonical JSON of the request (sorted keys, no spaces) and its path parameters. A field
     left out and the same field sent as null are the same request (so an optional field added to the body
-    later leaves earlier requests' hashes as they were)."""
+    later leaves earlier requests' hashes as they were). Endpoints other than referral creation pass
+    `scope` (e.g. "assessment.submit") in `context`, so a key used on one endpoint never replays on another;
+    the referral hash predates it and is kept as it was, so keys already stored still replay."""
     given = {key: value for key, value in body.items() if value is not None}
     canonical = json.dumps({"body": given, **{k: str(v) for k, v in context.items()}}, sort_keys=True,
                            separators=(",", ":"), ensure_ascii=False, default=str)
@@ -89,3 +99,35 @@ def release(claimed: Claim) -> None:
     """The action failed: free the key, so the same request can be tried again."""
     with transaction.atomic():
         IdempotencyKey.objects.filter(pk=claimed.record.pk, state=IdempotencyKey.State.IN_FLIGHT).delete()
+
+
+@dataclass(frozen=True)
+class Once(Generic[T]):
+    """What `run_once` did: made `made` now, or (replayed) found `resource_id` made by an earlier request."""
+
+    made: T | None
+    resource_id: str
+    replayed: bool
+
+
+def run_once(*, user, key: str | None, request_hash: str, make: Callable[[], T]) -> Once[T]:
+    """Run `make` (an action: it returns the record it made, with a `pk`) at most once for `key`.
+
+    No key: `make` runs as it is. Otherwise the key is claimed (in its own transaction, committed at once), then
+    `make` and the key's done mark commit together in one transaction: a crash before that commit leaves no
+    record and the key in flight (409, reclaimed after STALE_AFTER); a crash after it leaves both, and a retry
+    replays. If `make` fails, the key is released so the same request can be sent again."""
+    if key is None:
+        made = make()
+        return Once(made, str(made.pk), replayed=False)
+    claimed = claim(user=user, key=check_key(key), request_hash=request_hash)
+    if claimed.replay:
+        return Once(None, claimed.resource_id, replayed=True)
+    try:
+        with transaction.atomic():
+            made = make()
+            complete(claimed, made.pk)
+    except BaseException:
+        release(claimed)
+        raise
+    return Once(made, str(made.pk), replayed=False)
