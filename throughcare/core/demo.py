@@ -558,7 +558,7 @@ def _demo_assessments(rng, today: dt.date) -> None:
     from throughcare.assessments.demo import build_assessments
 
     build_assessments(rng=rng, today=today, lead_members=CareTeamMember.objects.filter(
-        worker__username="kw.amara", is_lead=True, left_at__isnull=True).select_related("worker"))
+        worker__username="kw.amara", is_lead=True, left_at__isnull=True).select_related("worker").order_by("person_id"))
 
 
 #: The demo person who can sign in to their own record at /my/sign-in (with DEMO_PASSWORD, or a code the

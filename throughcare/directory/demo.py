@@ -173,9 +173,9 @@ def _referral_history(rng, services: list[Service]) -> None:
     from throughcare.people.models import Person
     from throughcare.referrals.models import Referral
 
-    people = list(Person.objects.values_list("pk", "registered_by_agency_id")[:300])
+    people = list(Person.objects.order_by("pk").values_list("pk", "registered_by_agency_id")[:300])
     workers: dict = {}
-    for staff in Staff.objects.filter(role__in=RECORDING_ROLES).values("agency_id", "user_id"):
+    for staff in Staff.objects.filter(role__in=RECORDING_ROLES).order_by("agency_id", "user_id").values("agency_id", "user_id"):
         workers.setdefault(staff["agency_id"], []).append(staff["user_id"])
     now = timezone.now()
     rows = []
