@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 import uuid
 
 import pytest
@@ -17,6 +16,7 @@ from django.utils import timezone
 
 from tests.assessment_helpers import full_answers
 from tests.conftest import Api
+from tests.racing import race
 from tests.test_referrals import audit_trail_flushable  # noqa: F401 (a module fixture the race test needs)
 from throughcare.accounts.actions import create_token
 from throughcare.assessments import actions
@@ -216,28 +216,8 @@ def test_threads_racing_the_same_submit_key_submit_exactly_once(audit_trail_flus
     aid = _send(owner, f"/people/{world['jo'].pk}/assessments", {}).json()["id"]
     revision = _save(owner, aid, 1)
     threads_count = 6
-    barrier = threading.Barrier(threads_count)
-    results: list = []
-    lock = threading.Lock()
-
-    def race():
-        from django.db import connection as thread_connection
-
-        try:
-            client = Api(token)
-            barrier.wait(timeout=30)
-            response = _send(client, f"/assessments/{aid}/submit", key="race-1", revision=revision)
-            with lock:
-                results.append((response.status_code, response.json().get("id")))
-        finally:
-            thread_connection.close()
-
-    threads = [threading.Thread(target=race) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert len(results) == threads_count, results
+    results = race(threads_count, lambda: _send(Api(token), f"/assessments/{aid}/submit", key="race-1",
+                                                revision=revision))
     assert {status for status, _id in results} <= {200, 409}, results
     assert {found for status, found in results if status == 200} == {aid}, results
     assert Assessment.objects.get(pk=aid).status == "submitted"

@@ -7,7 +7,6 @@ person while a referral to it is open): see docs/decisions/0007-referrals-and-id
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -18,6 +17,7 @@ from django.utils import timezone
 
 from tests.audit_triggers import switch_off_refusing_triggers
 from tests.conftest import Api
+from tests.racing import race
 from throughcare.accounts.actions import create_token
 from throughcare.audit.models import AuditEntry
 from throughcare.core.idempotency import request_hash
@@ -511,28 +511,7 @@ def test_threads_racing_the_same_key_make_exactly_one_referral(audit_trail_flush
     token = create_token(actor=None, username="amara")
     path = f"/people/{world['jo'].pk}/referrals"
     body = _body(world)
-    barrier = threading.Barrier(threads_count)
-    results: list = []
-    lock = threading.Lock()
-
-    def race():
-        from django.db import connection as thread_connection
-
-        try:
-            client = Api(token)
-            barrier.wait(timeout=30)
-            response = _post(client, path, body, **{"Idempotency-Key": "race-1"})
-            with lock:
-                results.append((response.status_code, response.json().get("id")))
-        finally:
-            thread_connection.close()
-
-    threads = [threading.Thread(target=race) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert len(results) == threads_count, results
+    results = race(threads_count, lambda: _post(Api(token), path, body, **{"Idempotency-Key": "race-1"}))
     statuses = sorted(status for status, _id in results)
     assert set(statuses) <= {200, 201, 409}, results
     assert statuses.count(201) == 1, results
