@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from throughcare.agencies.models import Agency, Staff
 from throughcare.careteam.models import CareTeamMember
 from throughcare.consent.models import BreakGlass, Consent, LawfulBasis
-from throughcare.consent.policy import grant_for, visible_people
+from throughcare.consent.policy import grant_for, visible_people, visible_person_ids
+from throughcare.core.context import request_context
 from throughcare.episodes.models import Episode
 from throughcare.people.models import Person
 from throughcare.referrals.models import Referral
@@ -149,9 +150,14 @@ def test_policy_matches_the_independent_model(db, case):
         visible, shared, own = expected(case)
         grant = grant_for(user, person)
         listed = visible_people(user).filter(pk=person.pk).exists()
+        with request_context(channel="web"):  # the rule compiled once for the request, as lists use it
+            ids = visible_person_ids(user)
+            listed_by_id = Person.objects.filter(pk=person.pk, pk__in=ids).exists()
+            assert visible_person_ids(user) is ids
         transaction.savepoint_rollback(sid)
     assert grant.can_see_person is visible, case
     assert listed is visible, case
+    assert listed_by_id is visible, case
     if visible:
         assert set(grant.categories) == shared, (case, grant)
         assert set(grant.own_categories) == own, (case, grant)

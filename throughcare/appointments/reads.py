@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from throughcare.appointments.models import Appointment
 from throughcare.audit.recorder import record_access
-from throughcare.consent.policy import visible_people
+from throughcare.consent.policy import visible_person_ids
 from throughcare.core.categories import CATEGORY_BY_AGENCY_KIND, IDENTITY_CATEGORY, Category
 from throughcare.people.access import get_person, get_record_about
 
@@ -75,7 +75,7 @@ def appointments_on(user, day: dt.date, *, include_cancelled: bool = False, audi
     start, end = day_bounds(day)
     queryset = (Appointment.objects.select_related("person", "agency")
                 .filter(worker=user, starts_at__gte=start, starts_at__lt=end,
-                        person__in=visible_people(user).values("pk"))
+                        person__in=visible_person_ids(user))
                 .order_by("starts_at", "id"))
     if not include_cancelled:
         queryset = queryset.exclude(status="cancelled")

@@ -32,6 +32,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -396,6 +397,29 @@ def visible_people(user, queryset: QuerySet | None = None) -> QuerySet:
             built = ctx.visible_people[getattr(user, "pk", None)] = _visible_people(user, None)
         return built.all()
     return _visible_people(user, queryset)
+
+
+def visible_person_ids(user):
+    """`visible_people(user).values("pk")`, for filtering other records by their person
+    (`person__in=visible_person_ids(user)`). The same SQL, run afresh by every query that uses it; within a
+    request it is compiled once per user (compiling the rule takes about 2.5 ms of Python, and a worker's
+    day filters a dozen lists by it)."""
+    from throughcare.core.context import current
+
+    ctx = current()
+    if ctx is None:
+        return visible_people(user).values("pk")
+    key = getattr(user, "pk", None)
+    found = ctx.visible_ids.get(key)
+    if found is None:
+        ids = visible_people(user).values("pk")
+        try:
+            sql, params = ids.query.get_compiler(using=ids.db).as_sql()
+            found = RawSQL(sql, params)  # noqa: S611  # nosec B611 - Django's own compiled SQL, values as parameters
+        except EmptyResultSet:  # a user who may see no one: the empty queryset says so without asking the database
+            found = ids
+        ctx.visible_ids[key] = found
+    return found
 
 
 def _visible_people(user, queryset: QuerySet | None) -> QuerySet:

@@ -25,6 +25,8 @@ class RequestContext:
     actor: object = None
     #: consent.policy.visible_people, built once per user for the request (it is SQL: evaluated at each use).
     visible_people: dict = field(default_factory=dict)
+    #: consent.policy.visible_person_ids: the same rule as a subquery, compiled to SQL once per user.
+    visible_ids: dict = field(default_factory=dict)
 
 
 _current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("throughcare_request", default=None)

@@ -24,7 +24,7 @@ from throughcare.agencies.roles import RECORDING_ROLES
 from throughcare.audit.recorder import record_access, record_action
 from throughcare.careteam.models import CareTeamMember
 from throughcare.consent.models import ConsentKind
-from throughcare.consent.policy import grant_for, visible_people
+from throughcare.consent.policy import grant_for, visible_people, visible_person_ids
 from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.core.errors import Forbidden, NotFound, ValidationFailed
 from throughcare.core.ids import parse_uuid
@@ -110,7 +110,7 @@ def incoming(user) -> QuerySet:
     staff = staff_of(user)
     if staff is None or staff.role not in RECORDING_ROLES:
         return AccessRequest.objects.none()
-    return (AccessRequest.objects.filter(outcome=AccessOutcome.OPEN, person__in=visible_people(user).values("pk"))
+    return (AccessRequest.objects.filter(outcome=AccessOutcome.OPEN, person__in=visible_person_ids(user))
             .exclude(requesting_agency_id=staff.agency_id)
             .select_related("person", "requesting_agency", "requested_by").order_by("asked_at", "id"))
 

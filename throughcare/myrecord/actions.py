@@ -182,13 +182,13 @@ def open_corrections_for(user):
     may see. The lead's "today" page lists them."""
     from django.db.models import Q
 
-    from throughcare.consent.policy import visible_people
+    from throughcare.consent.policy import visible_person_ids
 
     staff = staff_of(user)
     if staff is None:
         return CorrectionRequest.objects.none()
     return (CorrectionRequest.objects.filter(status=CorrectionStatus.OPEN,
-                                             person__in=visible_people(user).values("pk"))
+                                             person__in=visible_person_ids(user))
             .filter(Q(assigned_to=user) | Q(assigned_to__isnull=True, agency_id=staff.agency_id))
             .select_related("person").order_by("created_at"))
 

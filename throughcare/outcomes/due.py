@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from throughcare.agencies.models import staff_of
 from throughcare.careteam.models import CareTeamMember
-from throughcare.consent.policy import visible_people
+from throughcare.consent.policy import visible_person_ids
 from throughcare.episodes.models import Episode
 from throughcare.outcomes.models import OutcomeReview, Stage
 
@@ -57,7 +57,7 @@ def outcome_reviews_due(user, *, today: dt.date | None = None,
                                            completed_on__gte=OuterRef("started_on"), replaced_by__isnull=True)
               .values("person_id").annotate(last=Max("completed_on")).values("last"))
     episodes = (Episode.objects.filter(agency_id=staff.agency_id, ended_on__isnull=True, started_on__lte=today,
-                                       person_id__in=on_caseload, person__in=visible_people(user).values("pk"))
+                                       person_id__in=on_caseload, person__in=visible_person_ids(user))
                 .annotate(last=Subquery(latest))
                 .order_by("person_id", "started_on")
                 .values_list("person_id", "person__display_name", "pk", "started_on", "last"))

@@ -17,7 +17,7 @@ from django.utils import timezone
 from throughcare.agencies.models import Agency, Staff, staff_of
 from throughcare.agencies.roles import RECORDING_ROLES
 from throughcare.audit.recorder import record_access, record_action
-from throughcare.consent.policy import ROLE_CATEGORY_CAP, visible_people
+from throughcare.consent.policy import ROLE_CATEGORY_CAP, visible_person_ids
 from throughcare.core.categories import ALL_CATEGORIES, IDENTITY_CATEGORY, Category
 from throughcare.core.errors import Forbidden, PreconditionFailed, ValidationFailed
 from throughcare.core.ids import parse_uuid
@@ -309,7 +309,7 @@ def _agency_referrals_queryset(user, *, direction: str = "", status: str = "") -
         return Referral.objects.none()
     mine = {"incoming": Q(to_agency_id=staff.agency_id), "outgoing": Q(from_agency_id=staff.agency_id)}.get(
         direction, Q(to_agency_id=staff.agency_id) | Q(from_agency_id=staff.agency_id))
-    queryset = _related(Referral.objects.filter(mine, person__in=visible_people(user).values("pk")))
+    queryset = _related(Referral.objects.filter(mine, person__in=visible_person_ids(user)))
     if status:
         queryset = queryset.filter(status=status)
     return queryset.order_by("-received_at", "-id")

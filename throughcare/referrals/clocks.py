@@ -73,6 +73,11 @@ def clock(*, received_at: dt.datetime, now: dt.datetime, first_appointment_offer
     )
 
 
+#: The Referral fields `referral_clock` reads (for a query that loads only what it shows).
+CLOCK_FIELDS = ("received_at", "first_appointment_offered_at", "intervention_started_at", "withdrawn_at",
+                "decided_at", "status")
+
+
 def referral_clock(referral, now: dt.datetime, tz=None) -> Clock:
     """`clock` for a Referral (or anything with the same timestamps)."""
     return clock(received_at=referral.received_at, now=now,

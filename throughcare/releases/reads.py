@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from throughcare.appointments.reads import day_bounds
 from throughcare.audit.recorder import disclose, record_access
-from throughcare.consent.policy import visible_people
+from throughcare.consent.policy import visible_person_ids
 from throughcare.core.categories import Category
 from throughcare.people.access import get_person, get_record_about
 from throughcare.releases import checklist, clocks, rules
@@ -164,7 +164,7 @@ def get_handover(user, handover_id, *, action: str = "release_handover.read"):
 def agency_plans(user, staff) -> dict:
     """The caller's agency's release work, for people the caller may see: open plans of its prison, and
     handovers it receives (with their engagement clocks). One list query each, audited as one entry."""
-    visible = visible_people(user).values("pk")
+    visible = visible_person_ids(user)
     today = timezone.localdate()
     own = list(_related(ReleasePlan.objects.filter(prison_id=staff.agency_id, status=PlanStatus.OPEN,
                                                    person__in=visible))
@@ -196,7 +196,7 @@ def release_reviews_due(user, today: dt.date, *, limit: int = 50) -> list[tuple[
     if staff is None:
         return []
     plans = review_candidates(_related(ReleasePlan.objects.filter(prison_id=staff.agency_id,
-                                                                  person__in=visible_people(user).values("pk"))),
+                                                                  person__in=visible_person_ids(user))),
                               today).order_by("release_on", "id")
     due = [(plan, rules.review_reasons(plan, today)) for plan in plans]
     return [(plan, reasons) for plan, reasons in due if reasons][:limit]
@@ -211,7 +211,7 @@ def gate_meetings(user, *, since: dt.datetime | None = None) -> list[dict]:
     since = since or timezone.now() - dt.timedelta(days=1)
     items = list(ChecklistItem.objects.select_related("plan__person", "plan__prison")
                  .filter(kind=ItemKind.MET_AT_GATE, worker=user, plan__status=PlanStatus.OPEN,
-                         plan__person__in=visible_people(user).values("pk"))
+                         plan__person__in=visible_person_ids(user))
                  .exclude(at__lt=since).order_by("at", "id"))
     people = [item.plan.person_id for item in items]
     appointments: dict = {}

@@ -17,7 +17,7 @@ from django.utils import timezone
 from throughcare.agencies.models import staff_of
 from throughcare.audit.recorder import record_access
 from throughcare.careteam.models import CareTeamMember
-from throughcare.consent.policy import visible_people
+from throughcare.consent.policy import visible_person_ids
 from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.core.errors import ValidationFailed
 from throughcare.plans.models import Goal, RecoveryPlan
@@ -54,7 +54,7 @@ def reviews_due(user, *, within_days: int = DEFAULT_WITHIN_DAYS, today: dt.date 
     on_team = CareTeamMember.objects.filter(person_id=OuterRef("person_id"), worker_id=user.pk, left_at__isnull=True)
     rows = (RecoveryPlan.objects
             .filter(Q(Exists(owns_goal)) | Q(Exists(on_team)), next_review_due__lte=horizon,
-                    person__in=visible_people(user).values("pk"))
+                    person__in=visible_person_ids(user))
             .order_by("next_review_due", "person__display_name")
             .values_list("person_id", "person__display_name", "pk", "next_review_due", "last_reviewed_on"))
     due = [ReviewDue(person_id=pid, display_name=name, plan_id=plan_id, due_on=due_on, overdue=due_on < today,

@@ -17,11 +17,11 @@ from throughcare.appointments.reads import appointments_on
 from throughcare.audit.recorder import record_access
 from throughcare.careteam.actions import handovers_offered_to
 from throughcare.careteam.models import CareTeamMember
-from throughcare.consent.policy import visible_people
+from throughcare.consent.policy import visible_person_ids
 from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.matching.access import for_lead
 from throughcare.outcomes.due import outcome_reviews_due
-from throughcare.referrals.clocks import DUE_SOON_DAYS, TARGET_DAYS, referral_clock
+from throughcare.referrals.clocks import CLOCK_FIELDS, DUE_SOON_DAYS, TARGET_DAYS, referral_clock
 from throughcare.referrals.models import CLOSED_STATUSES, Referral, Status
 from throughcare.releases.clocks import engagement_clock
 from throughcare.releases.models import CommunityHandover
@@ -62,11 +62,20 @@ class Day:
         return [i for i in dict.fromkeys(ids) if i]
 
 
+#: What the day shows of each row (the page and the API), so the lists load no more: a Person row carries
+#: the whole record, and each referral row would bring three. Tests pin the day's query count, so a field
+#: used but not listed here (Django would fetch it row by row) fails them.
+CASELOAD_FIELDS = ("person_id", "is_lead", "person__display_name", "person__date_of_birth")
+REFERRAL_FIELDS = ("person_id", "from_agency_id", "to_agency_id", "service", "priority", *CLOCK_FIELDS,
+                   "person__display_name", "from_agency__name", "to_agency__name")
+
+
 def caseload(user) -> list[CareTeamMember]:
     """The people on whose care team the worker is, lead professional first, then by name."""
     return list(CareTeamMember.objects.filter(worker=user, left_at__isnull=True,
-                                              person__in=visible_people(user).values("pk"))
-                .select_related("person").order_by("-is_lead", "person__display_name", "person_id"))
+                                              person__in=visible_person_ids(user))
+                .select_related("person").only(*CASELOAD_FIELDS)
+                .order_by("-is_lead", "person__display_name", "person_id"))
 
 
 def near_breach_before(today: dt.date) -> dt.datetime:
@@ -90,13 +99,14 @@ def agency_referral_clocks(user, now: dt.datetime, *, limit: int = SHOW_AT_MOST)
     staff = staff_of(user)
     open_referrals = (Referral.objects.exclude(status__in=CLOSED_STATUSES)
                       .filter(Q(to_agency_id=staff.agency_id) | Q(from_agency_id=staff.agency_id),
-                              person__in=visible_people(user).values("pk")))
+                              person__in=visible_person_ids(user)))
     waiting = open_referrals.filter(to_agency_id=staff.agency_id, status__in=WAITING_ON_US)
     boundary = near_breach_before(timezone.localtime(now).date())
     near = open_referrals.filter(received_at__lt=boundary)
 
     def rows(queryset):
-        page = queryset.select_related("person", "from_agency", "to_agency").order_by("received_at", "id")[:limit]
+        page = (queryset.select_related("person", "from_agency", "to_agency").only(*REFERRAL_FIELDS)
+                .order_by("received_at", "id")[:limit])
         return [(referral, referral_clock(referral, now)) for referral in page]
 
     totals = open_referrals.aggregate(
@@ -111,7 +121,7 @@ def released_to_agency(user, today: dt.date, *, limit: int = SHOW_AT_MOST) -> li
     staff = staff_of(user)
     handovers = (CommunityHandover.objects.select_related("plan__prison", "person")
                  .filter(receiving_agency_id=staff.agency_id, outcome="",
-                         person__in=visible_people(user).values("pk"))
+                         person__in=visible_person_ids(user))
                  .order_by("plan__release_on", "id")[:limit])
     return [(h, engagement_clock(h.released_on, today, h.first_intervention_on) if h.released_on else None)
             for h in handovers]
