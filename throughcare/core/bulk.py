@@ -60,6 +60,11 @@ class Table:
             else:
                 self._defaults.append(_Required(f"{model.__name__}.{f.attname}"))
         self._known = set(self.columns)
+        # row(values): the tuple, each column from values or its default (made once, as one expression)
+        env = {f"d{i}": d for i, d in enumerate(self._defaults)}
+        items = ", ".join(f"v[{c!r}] if {c!r} in v else d{i}()" for i, c in enumerate(self.columns))
+        exec(f"def row(v):\n    return ({items},)", env)  # noqa: S102  # nosec B102 - the model's column names
+        self._row = env["row"]
         self.rows: list[tuple] = []
         self.total = 0
         self._line: Callable[[tuple], str] | None | bool = False  # made on first use (copy_text)
@@ -67,7 +72,7 @@ class Table:
     def add(self, **values) -> None:
         if not self._known.issuperset(values):
             raise KeyError(f"{self.model.__name__} has no column {sorted(set(values) - self._known)}")
-        self.rows.append(tuple(values[c] if c in values else d() for c, d in zip(self.columns, self._defaults, strict=True)))
+        self.rows.append(self._row(values))
 
     def add_row(self, row: tuple) -> None:
         self.rows.append(row)
@@ -124,7 +129,7 @@ def _line_maker(fields) -> Callable[[tuple], str] | None:
     def field(i: int, kind: str, escaped: bool) -> str:
         v = f"r[{i}]"
         if kind == "iso":
-            return f"{{_N if {v} is None else {v}.isoformat()}}"
+            return f"{{d{i}}}"
         if kind == "bool":
             return f"{{_N if {v} is None else ('t' if {v} else 'f')}}"
         if kind == "json":
@@ -138,6 +143,11 @@ def _line_maker(fields) -> Callable[[tuple], str] | None:
 
     texts = [i for i, kind in enumerate(kinds) if kind in ("text", "json")]
     source = ["def line(r):"]
+    isos: list[int] = []
+    for i in (i for i, kind in enumerate(kinds) if kind == "iso"):  # the same moment twice: written once
+        same = "".join(f"d{k} if r[{i}] is r[{k}] else " for k in isos)
+        source.append(f"    d{i} = {same}_N if r[{i}] is None else r[{i}].isoformat()")
+        isos.append(i)
     source += [f"    j{i} = _dumps{i}(r[{i}])" for i in texts if kinds[i] == "json"]
     if texts:  # the rare row with a character to escape takes the slower line
         check = "".join(f"{{j{i}}}" if kinds[i] == "json" else f"{{r[{i}]}}" for i in texts)
@@ -199,33 +209,40 @@ def _load_one(table: Table, rows: list[tuple], text: str | None = None) -> None:
 
 
 class Loader:
-    """`submit(tables)` loads each batch like `load`; `close()` waits for the last one and raises the loading
-    thread's error, if any; `abort()` (after an error in the caller) rolls back what it can.
+    """`submit(tables)` loads each batch like `load`; `close()` waits for the last one and raises the loader's
+    error, if any; `abort()` (after an error in the caller) rolls back what it can.
 
-    On PostgreSQL outside a transaction, a thread with its own connection loads one batch behind: PostgreSQL
-    takes in one batch while Python makes the next, so two cores are both at work. The batch's COPY text is
-    made by the caller (`submit`), so the thread only streams it. Inside a transaction (tests) the rows
-    would not see the caller's uncommitted parents: there it loads in place.
+    On PostgreSQL outside a transaction the rows go in while Python makes the next batch, so two cores are
+    both at work. Inside a transaction (tests) the rows would not see the caller's uncommitted parents:
+    there it loads in place, as `load`.
 
-    `demo=True` (a database marked as a demo, whose login is a superuser; docs/decisions/0022-bulk-loading.md):
-    the thread loads every batch in ONE transaction, which first drops the secondary indexes of `models`'
-    tables (every index but the primary key and those a foreign key relies on; a unique constraint is
-    dropped with its index) and sets `session_replication_role = replica` (no row-by-row foreign-key
-    triggers). `close()` then, in the same transaction: proves every foreign key of those tables (one scan a
-    table, `check_foreign_keys`), puts every dropped index and constraint back as `migrate` made it (unique
-    ones proven again as they are built; PostgreSQL's parallel workers share the sorting), ANALYZEs the
-    tables and commits. DDL is transactional: a failure anywhere rolls all of it back, indexes included.
-    Without a superuser login it loads batch by batch with the schema untouched, as `load` does."""
+    `demo=True` (a database marked as a demo whose login is a superuser; docs/decisions/0022-bulk-loading.md):
+    the whole load is ONE transaction, on a connection of its own held by a writer process (`_demo_writer`).
+    The caller's process only makes rows and their COPY text and sends each batch down a pipe; the writer
+    streams it into COPY. (A thread in the caller's process would need the GIL for every write to the socket
+    and wait for it behind the busy caller: PostgreSQL sat idle.) In that transaction the writer first drops
+    the secondary indexes of `models_loaded`' tables (every index but the primary key and those a foreign
+    key relies on; a unique constraint goes with its index) and sets `session_replication_role = replica`
+    (no row-by-row foreign-key triggers); after the last batch it ANALYZEs the tables, proves every foreign
+    key (`check_foreign_keys`: one scan a table), puts every dropped index and constraint back as `migrate`
+    made it (unique ones proven as they are built; PostgreSQL's parallel workers share the sorting) and
+    commits. DDL is transactional: a failure anywhere, or the caller's abort, rolls all of it back.
+
+    Otherwise (no superuser login) a thread with its own connection loads each batch in its own transaction,
+    one batch behind, with the schema untouched and every check in place."""
 
     def __init__(self, *, demo: bool = False, models_loaded: Iterable[type[models.Model]] = (),
                  stage: Callable[[str], None] | None = None):
         self.threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
-        self.demo = self.threaded and demo and _superuser()
         self.models = list(models_loaded)
+        self.demo = (self.threaded and demo and _superuser()
+                     and all(_line_maker(Table(m).fields) is not None for m in self.models))
         self.stage = stage or (lambda _name: None)
         self.seconds: dict[str, float] = {}
         self._error: BaseException | None = None
-        if self.threaded:
+        if self.demo:
+            self._writer = _WriterProcess(self.models)
+        elif self.threaded:
             self._queue: queue.Queue = queue.Queue(maxsize=2)
             self._thread = threading.Thread(target=self._work, name="bulk-loader", daemon=True)
             self._thread.start()
@@ -234,107 +251,202 @@ class Loader:
         if not self.threaded:
             load(tables)
             return
+        if self.demo:
+            for table, rows in _take(tables):
+                self._writer.send(self.models.index(table.model), copy_text(table, rows))
+            return
         if self._error is not None:
             raise self._error
-        batch = [(table, rows, copy_text(table, rows)) for table, rows in _take(tables)]
-        self._queue.put(batch)
+        self._queue.put(_take(tables))
 
     def close(self) -> None:
-        if self.threaded and self._thread.is_alive():
+        if self.demo:
+            self.seconds = self._writer.finish(self.stage)
+        elif self.threaded and self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
         if self._error is not None:
             raise self._error
 
     def abort(self) -> None:
-        if self.threaded and self._thread.is_alive():
+        if self.demo:
+            self._writer.abort()
+        elif self.threaded and self._thread.is_alive():
             self._queue.put(_ABORT)
             self._thread.join()
 
     def _work(self) -> None:
         try:
-            if self.demo:
-                with transaction.atomic():
-                    restore = _prepare_demo_load(self.models)
-                    if not self._stream():
-                        transaction.set_rollback(True)
-                        return
-                    self._finish_demo_load(restore)
-            else:
-                self._stream(each_in_own_transaction=True)
-        except BaseException as exc:  # handed to the caller's next submit() or close()
-            self._error = exc
-            while self._queue.get() not in (None, _ABORT):  # let the caller's submit() return
-                pass
+            while (taken := self._queue.get()) not in (None, _ABORT):
+                if self._error is None:
+                    try:
+                        load_taken(taken)
+                    except BaseException as exc:  # handed to the caller's next submit() or close()
+                        self._error = exc
         finally:
             connection.close()  # this thread's own connection
-
-    def _stream(self, *, each_in_own_transaction: bool = False) -> bool:
-        """Load batches until the caller closes (True) or aborts (False)."""
-        while True:
-            batch = self._queue.get()
-            if batch is None or batch is _ABORT:
-                return batch is None
-            if each_in_own_transaction:
-                with transaction.atomic():
-                    for table, rows, text in batch:
-                        _load_one(table, rows, text)
-            else:
-                for table, rows, text in batch:
-                    _load_one(table, rows, text)
-
-    def _finish_demo_load(self, restore: list[str]) -> None:
-        for name, step in (("keys", lambda: check_foreign_keys(self.models)),
-                           ("indexes", lambda: _execute(restore)),
-                           ("analyze", lambda: _execute([f"ANALYZE {connection.ops.quote_name(m._meta.db_table)}"
-                                                         for m in self.models]))):
-            self.stage(name)
-            began = time.monotonic()
-            step()
-            self.seconds[name] = round(time.monotonic() - began, 1)
 
 
 _ABORT = object()
 
 
-def _execute(statements: list[str]) -> None:
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
+def load_taken(taken: list[tuple[Table, list[tuple]]]) -> None:
+    with transaction.atomic():
+        for table, rows in taken:
+            _load_one(table, rows)
 
 
-def _prepare_demo_load(models_loaded) -> list[str]:
+# --- The demo world's writer process ----------------------------------------------------------------------
+
+class LoadFailed(RuntimeError):
+    """The writer process failed (the load was rolled back): its error, by name and message."""
+
+
+class _WriterProcess:
+    """The caller's side of `_demo_writer`: a spawned process (a fresh interpreter, no Django), given the
+    connection's parameters and what it will need to say (COPY statements, tables, keys), then the batches."""
+
+    def __init__(self, models_loaded: list[type[models.Model]]):
+        import multiprocessing
+
+        params = {k: v for k, v in connection.get_connection_params().items()
+                  if isinstance(v, str | int | float) and k != "prepare_threshold"}
+        plan = {"copy": [Table(m).copy_sql for m in models_loaded],
+                "tables": [m._meta.db_table for m in models_loaded],
+                "keys": [_keys_of(m) for m in models_loaded]}
+        context = multiprocessing.get_context("spawn")
+        self._frames, frames_out = context.Pipe(duplex=False)  # (receiving end, sending end)
+        results_in, self._results = context.Pipe(duplex=False)
+        self._frames_out, self._results_in = frames_out, results_in
+        self._process = context.Process(target=_demo_writer, args=(params, plan, self._frames, self._results),
+                                        name="throughcare-bulk-writer", daemon=True)
+        self._process.start()
+        self._frames.close()  # the child's ends
+        self._results.close()
+
+    def send(self, position: int, text: str) -> None:
+        try:
+            self._frames_out.send_bytes(position.to_bytes(2, "big") + text.encode())
+        except (BrokenPipeError, EOFError, OSError):
+            self._raise_result()
+            raise
+
+    def finish(self, stage: Callable[[str], None]) -> dict[str, float]:
+        try:
+            self._frames_out.send_bytes(b"")
+        except (BrokenPipeError, OSError):
+            pass
+        while True:
+            kind, value = self._recv()
+            if kind == "stage":
+                stage(value)
+            elif kind == "done":
+                self._process.join()
+                return value
+            else:
+                self._fail(value)
+
+    def abort(self) -> None:
+        self._frames_out.close()  # the writer rolls back on the end of its input
+        self._process.join(timeout=60)
+        if self._process.is_alive():
+            self._process.kill()
+
+    def _recv(self):
+        try:
+            return self._results_in.recv()
+        except EOFError:
+            self._process.join()
+            raise LoadFailed(f"the writer process ended (exit code {self._process.exitcode}); "
+                             "the load was rolled back") from None
+
+    def _raise_result(self) -> None:
+        kind, value = self._recv()
+        self._fail(value)
+
+    @staticmethod
+    def _fail(value) -> None:
+        name, message = value
+        if name in ("IntegrityError", "UniqueViolation", "ForeignKeyViolation", "NotNullViolation",
+                    "CheckViolation"):
+            raise IntegrityError(message)
+        raise LoadFailed(f"{name}: {message}")
+
+
+def _demo_writer(params: dict, plan: dict, frames, results) -> None:
+    """The writer process: one connection, one transaction (Loader, demo=True)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(**params, autocommit=True) as conn:
+            with conn.transaction(), conn.cursor() as cursor:
+                cursor.execute("SET LOCAL TIME ZONE 'UTC'")
+                restore = _prepare_demo_load(cursor, plan["tables"])
+                batches: queue.Queue = queue.Queue(maxsize=8)  # read ahead of PostgreSQL, ~ a batch
+
+                def read() -> None:
+                    try:
+                        while data := frames.recv_bytes():
+                            batches.put(data)
+                        batches.put(None)
+                    except (EOFError, OSError):
+                        batches.put(_ABORT)  # the caller went away or aborted: roll back
+
+                threading.Thread(target=read, daemon=True).start()
+                while (data := batches.get()) is not None:
+                    if data is _ABORT:
+                        raise LoadFailed("aborted by the caller")
+                    with cursor.copy(plan["copy"][int.from_bytes(data[:2], "big")]) as copy:
+                        copy.write(memoryview(data)[2:])
+                seconds = {}
+                steps = (("analyze", lambda: [cursor.execute(f"ANALYZE {_quote(t)}") for t in plan["tables"]]),
+                         ("keys", lambda: _prove_keys(cursor, plan["keys"], postgresql=True)),
+                         ("indexes", lambda: [cursor.execute(sql) for sql in restore]))
+                for name, step in steps:
+                    results.send(("stage", name))
+                    began = time.monotonic()
+                    step()
+                    seconds[name] = round(time.monotonic() - began, 1)
+        results.send(("done", seconds))
+    except BaseException as exc:  # noqa: BLE001 - told to the caller, which raises it
+        try:
+            results.send(("error", (type(exc).__name__, str(exc))))
+        except OSError:
+            pass
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _prepare_demo_load(cursor, tables: list[str]) -> list[str]:
     """In the loading transaction: no row-by-row foreign-key triggers, memory for sorts and hashes, and the
     secondary indexes of these tables dropped. Returns the statements that put them back."""
-    tables = [m._meta.db_table for m in models_loaded]
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
-        cursor.execute("SET LOCAL work_mem = '256MB'")
-        # Every index of these tables but primary keys and indexes a foreign key relies on; with the
-        # constraint it backs, if any (a unique constraint is dropped and added back with its index).
-        cursor.execute("""
-            SELECT t.relname, i.relname, pg_get_indexdef(x.indexrelid), c.conname, pg_get_constraintdef(c.oid)
-            FROM pg_index x
-            JOIN pg_class i ON i.oid = x.indexrelid
-            JOIN pg_class t ON t.oid = x.indrelid
-            JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = current_schema()
-            LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid
-            WHERE t.relname = ANY(%s) AND NOT x.indisprimary
-              AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = x.indexrelid)
-            ORDER BY t.relname, i.relname""", [tables])
-        found = cursor.fetchall()
-        quote = connection.ops.quote_name
-        drop, restore = [], []
-        for table, index, index_sql, constraint, constraint_sql in found:
-            if constraint:
-                drop.append(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(constraint)}")
-                restore.append(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(constraint)} {constraint_sql}")
-            else:
-                drop.append(f"DROP INDEX {quote(index)}")
-                restore.append(index_sql)
-        for sql in drop:
-            cursor.execute(sql)
+    cursor.execute("SET LOCAL session_replication_role = replica")
+    cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+    cursor.execute("SET LOCAL work_mem = '256MB'")
+    # Every index of these tables but primary keys and indexes a foreign key relies on; with the constraint
+    # it backs, if any (a unique constraint is dropped and added back with its index).
+    cursor.execute("""
+        SELECT t.relname, i.relname, pg_get_indexdef(x.indexrelid), c.conname, pg_get_constraintdef(c.oid)
+        FROM pg_index x
+        JOIN pg_class i ON i.oid = x.indexrelid
+        JOIN pg_class t ON t.oid = x.indrelid
+        JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = current_schema()
+        LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid
+        WHERE t.relname = ANY(%s) AND NOT x.indisprimary
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = x.indexrelid)
+        ORDER BY t.relname, i.relname""", [tables])
+    drop, restore = [], []
+    for table, index, index_sql, constraint, constraint_sql in cursor.fetchall():
+        if constraint:
+            drop.append(f"ALTER TABLE {_quote(table)} DROP CONSTRAINT {_quote(constraint)}")
+            restore.append(f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(constraint)} {constraint_sql}")
+        else:
+            drop.append(f"DROP INDEX {_quote(index)}")
+            restore.append(index_sql)
+    for sql in drop:
+        cursor.execute(sql)
     return restore
 
 
@@ -345,31 +457,39 @@ def _superuser() -> bool:
     return bool(row and row[0])
 
 
+def _keys_of(model: type[models.Model]) -> tuple[str, list[tuple[str, str, str]]]:
+    """The model's table and its foreign keys: (column, the table it points at, that table's column)."""
+    return (model._meta.db_table,
+            [(f.column, f.target_field.model._meta.db_table, f.target_field.column) for f in model._meta.concrete_fields
+             if f.is_relation and (f.many_to_one or f.one_to_one) and getattr(f, "db_constraint", True)])
+
+
 def check_foreign_keys(models_loaded) -> None:
-    """Every foreign key of these models' tables points at a row: for each table, one query that reads it
-    once, left-joined to each table its keys point at; raises IntegrityError naming the first row found
-    pointing nowhere (table, column and value)."""
-    quote = connection.ops.quote_name
+    """Every foreign key of these models' tables points at a row; raises IntegrityError naming the first row
+    found pointing nowhere (table, column and value)."""
     with connection.cursor() as cursor:
-        for model in models_loaded:
-            keys = [f for f in model._meta.concrete_fields
-                    if f.is_relation and (f.many_to_one or f.one_to_one) and getattr(f, "db_constraint", True)]
-            if not keys:
-                continue
-            joins, missing = [], []
-            for n, f in enumerate(keys):
-                target = f.target_field
-                joins.append(f"LEFT JOIN {quote(target.model._meta.db_table)} p{n} "
-                             f"ON p{n}.{quote(target.column)} = c.{quote(f.column)}")
-                missing.append(f"(c.{quote(f.column)} IS NOT NULL AND p{n}.{quote(target.column)} IS NULL)")
-            columns = ", ".join(f"c.{quote(f.column)}, p{n}.{quote(f.target_field.column)} IS NULL"
-                                for n, f in enumerate(keys))
-            cursor.execute(f"SELECT {columns} FROM {quote(model._meta.db_table)} c {' '.join(joins)} "  # noqa: S608  # nosec B608
-                           f"WHERE {' OR '.join(missing)} LIMIT 1")
-            row = cursor.fetchone()
-            if row:
-                for n, f in enumerate(keys):
-                    value, nowhere = row[2 * n], row[2 * n + 1]
-                    if value is not None and nowhere:
-                        raise IntegrityError(f"{model._meta.db_table}.{f.column} = {value} points at no "
-                                             f"{f.target_field.model._meta.db_table} row")
+        _prove_keys(cursor, [_keys_of(m) for m in models_loaded], postgresql=connection.vendor == "postgresql")
+
+
+def _prove_keys(cursor, tables: list[tuple[str, list[tuple[str, str, str]]]], *, postgresql: bool) -> None:
+    """On PostgreSQL one scan a table, each key looked up in a hash of the table it points at (`NOT IN` a
+    hashed subplan, when the planner says it will hash every one); otherwise, or to name the row found,
+    one anti-join a key."""
+    for table, keys in tables:
+        if keys and postgresql:
+            where = " OR ".join(f"c.{_quote(column)} NOT IN (SELECT {_quote(target_column)} FROM {_quote(target)})"  # noqa: S608  # nosec B608
+                                for column, target, target_column in keys)
+            sql = (f"SELECT {', '.join(f'c.{_quote(column)}' for column, _t, _c in keys)} "  # noqa: S608  # nosec B608
+                   f"FROM {_quote(table)} c WHERE {where} LIMIT 1")
+            cursor.execute(f"EXPLAIN {sql}")
+            if "\n".join(line for line, in cursor.fetchall()).count("hashed SubPlan") == len(keys):
+                cursor.execute(sql)
+                row = cursor.fetchone()
+                keys = [key for key, value in zip(keys, row or (), strict=False) if value is not None]
+        for column, target, target_column in keys:  # (those of the row found, if one was): an anti-join each
+            cursor.execute(f"SELECT c.{_quote(column)} FROM {_quote(table)} c "  # noqa: S608  # nosec B608
+                           f"WHERE c.{_quote(column)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {_quote(target)} p "
+                           f"WHERE p.{_quote(target_column)} = c.{_quote(column)}) LIMIT 1")
+            missing = cursor.fetchone()
+            if missing:
+                raise IntegrityError(f"{table}.{column} = {missing[0]} points at no {target} row")

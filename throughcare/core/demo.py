@@ -151,6 +151,10 @@ def _pools(fake) -> dict:
             "phone": [fake.phone_number()[:30] for _ in range(POOL)]}
 
 
+#: The bits uuid.UUID(version=4) clears and sets in a random 128-bit number (RFC 4122 variant, version 4).
+_UUID4_CLEAR = ~((0xc000 << 48) | (0xf000 << 64)) & ((1 << 128) - 1)
+_UUID4_SET = (0x8000 << 48) | (4 << 76)
+
 EVENT_COLUMNS = ["person_id", "occurred_at", "recorded_at", "kind", "category", "agency_id", "author_id", "title",
                  "body", "subject_type", "subject_id"]
 
@@ -206,14 +210,17 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
         raise RuntimeError(f"journey.Event's or matching.MatchKey's columns changed: {events.columns}")
     tables = [persons, names, identifiers, profiles, match_keys, episodes, custodies, members, consents, referrals,
               appointments, events]
+    for agency in agencies:  # the rows take ids as text (COPY's, and what a UUID field takes from a string)
+        agency.sid = str(agency.pk)
     event = events.add_row
 
     def moment(day: dt.date) -> dt.datetime:  # 08:00 to 17:59, one draw (randint costs ten times more)
         minute = int(rng.random() * 600)
         return dt.datetime.combine(day, dt.time(8 + minute // 60, minute % 60), tzinfo=tz)
 
-    def new_id() -> uuid.UUID:
-        return uuid.UUID(int=rng.getrandbits(128), version=4)
+    def new_id() -> str:  # str(uuid.UUID(int=rng.getrandbits(128), version=4)), without the UUID object
+        h = f"{rng.getrandbits(128) & _UUID4_CLEAR | _UUID4_SET:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     # A demo database: one transaction, indexes built and foreign keys proven after the rows (core.bulk.Loader)
     loader = Loader(demo=True, models_loaded=[t.model for t in tables], stage=stage)
@@ -238,7 +245,7 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
                             disabilities=rng.sample(disabilities, k=rng.choice([0, 0, 0, 1])),
                             learning_disability=rng.random() < 0.05, phone=rng.choice(pools["phone"]),
                             safe_to_contact={"phone": True, "text": rng.random() < 0.8, "letter": rng.random() < 0.5},
-                            display_name=f"{given} {family}", registered_by_agency_id=home.pk,
+                            display_name=f"{given} {family}", registered_by_agency_id=home.sid,
                             registered_at=registered_at, updated_at=registered_at)
                 folded_given = fold(given)
                 known = [SimpleNamespace(kind=NameKind.USUAL, folded_given=folded_given, folded_family=fold(family))]
@@ -259,7 +266,7 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
                 if rng.random() < 0.85:
                     held.append(SimpleNamespace(scheme="nhs", value=f"{nhs_counter:09d}{check}"))
                 author = rng.choice(_staff_for(by_agency, home.pk) or casework)
-                event((person_id, registered_at, registered_at, EventKind.REGISTRATION, Category.CONTACT_ADMIN, home.pk,
+                event((person_id, registered_at, registered_at, EventKind.REGISTRATION, Category.CONTACT_ADMIN, home.sid,
                        author.user_id, f"Registered by {home.name}", "", "", ""))
                 spells = [(home, registered)]
                 if rng.random() < 0.3 and home != prison:
@@ -298,35 +305,35 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
                         worker = fewest if caseloads.get(fewest.user_id, 0) < CASELOAD else worker
                     episode_id = new_id()
                     service = f"{agency.name} {'healthcare' if setting == Setting.PRISON else 'key working'}"
-                    episodes.add(id=episode_id, person_id=person_id, agency_id=agency.pk, setting=setting, service=service,
+                    episodes.add(id=episode_id, person_id=person_id, agency_id=agency.sid, setting=setting, service=service,
                                  started_on=start, ended_on=end, discharge_reason=reason.id if reason else "",
                                  created_by_id=worker.user_id, created_at=moment(start))
                     if end is None and caseloads.get(worker.user_id, 0) < CASELOAD and worker.user_id not in teams:
                         caseloads[worker.user_id] = caseloads.get(worker.user_id, 0) + 1
                         teams.add(worker.user_id)
-                        members.add(id=new_id(), person_id=person_id, agency_id=agency.pk, worker_id=worker.user_id,
+                        members.add(id=new_id(), person_id=person_id, agency_id=agency.sid, worker_id=worker.user_id,
                                     is_lead=not led, joined_at=moment(start), added_by_id=worker.user_id)
                         led = True
                     category = CATEGORY_BY_AGENCY_KIND[agency.kind]
                     started_at = moment(start)
-                    event((person_id, started_at, started_at, EventKind.EPISODE_STARTED, category, agency.pk, worker.user_id,
+                    event((person_id, started_at, started_at, EventKind.EPISODE_STARTED, category, agency.sid, worker.user_id,
                            f"{Setting(setting).label} episode started: {service}", "", "episode", str(episode_id)))
                     if end:
                         ended_at = moment(end)
-                        event((person_id, ended_at, ended_at, EventKind.EPISODE_ENDED, category, agency.pk, worker.user_id,
+                        event((person_id, ended_at, ended_at, EventKind.EPISODE_ENDED, category, agency.sid, worker.user_id,
                                f"Episode ended: {service}", f"Discharge reason: {reason.label} (code {reason.code})",
                                "episode", str(episode_id)))
                     if setting == Setting.PRISON and end:  # a custody spell over, released on licence
                         custody_id = new_id()
-                        custodies.add(id=custody_id, person_id=person_id, episode_id=episode_id, prison_id=agency.pk,
+                        custodies.add(id=custody_id, person_id=person_id, episode_id=episode_id, prison_id=agency.sid,
                                       reception_type=ReceptionType.SENTENCED, received_on=start,
                                       status=CustodyStatus.RELEASED, release_on=end,
                                       release_type=ReleaseType.CONDITIONAL, destination_area="Northgate", released_on=end,
                                       created_by_id=worker.user_id, created_at=started_at, updated_at=ended_at, version=3)
-                        event((person_id, started_at, started_at, EventKind.CUSTODY, Category.OFFENDING, agency.pk,
+                        event((person_id, started_at, started_at, EventKind.CUSTODY, Category.OFFENDING, agency.sid,
                                worker.user_id, f"Received into custody at {agency.name}: sentenced", "", "custody",
                                str(custody_id)))
-                        event((person_id, ended_at, ended_at, EventKind.CUSTODY, Category.OFFENDING, agency.pk,
+                        event((person_id, ended_at, ended_at, EventKind.CUSTODY, Category.OFFENDING, agency.sid,
                                worker.user_id, f"Released from {agency.name}: conditional release on licence", "",
                                "custody", str(custody_id)))
                     last = min(end or today, today)
@@ -338,7 +345,7 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
                         note_category = rng.choice([category, category, *NOTE_TEXTS.keys()])
                         text = rng.choice(NOTE_TEXTS[note_category])
                         at = moment(day)
-                        event((person_id, at, at, EventKind.NOTE, note_category, agency.pk, worker.user_id, text[:120], text,
+                        event((person_id, at, at, EventKind.NOTE, note_category, agency.sid, worker.user_id, text[:120], text,
                                "", ""))
                     for _ in range(rng.choice([0, 1, 2, 2, 3, 4])):  # past appointments, attended or not
                         day = start + dt.timedelta(days=rng.randint(0, span))
@@ -347,7 +354,7 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
                         starts = dt.datetime.combine(day, dt.time(rng.randint(9, 16), rng.choice([0, 15, 30, 45])), tzinfo=tz)
                         attended = rng.random() < 0.75
                         appointment_id = new_id()
-                        appointments.add(id=appointment_id, person_id=person_id, agency_id=agency.pk,
+                        appointments.add(id=appointment_id, person_id=person_id, agency_id=agency.sid,
                                          worker_id=worker.user_id, booked_by_id=worker.user_id, starts_at=starts,
                                          duration_minutes=rng.choice([30, 45, 60]), mode=Mode.IN_PERSON,
                                          location="Key working room 2", purpose="Key working session",
@@ -355,7 +362,7 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
                                          outcome_recorded_at=starts, outcome_recorded_by_id=worker.user_id,
                                          created_at=starts, updated_at=starts, version=2)
                         title = ("Attended appointment with " if attended else "Did not attend appointment with ") + agency.name
-                        event((person_id, starts, starts, EventKind.APPOINTMENT, Category.CONTACT_ADMIN, agency.pk,
+                        event((person_id, starts, starts, EventKind.APPOINTMENT, Category.CONTACT_ADMIN, agency.sid,
                                worker.user_id, title, _when(starts, Mode.IN_PERSON) + ".", "appointment", str(appointment_id)))
                 if home != prison:  # consents, recorded by the treatment service at registration
                     given_at = registered_at
@@ -371,20 +378,20 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
                         consent_id = new_id()
                         how = rng.choice([HowGiven.VERBAL, HowGiven.WRITTEN])
                         consents.add(id=consent_id, person_id=person_id, kind=ConsentKind.SHARE,
-                                     recipient_agency_id=partner.pk if partner else None, recipient_kind=recipient_kind,
+                                     recipient_agency_id=partner.sid if partner else None, recipient_kind=recipient_kind,
                                      purposes=purposes, categories=categories, valid_from=registered, how_given=how,
-                                     recorded_by_id=author.user_id, recorded_by_agency_id=home.pk, recorded_at=given_at,
+                                     recorded_by_id=author.user_id, recorded_by_agency_id=home.sid, recorded_at=given_at,
                                      withdrawn_at=withdrawn, withdrawn_by_id=author.user_id if withdrawn else None,
                                      withdrawal_reason="The person asked" if withdrawn else "")
                         who = partner.name if partner else f"every {AgencyKind(recipient_kind).label.lower()} agency"
                         body = (f"{who} can see {', '.join(_LABELS[c] for c in categories)}, for "
                                 f"{' and '.join(Purpose(p).label.lower() for p in purposes)}, from {registered:%-d %B %Y}.")
-                        event((person_id, given_at, given_at, EventKind.CONSENT_RECORDED, Category.CONTACT_ADMIN, home.pk,
+                        event((person_id, given_at, given_at, EventKind.CONSENT_RECORDED, Category.CONTACT_ADMIN, home.sid,
                                author.user_id, f"Consent recorded: {ConsentKind.SHARE.label}", body, "consent",
                                str(consent_id)))
                         if withdrawn:
                             event((person_id, withdrawn, withdrawn, EventKind.CONSENT_WITHDRAWN, Category.CONTACT_ADMIN,
-                                   home.pk, author.user_id, f"Consent withdrawn: {ConsentKind.SHARE.label}",
+                                   home.sid, author.user_id, f"Consent withdrawn: {ConsentKind.SHARE.label}",
                                    "The person asked", "consent", str(consent_id)))
                     for kind, chance in ((ConsentKind.TREATMENT, 0.6), (ConsentKind.NATIONAL_RETURN, 0.5)):
                         if rng.random() < chance:
@@ -392,9 +399,9 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
                             how = rng.choice([HowGiven.VERBAL, HowGiven.WRITTEN])
                             consents.add(id=consent_id, person_id=person_id, kind=kind, purposes=[], categories=[],
                                          valid_from=registered, how_given=how, recorded_by_id=author.user_id,
-                                         recorded_by_agency_id=home.pk, recorded_at=given_at)
+                                         recorded_by_agency_id=home.sid, recorded_at=given_at)
                             event((person_id, given_at, given_at, EventKind.CONSENT_RECORDED, Category.CONTACT_ADMIN,
-                                   home.pk, author.user_id, f"Consent recorded: {ConsentKind(kind).label}",
+                                   home.sid, author.user_id, f"Consent recorded: {ConsentKind(kind).label}",
                                    f"{ConsentKind(kind).label}, given {HowGiven(how).label.lower()}.", "consent",
                                    str(consent_id)))
                 if rng.random() < 0.06 and partners and home != prison:
@@ -408,7 +415,7 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
                     referral.id = new_id()
                     referrals.add(**{c: getattr(referral, c) for c in referrals.columns})
                     event((person_id, referral.received_at, referral.received_at, EventKind.REFERRAL_SENT,
-                           Category.CONTACT_ADMIN, sender.pk, referrer.user_id,
+                           Category.CONTACT_ADMIN, sender.sid, referrer.user_id,
                            f"Referral sent to {receiver.name}: {referral.service}",
                            f"Priority: {referral.get_priority_display().lower()}. Sent by {sender.name}.", "referral",
                            str(referral.id)))
