@@ -14,6 +14,7 @@ or a benchmark's own database.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import queue
@@ -109,6 +110,25 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+#: Moments already written (a demo world has a few hundred thousand distinct ones, each used many times):
+#: a datetime's isoformat() costs about a microsecond, mostly asking its time zone for the offset.
+_ISOS: dict = {}
+
+
+def _iso(moment) -> str:
+    if moment is None:
+        return "\\N"
+    text = moment.isoformat()
+    # Kept only if the wall time is not ambiguous (a clock going back): equal datetimes in one time zone
+    # then have one offset, whatever their `fold`.
+    if (not isinstance(moment, datetime.datetime) or moment.tzinfo is None
+            or moment.replace(fold=1 - moment.fold).utcoffset() == moment.utcoffset()):
+        if len(_ISOS) >= 500_000:
+            _ISOS.clear()
+        _ISOS[moment] = text
+    return text
+
+
 def _line_maker(fields) -> Callable[[tuple], str] | None:
     """A function from a row (tuple) to its COPY text line, made for these fields; None if a field is of a
     kind not written here (the table then goes through psycopg's `write_row`)."""
@@ -121,7 +141,7 @@ def _line_maker(fields) -> Callable[[tuple], str] | None:
         if kind is None:
             return None
         kinds.append(kind)
-    env = {"_N": "\\N", "_special": _special, "_escape": _escape}
+    env = {"_N": "\\N", "_special": _special, "_escape": _escape, "_isos": _ISOS, "_iso": _iso}
     for i, f in enumerate(fields):
         if kinds[i] == "json":
             env[f"_dumps{i}"] = functools.partial(json.dumps, cls=f.encoder)
@@ -146,7 +166,7 @@ def _line_maker(fields) -> Callable[[tuple], str] | None:
     isos: list[int] = []
     for i in (i for i, kind in enumerate(kinds) if kind == "iso"):  # the same moment twice: written once
         same = "".join(f"d{k} if r[{i}] is r[{k}] else " for k in isos)
-        source.append(f"    d{i} = {same}_N if r[{i}] is None else r[{i}].isoformat()")
+        source.append(f"    d{i} = {same}_isos.get(r[{i}]) or _iso(r[{i}])")
         isos.append(i)
     source += [f"    j{i} = _dumps{i}(r[{i}])" for i in texts if kinds[i] == "json"]
     if texts:  # the rare row with a character to escape takes the slower line
