@@ -146,20 +146,22 @@ def _line_maker(fields) -> Callable[[tuple], str] | None:
         if kinds[i] == "json":
             env[f"_dumps{i}"] = functools.partial(json.dumps, cls=f.encoder)
 
-    def field(i: int, kind: str, escaped: bool) -> str:
+    def field(i: int, kind: str, escaped: bool, nulls: bool) -> str:
         v = f"r[{i}]"
         if kind == "iso":
             return f"{{d{i}}}"
-        if kind == "bool":
-            return f"{{_N if {v} is None else ('t' if {v} else 'f')}}"
         if kind == "json":
             return f"{{_escape(j{i})}}" if escaped else f"{{j{i}}}"
-        if kind == "text" and escaped:
-            return f"{{_N if {v} is None else _escape(str({v}))}}"
-        return f"{{_N if {v} is None else {v}}}"  # str(), by the f-string: uuid, int, text
+        if kind == "bool":
+            value = f"('t' if {v} else 'f')"
+        elif kind == "text" and escaped:
+            value = f"_escape(str({v}))"
+        else:
+            value = v  # str(), by the f-string: uuid, int, text
+        return f"{{_N if {v} is None else {value}}}" if nulls else f"{{{value}}}"
 
-    def line(escaped: bool) -> str:
-        return 'f"' + "\\t".join(field(i, kind, escaped) for i, kind in enumerate(kinds)) + '\\n"'
+    def line(escaped: bool, nulls: bool) -> str:
+        return 'f"' + "\\t".join(field(i, kind, escaped, nulls) for i, kind in enumerate(kinds)) + '\\n"'
 
     texts = [i for i, kind in enumerate(kinds) if kind in ("text", "json")]
     source = ["def line(r):"]
@@ -169,10 +171,13 @@ def _line_maker(fields) -> Callable[[tuple], str] | None:
         source.append(f"    d{i} = {same}_isos.get(r[{i}]) or _iso(r[{i}])")
         isos.append(i)
     source += [f"    j{i} = _dumps{i}(r[{i}])" for i in texts if kinds[i] == "json"]
-    if texts:  # the rare row with a character to escape takes the slower line
-        check = "".join(f"{{j{i}}}" if kinds[i] == "json" else f"{{r[{i}]}}" for i in texts)
-        source += [f'    if _special(f"{check}"):', f"        return {line(True)}"]
-    source += [f"    return {line(False)}"]
+    # Three lines: the usual one (no NULL, nothing to escape) asks nothing of each field; a row with a NULL
+    # asks each field; the rare row with a character to escape in its text escapes every text.
+    check = "".join(f"{{j{i}}}" if kinds[i] == "json" else f"{{r[{i}]}}" for i in texts)
+    special = f'_special(f"{check}")' if texts else "False"
+    source += [f"    if {special}:", f"        return {line(True, True)}",
+               "    if None in r:", f"        return {line(False, True)}",
+               f"    return {line(False, False)}"]
     source = "\n".join(source)
     exec(source, env)  # noqa: S102  # nosec B102 - made here from the model's field kinds, no outside text
     return env["line"]
