@@ -448,7 +448,7 @@ def _prepare_demo_load(cursor, tables: list[str]) -> list[str]:
     """In the loading transaction: no row-by-row foreign-key triggers, memory for sorts and hashes, and the
     secondary indexes of these tables dropped. Returns the statements that put them back."""
     cursor.execute("SET LOCAL session_replication_role = replica")
-    cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+    cursor.execute("SET LOCAL maintenance_work_mem = '2GB'")  # index sorts in memory, shared by the parallel workers
     cursor.execute("SET LOCAL work_mem = '256MB'")
     # Every index of these tables but primary keys and indexes a foreign key relies on; with the constraint
     # it backs, if any (a unique constraint is dropped and added back with its index).
