@@ -230,6 +230,8 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
               appointments, events]
     for agency in agencies:  # the rows take ids as text (COPY's, and what a UUID field takes from a string)
         agency.sid = str(agency.pk)
+    partner_ids = {a.sid for a in partners}  # (agencies are compared by identity below: one object each)
+    folded = functools.lru_cache(maxsize=None)(fold)  # names come from the pools: a few thousand
     event = events.add_row
 
     def moment(day: dt.date) -> dt.datetime:  # 08:00 to 17:59, one draw (randint costs ten times more)
@@ -265,14 +267,14 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
                             safe_to_contact={"phone": True, "text": rng.random() < 0.8, "letter": rng.random() < 0.5},
                             display_name=f"{given} {family}", registered_by_agency_id=home.sid,
                             registered_at=registered_at, updated_at=registered_at)
-                folded_given = fold(given)
-                known = [SimpleNamespace(kind=NameKind.USUAL, folded_given=folded_given, folded_family=fold(family))]
+                folded_given = folded(given)
+                known = [SimpleNamespace(kind=NameKind.USUAL, folded_given=folded_given, folded_family=folded(family))]
                 names.add(person_id=person_id, kind=NameKind.USUAL, given_names=given, family_name=family,
                           folded_given=folded_given, folded_family=known[0].folded_family)
                 if rng.random() < 0.15:
                     alias = rng.choice(pools["family"])
                     kind = NameKind.ALIAS if rng.random() < 0.6 else NameKind.PREVIOUS
-                    known.append(SimpleNamespace(kind=kind, folded_given=folded_given, folded_family=fold(alias)))
+                    known.append(SimpleNamespace(kind=kind, folded_given=folded_given, folded_family=folded(alias)))
                     names.add(person_id=person_id, kind=kind, given_names=given, family_name=alias,
                               folded_given=folded_given, folded_family=known[-1].folded_family)
                 held = []
@@ -287,7 +289,7 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
                 event((person_id, registered_at, registered_at, EventKind.REGISTRATION, Category.CONTACT_ADMIN, home.sid,
                        author.user_id, f"Registered by {home.name}", "", "", ""))
                 spells = [(home, registered)]
-                if rng.random() < 0.3 and home != prison:
+                if rng.random() < 0.3 and home is not prison:
                     spells.append((prison, registered + dt.timedelta(days=rng.randint(10, 200))))
                     serial += 1
                     letter = chr(65 + (serial % 26))
@@ -382,10 +384,10 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
                         title = ("Attended appointment with " if attended else "Did not attend appointment with ") + agency.name
                         event((person_id, starts, starts, EventKind.APPOINTMENT, Category.CONTACT_ADMIN, agency.sid,
                                worker.user_id, title, _when(starts, Mode.IN_PERSON) + ".", "appointment", str(appointment_id)))
-                if home != prison:  # consents, recorded by the treatment service at registration
+                if home is not prison:  # consents, recorded by the treatment service at registration
                     given_at = registered_at
                     if rng.random() < 0.65:
-                        partner = next((a for a, _s in spells if a in partners), None)
+                        partner = next((a for a, _s in spells if a.sid in partner_ids), None)
                         recipient_kind = "" if partner else rng.choice(partner_kinds)
                         purposes = [Purpose.DIRECT_CARE, Purpose.CARE_COORDINATION][:rng.randint(1, 2)]
                         categories = sorted(rng.sample(shareable, k=rng.randint(2, 5)) + [Category.CONTACT_ADMIN],
@@ -422,7 +424,7 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
                                    home.sid, author.user_id, f"Consent recorded: {ConsentKind(kind).label}",
                                    f"{ConsentKind(kind).label}, given {HowGiven(how).label.lower()}.", "consent",
                                    str(consent_id)))
-                if rng.random() < 0.06 and partners and home != prison:
+                if rng.random() < 0.06 and partners and home is not prison:
                     partner = rng.choice(partners)
                     if rng.random() < 0.5:  # the treatment service refers on
                         sender, receiver, referrer = home, partner, author
