@@ -117,8 +117,10 @@ def demo_world(people: int = typer.Option(200, "--people", min=0, help="How many
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=err, transient=not sys.stderr.isatty()) as progress:
         task = progress.add_task("Building people", total=people)
+        stages = {"keys": "Proving foreign keys", "indexes": "Building indexes", "analyze": "Analysing tables"}
         summary = build_world(people=people, seed=seed, batch_size=batch_size, reporting=reporting,
-                              progress=lambda n: progress.advance(task, n))
+                              progress=lambda n: progress.advance(task, n),
+                              stage=lambda name: progress.update(task, description=stages.get(name, name)))
     console.print(f"Demo world: {summary.agencies} agencies, {summary.staff} staff, {summary.people} people, "
                   f"{summary.episodes} episodes, {summary.events} events; "
                   f"{sum(summary.rows.values())} rows bulk-loaded in all")
