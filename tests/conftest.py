@@ -40,6 +40,24 @@ class Api:
         return self.client.post(f"/api/v1{path}", raw if raw is not None else json.dumps(body or {}),
                                 content_type="application/json", headers=self.headers)
 
+@pytest.fixture(scope="module")
+def audit_trail_flushable(django_db_setup, django_db_blocker):
+    """For a module whose tests commit rows (transaction=True, several connections, a live server or a
+    subprocess): pytest-django empties every table after such a test, and the audit tables refuse DELETE and
+    TRUNCATE by trigger. So the refusing triggers are switched off while the module runs (the INSERT triggers
+    that link the hash chain stay on) and restored, unchanged, at its end, after the last flush: hence module
+    scope."""
+    from django.db import connection
+
+    from tests.audit_triggers import switch_off_refusing_triggers
+
+    with django_db_blocker.unblock():
+        restore = switch_off_refusing_triggers(connection)
+    yield
+    with django_db_blocker.unblock():
+        restore()
+
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():

@@ -17,7 +17,6 @@ from django.utils import timezone
 from tests.assessment_helpers import full_answers
 from tests.conftest import Api
 from tests.racing import race
-from tests.test_referrals import audit_trail_flushable  # noqa: F401 (a module fixture the race test needs)
 from throughcare.accounts.actions import create_token
 from throughcare.assessments import actions
 from throughcare.assessments.models import Assessment
@@ -210,7 +209,7 @@ def test_an_unseen_person_is_404_and_keeps_no_key(api, world):
                     reason="PostgreSQL only: SQLite's in-memory test database answers concurrent connections with "
                            "'database table is locked', and SQLite serialises writers anyway")
 @pytest.mark.django_db(transaction=True)
-def test_threads_racing_the_same_submit_key_submit_exactly_once(audit_trail_flushable, world):  # noqa: F811
+def test_threads_racing_the_same_submit_key_submit_exactly_once(audit_trail_flushable, world):
     token = create_token(actor=None, username="amara")
     owner = Api(token)
     aid = _send(owner, f"/people/{world['jo'].pk}/assessments", {}).json()["id"]

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from typer.testing import CliRunner
 
-from tests.audit_triggers import switch_off_refusing_triggers
 from tests.conftest import build_world
 from throughcare.cli import app
 from throughcare.core import backup
@@ -19,17 +17,8 @@ pytestmark = pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "djan
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def _flushable(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        restore = switch_off_refusing_triggers(connection)
-    yield
-    with django_db_blocker.unblock():
-        restore()
-
-
 @pytest.fixture
-def committed_world(_flushable, transactional_db):
+def committed_world(audit_trail_flushable, transactional_db):
     world = build_world()
     add_note(actor=world["staff"]["amara"].user, person_id=world["jo"].pk, text="Came in today, doing well",
              category="substance_use")

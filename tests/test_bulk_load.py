@@ -11,7 +11,6 @@ import pytest
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
-from tests.audit_triggers import switch_off_refusing_triggers
 from throughcare.core.bulk import Loader, Table, copy_text, load
 from throughcare.core.demo import build_world
 from throughcare.journey.models import Event, EventKind
@@ -62,15 +61,6 @@ postgresql_superuser = pytest.mark.skipif(
            "loads with executemany, tested above and in test_demo_world.py)")
 
 
-@pytest.fixture(scope="module")
-def _flushable(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        restore = switch_off_refusing_triggers(connection)
-    yield
-    with django_db_blocker.unblock():
-        restore()
-
-
 def _schema(tables: list[str]) -> tuple[list, list]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT t.relname, i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
@@ -89,7 +79,7 @@ LOADED_TABLES = ["people_person", "people_personname", "people_identifier", "mat
 
 
 @postgresql_superuser
-def test_the_demo_load_puts_every_index_and_constraint_back(_flushable, transactional_db):
+def test_the_demo_load_puts_every_index_and_constraint_back(audit_trail_flushable, transactional_db):
     before = _schema(LOADED_TABLES)
     assert len(before[0]) > 50  # the secondary indexes the load drops and builds again
     summary = build_world(people=30, seed=4, reporting=False)
@@ -102,7 +92,7 @@ def test_the_demo_load_puts_every_index_and_constraint_back(_flushable, transact
 
 
 @postgresql_superuser
-def test_a_failed_demo_load_rolls_back_rows_and_schema_together(_flushable, transactional_db):
+def test_a_failed_demo_load_rolls_back_rows_and_schema_together(audit_trail_flushable, transactional_db):
     build_world(people=3, seed=4, reporting=False)
     people, events_before = Person.objects.count(), Event.objects.count()
     before = _schema(LOADED_TABLES)
@@ -123,7 +113,7 @@ def test_a_failed_demo_load_rolls_back_rows_and_schema_together(_flushable, tran
 
 
 @postgresql_superuser
-def test_an_aborted_demo_load_leaves_nothing(_flushable, transactional_db):
+def test_an_aborted_demo_load_leaves_nothing(audit_trail_flushable, transactional_db):
     build_world(people=3, seed=4, reporting=False)
     events_before = Event.objects.count()
     before = _schema(LOADED_TABLES)

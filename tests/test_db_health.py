@@ -12,19 +12,8 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection, connections
 
-from tests.audit_triggers import switch_off_refusing_triggers
-
 pytestmark = pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
                                 reason="PostgreSQL only: persistent connections to a database server")
-
-
-@pytest.fixture(scope="module")
-def _flushable(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        restore = switch_off_refusing_triggers(connection)
-    yield
-    with django_db_blocker.unblock():
-        restore()
 
 
 def _get(app, path: str) -> str:
@@ -45,7 +34,7 @@ def _backend_pid() -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_dropped_connection_is_replaced_and_a_healthy_one_is_not_pinged(_flushable, monkeypatch):
+def test_a_dropped_connection_is_replaced_and_a_healthy_one_is_not_pinged(audit_trail_flushable, monkeypatch):
     import psycopg
 
     assert settings.DATABASES["default"]["CONN_MAX_AGE"] > 0

@@ -12,7 +12,6 @@ import pytest
 import requests
 from django.conf import settings as django_settings
 from django.core import checks
-from django.db import connection
 from django.utils import timezone
 from typer.testing import CliRunner
 
@@ -207,19 +206,6 @@ def test_a_failed_send_is_recorded_and_the_command_says_so(api, world, settings,
     assert result.exit_code == 1 and "1 reminder(s) failed" in result.output
     notification = Notification.objects.get()
     assert notification.status == "failed" and "team-only API key" in notification.error
-
-
-@pytest.fixture(scope="module")
-def audit_trail_flushable(django_db_setup, django_db_blocker):
-    """As in tests/test_referrals.py: committed rows on several connections need the audit tables' refusing
-    triggers off while this module runs, so pytest-django can empty the tables afterwards."""
-    from tests.audit_triggers import switch_off_refusing_triggers
-
-    with django_db_blocker.unblock():
-        restore = switch_off_refusing_triggers(connection)
-    yield
-    with django_db_blocker.unblock():
-        restore()
 
 
 @pytest.mark.skipif(django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),

@@ -12,10 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
-from tests.audit_triggers import switch_off_refusing_triggers
 from tests.conftest import Api
 from tests.racing import race
 from throughcare.accounts.actions import create_token
@@ -485,21 +483,6 @@ def test_a_malformed_key_is_422(api, world):
 
 
 # --- racing the same key (real commits, real connections) --------------------------------------------
-
-
-
-@pytest.fixture(scope="module")
-def audit_trail_flushable(django_db_setup, django_db_blocker):
-    """The race needs committed rows seen by several connections (transaction=True), and pytest-django
-    empties every table after such a test; the audit tables refuse DELETE/TRUNCATE by trigger. As in
-    tests/e2e/conftest.py, the refusing triggers are switched off while this module runs (the INSERT
-    triggers that link the hash chain stay on) and are restored, unchanged, at the end of the module —
-    after the flush, which is why this is module-scoped."""
-    with django_db_blocker.unblock():
-        restore = switch_off_refusing_triggers(connection)
-    yield
-    with django_db_blocker.unblock():
-        restore()
 
 
 @pytest.mark.skipif("sqlite" in settings.DATABASES["default"]["ENGINE"],
