@@ -21,7 +21,6 @@ if not CHROMIUM.exists():
 
 from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
-from tests.audit_triggers import switch_off_refusing_triggers  # noqa: E402
 from tests.conftest import PASSWORD, build_world  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -61,22 +60,9 @@ def page(browser: Browser) -> Page:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _audit_trail_flushable(django_db_setup, django_db_blocker):
-    """Let the live-server tests' database flush empty the append-only audit tables.
-
-    Tests on the live server need a real, committed database (transactional_db), which
-    pytest-django empties after each test. The audit tables' triggers refuse UPDATE, DELETE
-    and TRUNCATE, so for this module those refusing triggers are switched off; the INSERT
-    triggers that link the hash chain stay on, so the application behaves as it does in
-    production. The refusing triggers are back, unchanged, once the module is done.
-    """
-    from django.db import connection
-
-    with django_db_blocker.unblock():
-        restore = switch_off_refusing_triggers(connection)
+def _audit_trail_flushable(audit_trail_flushable):
+    """Every live-server module commits its rows (transactional_db): tests/conftest.py's fixture, for each."""
     yield
-    with django_db_blocker.unblock():
-        restore()
 
 
 @pytest.fixture

@@ -195,9 +195,7 @@ def copy_text(table: Table, rows: list[tuple]) -> str | None:
 
 def load(tables: Iterable[Table]) -> None:
     """Write every table's rows, in the order given (parents first), in one transaction, and empty them."""
-    with transaction.atomic():
-        for table, rows in _take(tables):
-            _load_one(table, rows)
+    _load_taken(_take(tables))
 
 
 def _take(tables: Iterable[Table]) -> list[tuple[Table, list[tuple]]]:
@@ -210,11 +208,17 @@ def _take(tables: Iterable[Table]) -> list[tuple[Table, list[tuple]]]:
     return taken
 
 
-def _load_one(table: Table, rows: list[tuple], text: str | None = None) -> None:
+def _load_taken(taken: list[tuple[Table, list[tuple]]]) -> None:
+    """Each taken batch of rows, in one transaction."""
+    with transaction.atomic():
+        for table, rows in taken:
+            _load_one(table, rows)
+
+
+def _load_one(table: Table, rows: list[tuple]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            if text is None:
-                text = copy_text(table, rows)
+            text = copy_text(table, rows)
             with cursor.cursor.copy(table.copy_sql) as copy:
                 if text is not None:
                     copy.write(text)
@@ -305,7 +309,7 @@ class Loader:
             while (taken := self._queue.get()) not in (None, _ABORT):
                 if self._error is None:
                     try:
-                        load_taken(taken)
+                        _load_taken(taken)
                     except BaseException as exc:  # handed to the caller's next submit() or close()
                         self._error = exc
         finally:
@@ -313,12 +317,6 @@ class Loader:
 
 
 _ABORT = object()
-
-
-def load_taken(taken: list[tuple[Table, list[tuple]]]) -> None:
-    with transaction.atomic():
-        for table, rows in taken:
-            _load_one(table, rows)
 
 
 # --- The demo world's writer process ----------------------------------------------------------------------
