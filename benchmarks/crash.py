@@ -7,7 +7,7 @@ Method:
 1. A private PostgreSQL cluster (initdb in a temporary folder, a free port on 127.0.0.1, fsync on,
    synchronous_commit on): the shared server is never killed.
 2. `throughcare migrate`, an agency, a key worker with an API token and people, then gunicorn as production
-   runs it (`throughcare serve --workers 2`: two gthread workers of four threads, `--preload`).
+   runs it (`throughcare serve --workers 2`: two gthread workers of four threads, balanced, `--preload`).
 3. Client threads write through the API, as a real client would: referrals with an Idempotency-Key
    (retried with the same key until acknowledged, however the attempt failed); holistic assessments, each
    started with an Idempotency-Key, its answers saved with If-Match and submitted with an Idempotency-Key
@@ -51,6 +51,8 @@ BIN = ROOT / ".venv" / "bin"
 LOOPBACK = "127.0.0.1"
 #: Seconds a client keeps retrying one referral before it gives the key up.
 ABANDON_AFTER = 5.0
+#: `throughcare serve`'s worker (throughcare.cli.SERVING_WORKER, throughcare.core.serving).
+SERVING_WORKER = "throughcare.core.serving.BalancedThreadWorker"
 PG_BIN_CANDIDATES = [Path(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)]
 
 
@@ -414,7 +416,7 @@ def run(cycles: int, *, seconds_per_cycle: float = 2.0, clients: int = 4, seed: 
             # As `throughcare serve --workers 2` runs it in production (decision 0019): gthread workers, the app
             # loaded before they fork, so a killed worker is replaced in a moment, not after a fresh import.
             [str(BIN / "gunicorn"), "throughcare.wsgi:application", "--bind", f"{LOOPBACK}:{port}", "--workers", "2",
-             "--worker-class", "gthread", "--threads", "4", "--preload", "--timeout", "30", "--log-level", "critical"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+             "--worker-class", SERVING_WORKER, "--threads", "4", "--preload", "--timeout", "30", "--log-level", "critical"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         _wait_http(port)
         ledger, stop = Ledger(), threading.Event()

@@ -244,13 +244,25 @@ def request(port: int, method: str, path: str, headers: dict | None = None, body
         conn.close()
 
 
+#: `throughcare serve`'s worker (throughcare.cli.SERVING_WORKER): gthread, sharing connections out between workers.
+SERVING_WORKER = "throughcare.core.serving.BalancedThreadWorker"
+
+
+def _worker_class(code: Code, worker_class: str) -> str:
+    """gthread as `throughcare serve` runs it; plain gthread for a commit (--ref) from before core.serving."""
+    if worker_class == "gthread" and (code.root / "throughcare" / "core" / "serving.py").exists():
+        return SERVING_WORKER
+    return worker_class
+
+
 def start_gunicorn(code: Code, port: int, workers: int, env: dict, workdir: Path, *, worker_class: str = "gthread",
                    threads: int = 4) -> subprocess.Popen:
     """The production serving mode (docs/configuration.md): gunicorn, `workers` processes of `threads` threads
-    with keep-alive (gthread), the app loaded once before the workers fork (--preload)."""
+    with keep-alive (gthread: `throughcare serve`'s worker, which shares connections out between the workers),
+    the app loaded once before the workers fork (--preload)."""
     errors = workdir / "gunicorn.log"
     args = [str(BIN / "gunicorn"), "throughcare.wsgi:application", "--bind", f"{LOOPBACK}:{port}",
-            "--workers", str(workers), "--worker-class", worker_class, "--preload", "--timeout", "60",
+            "--workers", str(workers), "--worker-class", _worker_class(code, worker_class), "--preload", "--timeout", "60",
             "--log-level", "warning", "--error-logfile", str(errors)]
     if worker_class == "gthread":
         args += ["--threads", str(threads), "--keep-alive", "5"]

@@ -16,7 +16,7 @@ Method, in order:
    (about 30 events). Growing is idempotent: a rerun tops the long person up to --events.
 3. EXPLAIN (ANALYZE, BUFFERS) of the timeline's SQL for the long person (captured from
    journey.timeline.timeline_page, as kw.amara), into the results.
-4. The app under gunicorn as in production (2 gthread workers of 4 threads, --preload), an API token for
+4. The app under gunicorn as in production (2 gthread workers of 4 threads, balanced, --preload), an API token for
    kw.amara, and one keep-alive connection: --requests sequential requests each (default 1,000, after
    --warmup), alternating long (page 1) / long (its last page) / short / GET /healthz so that other work on
    the machine falls on all alike. Every timeline request is the real one: token, consent check, audit
