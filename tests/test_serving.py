@@ -7,7 +7,6 @@ from __future__ import annotations
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,34 +16,18 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.crash import _children, free_port  # a process's children (from /proc); a free loopback port
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = "throughcare.core.serving.BalancedThreadWorker"
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server():
     """gunicorn with two balanced workers of four threads, as `throughcare serve --workers 2` runs it."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(  # noqa: S603 - this interpreter's gunicorn, fixed arguments
         [sys.executable, "-m", "gunicorn", "tests.serving_app:app", "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--worker-class", WORKER, "--threads", "4", "--keep-alive", "30", "--log-level", "warning"],
