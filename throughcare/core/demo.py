@@ -25,12 +25,18 @@ from faker import Faker
 
 from throughcare.agencies.models import Agency, Staff
 from throughcare.agencies.roles import AgencyKind, Role
-from throughcare.appointments.models import Mode
+from throughcare.appointments.models import Appointment, Mode
+from throughcare.appointments.models import Status as AppointmentStatus
 from throughcare.careteam.models import CareTeamMember
+from throughcare.consent.models import Consent, ConsentKind, HowGiven, Purpose
 from throughcare.core import refdata
+from throughcare.core.bulk import Loader, Table
 from throughcare.core.categories import CATEGORY_BY_AGENCY_KIND, Category
+from throughcare.custody.models import Custody, CustodyStatus, ReceptionType, ReleaseType
 from throughcare.episodes.models import Episode, Setting
 from throughcare.journey.models import Event, EventKind
+from throughcare.matching.index import keys_of, profile_of, variants
+from throughcare.matching.models import MatchKey, MatchProfile
 from throughcare.people.models import Identifier, NameKind, Person, PersonName, Sex, fold
 from throughcare.people.validators import nhs_check_digit, pnc_check_letter
 from throughcare.referrals.models import Referral
@@ -175,6 +181,291 @@ EVENT_COLUMNS = ["person_id", "occurred_at", "recorded_at", "kind", "category", 
                  "body", "subject_type", "subject_id"]
 
 
+class _PeopleMaker:
+    """The people step of `build_world`: one person's rows at a time (`person()`), added to `tables`, drawn
+    from one random stream in a fixed order, so that the same seed builds the same world. Hot: a million
+    people is about five minutes of this, so values read in the loops are bound to locals first."""
+
+    def __init__(self, *, rng: _Random, seed: int, pools: dict, today: dt.date, agencies: list, staff: list):
+        self.rng, self.pools, self.today = rng, pools, today
+        # (plain attributes: a model's foreign-key attribute is a descriptor, read hundreds of times a person)
+        self.casework = casework = [SimpleNamespace(user_id=s.user_id, agency_id=s.agency_id) for s in staff
+                                    if s.role in (Role.KEY_WORKER, Role.PRISON_TEAM, Role.PARTNER_WORKER)]
+        self.by_agency = by_agency = {}
+        for member in casework:
+            by_agency.setdefault(member.agency_id, []).append(member)
+        self.treatment = [a for a in agencies if a.kind == AgencyKind.COMMUNITY_TREATMENT]
+        self.prison = next(a for a in agencies if a.kind == AgencyKind.PRISON)
+        self.partners = [a for a in agencies if a.kind not in (AgencyKind.COMMISSIONER, AgencyKind.COMMUNITY_TREATMENT,
+                                                                AgencyKind.PRISON) and by_agency.get(a.pk)]
+        self.partner_kinds = sorted({a.kind for a in self.partners})
+        self.reasons = [e for e in refdata.load("discharge_reasons") if e.current(today)]
+        self.ethnicities = [e.id for e in refdata.load("ethnicity")]
+        self.disabilities = [e.id for e in refdata.load("disabilities")]
+        self.nhs_counter = 400_000_000 + seed * 1_000_003 % 100_000_000
+        self.serial = rng.randint(100_000, 900_000)
+        self.caseloads: dict = {}  # worker user id -> people on their care teams
+        self.tz = timezone.get_current_timezone()
+        self.languages = ["English"] * 9 + ["Welsh", "Polish", "Urdu"]
+        self.shareable = [c for c in Category.values if c != Category.CONTACT_ADMIN]
+        self.persons, self.names, self.identifiers = Table(Person), Table(PersonName), Table(Identifier)
+        self.profiles, self.match_keys = Table(MatchProfile), Table(MatchKey)
+        self.episodes, self.custodies, self.members = Table(Episode), Table(Custody), Table(CareTeamMember)
+        self.consents, self.referrals = Table(Consent), Table(Referral)
+        self.appointments, self.events = Table(Appointment), Table(Event)
+        if self.events.columns != EVENT_COLUMNS or self.match_keys.columns != ["key", "person_id"]:  # add_row's order
+            raise RuntimeError(f"journey.Event's or matching.MatchKey's columns changed: {self.events.columns}")
+        self.tables = [self.persons, self.names, self.identifiers, self.profiles, self.match_keys, self.episodes,
+                       self.custodies, self.members, self.consents, self.referrals, self.appointments, self.events]
+        for agency in agencies:  # the rows take ids as text (COPY's, and what a UUID field takes from a string)
+            agency.sid = str(agency.pk)
+        self.partner_ids = {a.sid for a in self.partners}  # (agencies are compared by identity: one object each)
+        self.folded = functools.lru_cache(maxsize=None)(fold)  # names come from the pools: a few thousand
+        self.event = self.events.add_row
+
+    def moment(self, day: dt.date) -> dt.datetime:
+        """08:00 to 17:59 on `day`, one draw (randint costs ten times more)."""
+        minute = int(self.rng.random() * 600)
+        return dt.datetime.combine(day, dt.time(8 + minute // 60, minute % 60), tzinfo=self.tz)
+
+    def new_id(self) -> str:
+        """str(uuid.UUID(int=rng.getrandbits(128), version=4)), without the UUID object."""
+        h = f"{self.rng.getrandbits(128) & _UUID4_CLEAR | _UUID4_SET:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+    def person(self) -> None:
+        """One person: details, names, identifiers, matching keys, registration, episodes with their history,
+        consents, and sometimes a referral."""
+        rng, pools, today, prison = self.rng, self.pools, self.today, self.prison
+        person_id = self.new_id()
+        sex = rng.choice([Sex.MALE, Sex.MALE, Sex.FEMALE, Sex.NOT_STATED])
+        given = rng.choice(pools["male"] if sex == Sex.MALE else pools["female"] if sex == Sex.FEMALE
+                           else pools["any"])
+        family = rng.choice(pools["family"])
+        dob = today - dt.timedelta(days=rng.randint(18 * 365, 70 * 365))
+        home = rng.choice(self.treatment) if rng.random() < 0.7 else rng.choice([prison, *self.treatment])
+        registered = today - dt.timedelta(days=rng.randint(30, 540))
+        registered_at = self.moment(registered)
+        postcode = rng.choice(pools["postcode"])
+        self.persons.add(id=person_id, date_of_birth=dob, sex=sex, gender={Sex.MALE: "Man", Sex.FEMALE: "Woman"}.get(sex, ""),
+                         ethnicity=rng.choice(self.ethnicities), postcode=postcode,
+                         preferred_language=rng.choice(self.languages),
+                         disabilities=rng.sample(self.disabilities, k=rng.choice([0, 0, 0, 1])),
+                         learning_disability=rng.random() < 0.05, phone=rng.choice(pools["phone"]),
+                         safe_to_contact={"phone": True, "text": rng.random() < 0.8, "letter": rng.random() < 0.5},
+                         display_name=f"{given} {family}", registered_by_agency_id=home.sid,
+                         registered_at=registered_at, updated_at=registered_at)
+        known = self._names(person_id, given, family)
+        held = self._nhs_number()
+        author = rng.choice(_staff_for(self.by_agency, home.pk) or self.casework)
+        self.event((person_id, registered_at, registered_at, EventKind.REGISTRATION, Category.CONTACT_ADMIN, home.sid,
+                    author.user_id, f"Registered by {home.name}", "", "", ""))
+        spells = [(home, registered)]
+        if rng.random() < 0.3 and home is not prison:
+            spells.append((prison, registered + dt.timedelta(days=rng.randint(10, 200))))
+            held += self._prison_numbers()
+        for identifier in held:
+            self.identifiers.add(person_id=person_id, scheme=identifier.scheme, value=identifier.value)
+        # The matching index, as matching.index.rebuild would make it (names in (kind, id) order).
+        known.sort(key=lambda name: name.kind)
+        data = profile_of(SimpleNamespace(date_of_birth=dob, sex=sex, postcode=postcode), known, held)
+        self.profiles.add(person_id=person_id, data=data)
+        for key in sorted(keys_of(variants(data))):
+            self.match_keys.add_row((key, person_id))
+        if rng.random() < 0.4 and self.partners:
+            spells.append((rng.choice(self.partners), registered + dt.timedelta(days=rng.randint(0, 120))))
+        self._episodes(person_id, spells)
+        if home is not prison:  # consents, recorded by the treatment service at registration
+            self._consents(person_id, home, author, registered, registered_at, spells)
+        if rng.random() < 0.06 and self.partners and home is not prison:
+            self._referral(person_id, home, author)
+
+    def _names(self, person_id: str, given: str, family: str) -> list:
+        """The usual name, and sometimes an alias or previous family name: the names as matching knows them."""
+        rng, folded = self.rng, self.folded
+        folded_given = folded(given)
+        known = [SimpleNamespace(kind=NameKind.USUAL, folded_given=folded_given, folded_family=folded(family))]
+        self.names.add(person_id=person_id, kind=NameKind.USUAL, given_names=given, family_name=family,
+                       folded_given=folded_given, folded_family=known[0].folded_family)
+        if rng.random() < 0.15:
+            alias = rng.choice(self.pools["family"])
+            kind = NameKind.ALIAS if rng.random() < 0.6 else NameKind.PREVIOUS
+            known.append(SimpleNamespace(kind=kind, folded_given=folded_given, folded_family=folded(alias)))
+            self.names.add(person_id=person_id, kind=kind, given_names=given, family_name=alias,
+                           folded_given=folded_given, folded_family=known[-1].folded_family)
+        return known
+
+    def _nhs_number(self) -> list:
+        """The next valid NHS number, held by 85% of people."""
+        while True:
+            self.nhs_counter += 1
+            check = nhs_check_digit(f"{self.nhs_counter:09d}")
+            if check is not None:
+                break
+        if self.rng.random() < 0.85:
+            return [SimpleNamespace(scheme="nhs", value=f"{self.nhs_counter:09d}{check}")]
+        return []
+
+    def _prison_numbers(self) -> list:
+        """A prison number and a PNC number, for someone who has been in custody."""
+        self.serial += 1
+        serial = self.serial
+        letter = chr(65 + (serial % 26))
+        year = str(self.rng.randint(2000, 2024))
+        pnc_serial = f"{serial:07d}"
+        return [SimpleNamespace(scheme="prison", value=f"{letter}{serial % 10000:04d}{chr(65 + serial % 23)}{chr(66 + serial % 24)}"),
+                SimpleNamespace(scheme="pnc", value=f"{year}/{pnc_serial}{pnc_check_letter(year, pnc_serial)}")]
+
+    def _episodes(self, person_id: str, spells: list) -> None:
+        """An episode for each spell begun by today, with its worker, care team place, custody and history."""
+        rng, today, caseloads, members, event = self.rng, self.today, self.caseloads, self.members, self.event
+        led, teams = False, set()
+        for agency, start in spells:
+            if start > today:
+                continue
+            setting = Setting.PRISON if agency.kind == AgencyKind.PRISON else Setting.COMMUNITY
+            ends = rng.random() < 0.45
+            end = min(today, start + dt.timedelta(days=rng.randint(14, 300))) if ends else None
+            reason = rng.choice(self.reasons) if end else None
+            workers = _staff_for(self.by_agency, agency.pk) or self.casework
+            # A current episode goes to the worker with the fewest people (the first of them) until
+            # caseloads are full: the demo key worker kw.amara has people to lead on in even a small world.
+            worker = rng.choice(workers)
+            if end is None:
+                fewest = min(workers, key=lambda w: caseloads.get(w.user_id, 0))
+                worker = fewest if caseloads.get(fewest.user_id, 0) < CASELOAD else worker
+            episode_id = self.new_id()
+            service = f"{agency.name} {'healthcare' if setting == Setting.PRISON else 'key working'}"
+            self.episodes.add(id=episode_id, person_id=person_id, agency_id=agency.sid, setting=setting, service=service,
+                              started_on=start, ended_on=end, discharge_reason=reason.id if reason else "",
+                              created_by_id=worker.user_id, created_at=self.moment(start))
+            if end is None and caseloads.get(worker.user_id, 0) < CASELOAD and worker.user_id not in teams:
+                caseloads[worker.user_id] = caseloads.get(worker.user_id, 0) + 1
+                teams.add(worker.user_id)
+                members.add(id=self.new_id(), person_id=person_id, agency_id=agency.sid, worker_id=worker.user_id,
+                            is_lead=not led, joined_at=self.moment(start), added_by_id=worker.user_id)
+                led = True
+            category = CATEGORY_BY_AGENCY_KIND[agency.kind]
+            started_at = self.moment(start)
+            event((person_id, started_at, started_at, EventKind.EPISODE_STARTED, category, agency.sid, worker.user_id,
+                   f"{Setting(setting).label} episode started: {service}", "", "episode", str(episode_id)))
+            if end:
+                ended_at = self.moment(end)
+                event((person_id, ended_at, ended_at, EventKind.EPISODE_ENDED, category, agency.sid, worker.user_id,
+                       f"Episode ended: {service}", f"Discharge reason: {reason.label} (code {reason.code})",
+                       "episode", str(episode_id)))
+                if setting == Setting.PRISON:  # a custody spell over, released on licence
+                    self._custody(person_id, agency, episode_id, worker, start, end, started_at, ended_at)
+            last = min(end or today, today)
+            span = max(1, (last - start).days)
+            self._notes(person_id, agency, category, worker, start, span)
+            self._past_appointments(person_id, agency, worker, start, span)
+
+    def _custody(self, person_id, agency, episode_id, worker, start, end, started_at, ended_at) -> None:
+        custody_id = self.new_id()
+        self.custodies.add(id=custody_id, person_id=person_id, episode_id=episode_id, prison_id=agency.sid,
+                           reception_type=ReceptionType.SENTENCED, received_on=start, status=CustodyStatus.RELEASED,
+                           release_on=end, release_type=ReleaseType.CONDITIONAL, destination_area="Northgate",
+                           released_on=end, created_by_id=worker.user_id, created_at=started_at, updated_at=ended_at,
+                           version=3)
+        self.event((person_id, started_at, started_at, EventKind.CUSTODY, Category.OFFENDING, agency.sid,
+                    worker.user_id, f"Received into custody at {agency.name}: sentenced", "", "custody", str(custody_id)))
+        self.event((person_id, ended_at, ended_at, EventKind.CUSTODY, Category.OFFENDING, agency.sid,
+                    worker.user_id, f"Released from {agency.name}: conditional release on licence", "", "custody",
+                    str(custody_id)))
+
+    def _notes(self, person_id, agency, category, worker, start, span) -> None:
+        """4 to 14 case notes in the episode, up to today, in its own category or any."""
+        rng, today, event, moment = self.rng, self.today, self.event, self.moment
+        for _ in range(rng.randint(4, 14)):
+            day = start + dt.timedelta(days=rng.randint(0, span))
+            if day > today:
+                continue
+            note_category = rng.choice([category, category, *NOTE_TEXTS.keys()])
+            text = rng.choice(NOTE_TEXTS[note_category])
+            at = moment(day)
+            event((person_id, at, at, EventKind.NOTE, note_category, agency.sid, worker.user_id, text[:120], text, "", ""))
+
+    def _past_appointments(self, person_id, agency, worker, start, span) -> None:
+        """Up to four past key working appointments in the episode, attended or not."""
+        rng, today, tz = self.rng, self.today, self.tz
+        for _ in range(rng.choice([0, 1, 2, 2, 3, 4])):
+            day = start + dt.timedelta(days=rng.randint(0, span))
+            if day >= today:
+                continue
+            starts = dt.datetime.combine(day, dt.time(rng.randint(9, 16), rng.choice([0, 15, 30, 45])), tzinfo=tz)
+            attended = rng.random() < 0.75
+            appointment_id = self.new_id()
+            self.appointments.add(id=appointment_id, person_id=person_id, agency_id=agency.sid,
+                                  worker_id=worker.user_id, booked_by_id=worker.user_id, starts_at=starts,
+                                  duration_minutes=rng.choice([30, 45, 60]), mode=Mode.IN_PERSON,
+                                  location="Key working room 2", purpose="Key working session",
+                                  status=AppointmentStatus.ATTENDED if attended else AppointmentStatus.DID_NOT_ATTEND,
+                                  outcome_recorded_at=starts, outcome_recorded_by_id=worker.user_id,
+                                  created_at=starts, updated_at=starts, version=2)
+            title = ("Attended appointment with " if attended else "Did not attend appointment with ") + agency.name
+            self.event((person_id, starts, starts, EventKind.APPOINTMENT, Category.CONTACT_ADMIN, agency.sid,
+                        worker.user_id, title, _when(starts, Mode.IN_PERSON) + ".", "appointment", str(appointment_id)))
+
+    def _consents(self, person_id, home, author, registered, given_at, spells) -> None:
+        """Consent to share (sometimes withdrawn), to treatment and to the national return, each sometimes."""
+        rng, today, event = self.rng, self.today, self.event
+        if rng.random() < 0.65:
+            partner = next((a for a, _s in spells if a.sid in self.partner_ids), None)
+            recipient_kind = "" if partner else rng.choice(self.partner_kinds)
+            purposes = [Purpose.DIRECT_CARE, Purpose.CARE_COORDINATION][:rng.randint(1, 2)]
+            categories = sorted(rng.sample(self.shareable, k=rng.randint(2, 5)) + [Category.CONTACT_ADMIN],
+                                key=Category.values.index)
+            withdrawn = given_at + dt.timedelta(days=rng.randint(1, 60)) if rng.random() < 0.05 else None
+            if withdrawn and withdrawn.date() >= today:
+                withdrawn = None
+            consent_id = self.new_id()
+            how = rng.choice([HowGiven.VERBAL, HowGiven.WRITTEN])
+            self.consents.add(id=consent_id, person_id=person_id, kind=ConsentKind.SHARE,
+                              recipient_agency_id=partner.sid if partner else None, recipient_kind=recipient_kind,
+                              purposes=purposes, categories=categories, valid_from=registered, how_given=how,
+                              recorded_by_id=author.user_id, recorded_by_agency_id=home.sid, recorded_at=given_at,
+                              withdrawn_at=withdrawn, withdrawn_by_id=author.user_id if withdrawn else None,
+                              withdrawal_reason="The person asked" if withdrawn else "")
+            who = partner.name if partner else f"every {AgencyKind(recipient_kind).label.lower()} agency"
+            body = (f"{who} can see {', '.join(_LABELS[c] for c in categories)}, for "
+                    f"{' and '.join(Purpose(p).label.lower() for p in purposes)}, from {registered:%-d %B %Y}.")
+            event((person_id, given_at, given_at, EventKind.CONSENT_RECORDED, Category.CONTACT_ADMIN, home.sid,
+                   author.user_id, f"Consent recorded: {ConsentKind.SHARE.label}", body, "consent", str(consent_id)))
+            if withdrawn:
+                event((person_id, withdrawn, withdrawn, EventKind.CONSENT_WITHDRAWN, Category.CONTACT_ADMIN,
+                       home.sid, author.user_id, f"Consent withdrawn: {ConsentKind.SHARE.label}",
+                       "The person asked", "consent", str(consent_id)))
+        for kind, chance in ((ConsentKind.TREATMENT, 0.6), (ConsentKind.NATIONAL_RETURN, 0.5)):
+            if rng.random() < chance:
+                consent_id = self.new_id()
+                how = rng.choice([HowGiven.VERBAL, HowGiven.WRITTEN])
+                self.consents.add(id=consent_id, person_id=person_id, kind=kind, purposes=[], categories=[],
+                                  valid_from=registered, how_given=how, recorded_by_id=author.user_id,
+                                  recorded_by_agency_id=home.sid, recorded_at=given_at)
+                event((person_id, given_at, given_at, EventKind.CONSENT_RECORDED, Category.CONTACT_ADMIN,
+                       home.sid, author.user_id, f"Consent recorded: {ConsentKind(kind).label}",
+                       f"{ConsentKind(kind).label}, given {HowGiven(how).label.lower()}.", "consent", str(consent_id)))
+
+    def _referral(self, person_id, home, author) -> None:
+        """A referral from the treatment service to a partner, or from a partner to treatment."""
+        rng = self.rng
+        partner = rng.choice(self.partners)
+        if rng.random() < 0.5:  # the treatment service refers on
+            sender, receiver, referrer = home, partner, author
+        else:  # a partner (housing, probation, mental health...) refers to treatment
+            sender, receiver = partner, home
+            referrer = rng.choice(_staff_for(self.by_agency, partner.pk) or self.casework)
+        referral = _demo_referral(rng, person_id, sender, receiver, referrer, self.today, self.moment)
+        referral.id = self.new_id()
+        self.referrals.add(**{c: getattr(referral, c) for c in self.referrals.columns})
+        self.event((person_id, referral.received_at, referral.received_at, EventKind.REFERRAL_SENT,
+                    Category.CONTACT_ADMIN, sender.sid, referrer.user_id,
+                    f"Referral sent to {receiver.name}: {referral.service}",
+                    f"Priority: {referral.get_priority_display().lower()}. Sent by {sender.name}.", "referral",
+                    str(referral.id)))
+
+
 def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
                 progress: Callable[[int], None] | None = None, today: dt.date | None = None,
                 reporting: bool = True, stage: Callable[[str], None] | None = None) -> WorldSummary:
@@ -184,14 +475,6 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
     past appointments, custody spells, referrals and care teams. The same seed builds the same world.
     `reporting=False` leaves the reporting tables to the nightly `throughcare reports refresh`. `stage(name)` is
     told when the load moves on to proving keys, building indexes and analysing (core.bulk.Loader)."""
-    from throughcare.appointments.models import Appointment
-    from throughcare.appointments.models import Status as AppointmentStatus
-    from throughcare.consent.models import Consent, ConsentKind, HowGiven, Purpose
-    from throughcare.core.bulk import Loader, Table
-    from throughcare.custody.models import Custody, CustodyStatus, ReceptionType, ReleaseType
-    from throughcare.matching.index import keys_of, profile_of, variants
-    from throughcare.matching.models import MatchKey, MatchProfile
-
     started = time.monotonic()
     rng = _Random(seed)  # nosec B311 - repeatable synthetic data, not security
     fake = Faker("en_GB")
@@ -199,49 +482,8 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
     pools = _pools(fake)
     today = today or timezone.localdate()
     agencies, staff = build_agencies_and_staff()
-    # (plain attributes: a model's foreign-key attribute is a descriptor, read hundreds of times a person)
-    casework = [SimpleNamespace(user_id=s.user_id, agency_id=s.agency_id) for s in staff
-                if s.role in (Role.KEY_WORKER, Role.PRISON_TEAM, Role.PARTNER_WORKER)]
-    by_agency: dict = {}
-    for member in casework:
-        by_agency.setdefault(member.agency_id, []).append(member)
-    treatment = [a for a in agencies if a.kind == AgencyKind.COMMUNITY_TREATMENT]
-    prison = next(a for a in agencies if a.kind == AgencyKind.PRISON)
-    partners = [a for a in agencies if a.kind not in (AgencyKind.COMMISSIONER, AgencyKind.COMMUNITY_TREATMENT,
-                                                       AgencyKind.PRISON) and by_agency.get(a.pk)]
-    partner_kinds = sorted({a.kind for a in partners})
-    reasons = [e for e in refdata.load("discharge_reasons") if e.current(today)]
-    ethnicities = [e.id for e in refdata.load("ethnicity")]
-    disabilities = [e.id for e in refdata.load("disabilities")]
-    nhs_counter = 400_000_000 + seed * 1_000_003 % 100_000_000
-    serial = rng.randint(100_000, 900_000)
-    caseloads: dict = {}  # worker user id -> people on their care teams
-    tz = timezone.get_current_timezone()
-    languages = ["English"] * 9 + ["Welsh", "Polish", "Urdu"]
-    shareable = [c for c in Category.values if c != Category.CONTACT_ADMIN]
-
-    persons, names, identifiers = Table(Person), Table(PersonName), Table(Identifier)
-    profiles, match_keys = Table(MatchProfile), Table(MatchKey)
-    episodes, custodies, members = Table(Episode), Table(Custody), Table(CareTeamMember)
-    consents, referrals, appointments, events = Table(Consent), Table(Referral), Table(Appointment), Table(Event)
-    if events.columns != EVENT_COLUMNS or match_keys.columns != ["key", "person_id"]:  # add_row's order below
-        raise RuntimeError(f"journey.Event's or matching.MatchKey's columns changed: {events.columns}")
-    tables = [persons, names, identifiers, profiles, match_keys, episodes, custodies, members, consents, referrals,
-              appointments, events]
-    for agency in agencies:  # the rows take ids as text (COPY's, and what a UUID field takes from a string)
-        agency.sid = str(agency.pk)
-    partner_ids = {a.sid for a in partners}  # (agencies are compared by identity below: one object each)
-    folded = functools.lru_cache(maxsize=None)(fold)  # names come from the pools: a few thousand
-    event = events.add_row
-
-    def moment(day: dt.date) -> dt.datetime:  # 08:00 to 17:59, one draw (randint costs ten times more)
-        minute = int(rng.random() * 600)
-        return dt.datetime.combine(day, dt.time(8 + minute // 60, minute % 60), tzinfo=tz)
-
-    def new_id() -> str:  # str(uuid.UUID(int=rng.getrandbits(128), version=4)), without the UUID object
-        h = f"{rng.getrandbits(128) & _UUID4_CLEAR | _UUID4_SET:032x}"
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
+    maker = _PeopleMaker(rng=rng, seed=seed, pools=pools, today=today, agencies=agencies, staff=staff)
+    tables = maker.tables
     # A demo database: one transaction, indexes built and foreign keys proven after the rows (core.bulk.Loader)
     loader = Loader(demo=True, models_loaded=[t.model for t in tables], stage=stage)
     try:
@@ -249,196 +491,7 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
         while done < people:
             n = min(batch_size, people - done)
             for _ in range(n):
-                person_id = new_id()
-                sex = rng.choice([Sex.MALE, Sex.MALE, Sex.FEMALE, Sex.NOT_STATED])
-                given = rng.choice(pools["male"] if sex == Sex.MALE else pools["female"] if sex == Sex.FEMALE
-                                   else pools["any"])
-                family = rng.choice(pools["family"])
-                dob = today - dt.timedelta(days=rng.randint(18 * 365, 70 * 365))
-                home = rng.choice(treatment) if rng.random() < 0.7 else rng.choice([prison, *treatment])
-                registered = today - dt.timedelta(days=rng.randint(30, 540))
-                registered_at = moment(registered)
-                postcode = rng.choice(pools["postcode"])
-                persons.add(id=person_id, date_of_birth=dob, sex=sex, gender={Sex.MALE: "Man", Sex.FEMALE: "Woman"}.get(sex, ""),
-                            ethnicity=rng.choice(ethnicities), postcode=postcode,
-                            preferred_language=rng.choice(languages),
-                            disabilities=rng.sample(disabilities, k=rng.choice([0, 0, 0, 1])),
-                            learning_disability=rng.random() < 0.05, phone=rng.choice(pools["phone"]),
-                            safe_to_contact={"phone": True, "text": rng.random() < 0.8, "letter": rng.random() < 0.5},
-                            display_name=f"{given} {family}", registered_by_agency_id=home.sid,
-                            registered_at=registered_at, updated_at=registered_at)
-                folded_given = folded(given)
-                known = [SimpleNamespace(kind=NameKind.USUAL, folded_given=folded_given, folded_family=folded(family))]
-                names.add(person_id=person_id, kind=NameKind.USUAL, given_names=given, family_name=family,
-                          folded_given=folded_given, folded_family=known[0].folded_family)
-                if rng.random() < 0.15:
-                    alias = rng.choice(pools["family"])
-                    kind = NameKind.ALIAS if rng.random() < 0.6 else NameKind.PREVIOUS
-                    known.append(SimpleNamespace(kind=kind, folded_given=folded_given, folded_family=folded(alias)))
-                    names.add(person_id=person_id, kind=kind, given_names=given, family_name=alias,
-                              folded_given=folded_given, folded_family=known[-1].folded_family)
-                held = []
-                while True:
-                    nhs_counter += 1
-                    check = nhs_check_digit(f"{nhs_counter:09d}")
-                    if check is not None:
-                        break
-                if rng.random() < 0.85:
-                    held.append(SimpleNamespace(scheme="nhs", value=f"{nhs_counter:09d}{check}"))
-                author = rng.choice(_staff_for(by_agency, home.pk) or casework)
-                event((person_id, registered_at, registered_at, EventKind.REGISTRATION, Category.CONTACT_ADMIN, home.sid,
-                       author.user_id, f"Registered by {home.name}", "", "", ""))
-                spells = [(home, registered)]
-                if rng.random() < 0.3 and home is not prison:
-                    spells.append((prison, registered + dt.timedelta(days=rng.randint(10, 200))))
-                    serial += 1
-                    letter = chr(65 + (serial % 26))
-                    held.append(SimpleNamespace(
-                        scheme="prison", value=f"{letter}{serial % 10000:04d}{chr(65 + serial % 23)}{chr(66 + serial % 24)}"))
-                    year = str(rng.randint(2000, 2024))
-                    pnc_serial = f"{serial:07d}"
-                    held.append(SimpleNamespace(scheme="pnc", value=f"{year}/{pnc_serial}{pnc_check_letter(year, pnc_serial)}"))
-                for identifier in held:
-                    identifiers.add(person_id=person_id, scheme=identifier.scheme, value=identifier.value)
-                # The matching index, as matching.index.rebuild would make it (names in (kind, id) order).
-                known.sort(key=lambda name: name.kind)
-                data = profile_of(SimpleNamespace(date_of_birth=dob, sex=sex, postcode=postcode), known, held)
-                profiles.add(person_id=person_id, data=data)
-                for key in sorted(keys_of(variants(data))):
-                    match_keys.add_row((key, person_id))
-                if rng.random() < 0.4 and partners:
-                    spells.append((rng.choice(partners), registered + dt.timedelta(days=rng.randint(0, 120))))
-                led, teams = False, set()
-                for agency, start in spells:
-                    if start > today:
-                        continue
-                    setting = Setting.PRISON if agency.kind == AgencyKind.PRISON else Setting.COMMUNITY
-                    ends = rng.random() < 0.45
-                    end = min(today, start + dt.timedelta(days=rng.randint(14, 300))) if ends else None
-                    reason = rng.choice(reasons) if end else None
-                    workers = _staff_for(by_agency, agency.pk) or casework
-                    # A current episode goes to the worker with the fewest people (the first of them) until
-                    # caseloads are full: the demo key worker kw.amara has people to lead on in even a small world.
-                    worker = rng.choice(workers)
-                    if end is None:
-                        fewest = min(workers, key=lambda w: caseloads.get(w.user_id, 0))
-                        worker = fewest if caseloads.get(fewest.user_id, 0) < CASELOAD else worker
-                    episode_id = new_id()
-                    service = f"{agency.name} {'healthcare' if setting == Setting.PRISON else 'key working'}"
-                    episodes.add(id=episode_id, person_id=person_id, agency_id=agency.sid, setting=setting, service=service,
-                                 started_on=start, ended_on=end, discharge_reason=reason.id if reason else "",
-                                 created_by_id=worker.user_id, created_at=moment(start))
-                    if end is None and caseloads.get(worker.user_id, 0) < CASELOAD and worker.user_id not in teams:
-                        caseloads[worker.user_id] = caseloads.get(worker.user_id, 0) + 1
-                        teams.add(worker.user_id)
-                        members.add(id=new_id(), person_id=person_id, agency_id=agency.sid, worker_id=worker.user_id,
-                                    is_lead=not led, joined_at=moment(start), added_by_id=worker.user_id)
-                        led = True
-                    category = CATEGORY_BY_AGENCY_KIND[agency.kind]
-                    started_at = moment(start)
-                    event((person_id, started_at, started_at, EventKind.EPISODE_STARTED, category, agency.sid, worker.user_id,
-                           f"{Setting(setting).label} episode started: {service}", "", "episode", str(episode_id)))
-                    if end:
-                        ended_at = moment(end)
-                        event((person_id, ended_at, ended_at, EventKind.EPISODE_ENDED, category, agency.sid, worker.user_id,
-                               f"Episode ended: {service}", f"Discharge reason: {reason.label} (code {reason.code})",
-                               "episode", str(episode_id)))
-                    if setting == Setting.PRISON and end:  # a custody spell over, released on licence
-                        custody_id = new_id()
-                        custodies.add(id=custody_id, person_id=person_id, episode_id=episode_id, prison_id=agency.sid,
-                                      reception_type=ReceptionType.SENTENCED, received_on=start,
-                                      status=CustodyStatus.RELEASED, release_on=end,
-                                      release_type=ReleaseType.CONDITIONAL, destination_area="Northgate", released_on=end,
-                                      created_by_id=worker.user_id, created_at=started_at, updated_at=ended_at, version=3)
-                        event((person_id, started_at, started_at, EventKind.CUSTODY, Category.OFFENDING, agency.sid,
-                               worker.user_id, f"Received into custody at {agency.name}: sentenced", "", "custody",
-                               str(custody_id)))
-                        event((person_id, ended_at, ended_at, EventKind.CUSTODY, Category.OFFENDING, agency.sid,
-                               worker.user_id, f"Released from {agency.name}: conditional release on licence", "",
-                               "custody", str(custody_id)))
-                    last = min(end or today, today)
-                    span = max(1, (last - start).days)
-                    for _ in range(rng.randint(4, 14)):
-                        day = start + dt.timedelta(days=rng.randint(0, span))
-                        if day > today:
-                            continue
-                        note_category = rng.choice([category, category, *NOTE_TEXTS.keys()])
-                        text = rng.choice(NOTE_TEXTS[note_category])
-                        at = moment(day)
-                        event((person_id, at, at, EventKind.NOTE, note_category, agency.sid, worker.user_id, text[:120], text,
-                               "", ""))
-                    for _ in range(rng.choice([0, 1, 2, 2, 3, 4])):  # past appointments, attended or not
-                        day = start + dt.timedelta(days=rng.randint(0, span))
-                        if day >= today:
-                            continue
-                        starts = dt.datetime.combine(day, dt.time(rng.randint(9, 16), rng.choice([0, 15, 30, 45])), tzinfo=tz)
-                        attended = rng.random() < 0.75
-                        appointment_id = new_id()
-                        appointments.add(id=appointment_id, person_id=person_id, agency_id=agency.sid,
-                                         worker_id=worker.user_id, booked_by_id=worker.user_id, starts_at=starts,
-                                         duration_minutes=rng.choice([30, 45, 60]), mode=Mode.IN_PERSON,
-                                         location="Key working room 2", purpose="Key working session",
-                                         status=AppointmentStatus.ATTENDED if attended else AppointmentStatus.DID_NOT_ATTEND,
-                                         outcome_recorded_at=starts, outcome_recorded_by_id=worker.user_id,
-                                         created_at=starts, updated_at=starts, version=2)
-                        title = ("Attended appointment with " if attended else "Did not attend appointment with ") + agency.name
-                        event((person_id, starts, starts, EventKind.APPOINTMENT, Category.CONTACT_ADMIN, agency.sid,
-                               worker.user_id, title, _when(starts, Mode.IN_PERSON) + ".", "appointment", str(appointment_id)))
-                if home is not prison:  # consents, recorded by the treatment service at registration
-                    given_at = registered_at
-                    if rng.random() < 0.65:
-                        partner = next((a for a, _s in spells if a.sid in partner_ids), None)
-                        recipient_kind = "" if partner else rng.choice(partner_kinds)
-                        purposes = [Purpose.DIRECT_CARE, Purpose.CARE_COORDINATION][:rng.randint(1, 2)]
-                        categories = sorted(rng.sample(shareable, k=rng.randint(2, 5)) + [Category.CONTACT_ADMIN],
-                                            key=Category.values.index)
-                        withdrawn = given_at + dt.timedelta(days=rng.randint(1, 60)) if rng.random() < 0.05 else None
-                        if withdrawn and withdrawn.date() >= today:
-                            withdrawn = None
-                        consent_id = new_id()
-                        how = rng.choice([HowGiven.VERBAL, HowGiven.WRITTEN])
-                        consents.add(id=consent_id, person_id=person_id, kind=ConsentKind.SHARE,
-                                     recipient_agency_id=partner.sid if partner else None, recipient_kind=recipient_kind,
-                                     purposes=purposes, categories=categories, valid_from=registered, how_given=how,
-                                     recorded_by_id=author.user_id, recorded_by_agency_id=home.sid, recorded_at=given_at,
-                                     withdrawn_at=withdrawn, withdrawn_by_id=author.user_id if withdrawn else None,
-                                     withdrawal_reason="The person asked" if withdrawn else "")
-                        who = partner.name if partner else f"every {AgencyKind(recipient_kind).label.lower()} agency"
-                        body = (f"{who} can see {', '.join(_LABELS[c] for c in categories)}, for "
-                                f"{' and '.join(Purpose(p).label.lower() for p in purposes)}, from {registered:%-d %B %Y}.")
-                        event((person_id, given_at, given_at, EventKind.CONSENT_RECORDED, Category.CONTACT_ADMIN, home.sid,
-                               author.user_id, f"Consent recorded: {ConsentKind.SHARE.label}", body, "consent",
-                               str(consent_id)))
-                        if withdrawn:
-                            event((person_id, withdrawn, withdrawn, EventKind.CONSENT_WITHDRAWN, Category.CONTACT_ADMIN,
-                                   home.sid, author.user_id, f"Consent withdrawn: {ConsentKind.SHARE.label}",
-                                   "The person asked", "consent", str(consent_id)))
-                    for kind, chance in ((ConsentKind.TREATMENT, 0.6), (ConsentKind.NATIONAL_RETURN, 0.5)):
-                        if rng.random() < chance:
-                            consent_id = new_id()
-                            how = rng.choice([HowGiven.VERBAL, HowGiven.WRITTEN])
-                            consents.add(id=consent_id, person_id=person_id, kind=kind, purposes=[], categories=[],
-                                         valid_from=registered, how_given=how, recorded_by_id=author.user_id,
-                                         recorded_by_agency_id=home.sid, recorded_at=given_at)
-                            event((person_id, given_at, given_at, EventKind.CONSENT_RECORDED, Category.CONTACT_ADMIN,
-                                   home.sid, author.user_id, f"Consent recorded: {ConsentKind(kind).label}",
-                                   f"{ConsentKind(kind).label}, given {HowGiven(how).label.lower()}.", "consent",
-                                   str(consent_id)))
-                if rng.random() < 0.06 and partners and home is not prison:
-                    partner = rng.choice(partners)
-                    if rng.random() < 0.5:  # the treatment service refers on
-                        sender, receiver, referrer = home, partner, author
-                    else:  # a partner (housing, probation, mental health...) refers to treatment
-                        sender, receiver = partner, home
-                        referrer = rng.choice(_staff_for(by_agency, partner.pk) or casework)
-                    referral = _demo_referral(rng, person_id, sender, receiver, referrer, today, moment)
-                    referral.id = new_id()
-                    referrals.add(**{c: getattr(referral, c) for c in referrals.columns})
-                    event((person_id, referral.received_at, referral.received_at, EventKind.REFERRAL_SENT,
-                           Category.CONTACT_ADMIN, sender.sid, referrer.user_id,
-                           f"Referral sent to {receiver.name}: {referral.service}",
-                           f"Priority: {referral.get_priority_display().lower()}. Sent by {sender.name}.", "referral",
-                           str(referral.id)))
+                maker.person()
             loader.submit(tables)
             done += n
             if progress:
@@ -458,8 +511,8 @@ def build_world(*, people: int, seed: int = 1, batch_size: int = 2000,
         began = time.monotonic()
         step()
         seconds[name] = time.monotonic() - began
-    return WorldSummary(agencies=len(agencies), staff=len(staff), people=people, events=events.total,
-                        episodes=episodes.total, rows={t.model._meta.db_table: t.total for t in tables},
+    return WorldSummary(agencies=len(agencies), staff=len(staff), people=people, events=maker.events.total,
+                        episodes=maker.episodes.total, rows={t.model._meta.db_table: t.total for t in tables},
                         seconds={name: round(value, 1) for name, value in seconds.items()})
 
 
