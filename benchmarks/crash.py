@@ -46,13 +46,13 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from throughcare.core.serving import WORKER_CLASS  # `throughcare serve`'s worker
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 LOOPBACK = "127.0.0.1"
 #: Seconds a client keeps retrying one referral before it gives the key up.
 ABANDON_AFTER = 5.0
-#: `throughcare serve`'s worker (throughcare.cli.SERVING_WORKER, throughcare.core.serving).
-SERVING_WORKER = "throughcare.core.serving.BalancedThreadWorker"
 PG_BIN_CANDIDATES = [Path(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)]
 
 
@@ -416,7 +416,7 @@ def run(cycles: int, *, seconds_per_cycle: float = 2.0, clients: int = 4, seed: 
             # As `throughcare serve --workers 2` runs it in production (decision 0019): gthread workers, the app
             # loaded before they fork, so a killed worker is replaced in a moment, not after a fresh import.
             [str(BIN / "gunicorn"), "throughcare.wsgi:application", "--bind", f"{LOOPBACK}:{port}", "--workers", "2",
-             "--worker-class", SERVING_WORKER, "--threads", "4", "--preload", "--timeout", "30", "--log-level", "critical"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+             "--worker-class", WORKER_CLASS, "--threads", "4", "--preload", "--timeout", "30", "--log-level", "critical"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         _wait_http(port)
         ledger, stop = Ledger(), threading.Event()

@@ -244,14 +244,12 @@ def request(port: int, method: str, path: str, headers: dict | None = None, body
         conn.close()
 
 
-#: `throughcare serve`'s worker (throughcare.cli.SERVING_WORKER): gthread, sharing connections out between workers.
-SERVING_WORKER = "throughcare.core.serving.BalancedThreadWorker"
-
-
 def _worker_class(code: Code, worker_class: str) -> str:
     """gthread as `throughcare serve` runs it; plain gthread for a commit (--ref) from before core.serving."""
     if worker_class == "gthread" and (code.root / "throughcare" / "core" / "serving.py").exists():
-        return SERVING_WORKER
+        from throughcare.core.serving import WORKER_CLASS  # the class path (the export runs its own copy)
+
+        return WORKER_CLASS
     return worker_class
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks.crash import _children, free_port  # a process's children (from /proc); a free loopback port
+from throughcare.core.serving import WORKER_CLASS as WORKER
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKER = "throughcare.core.serving.BalancedThreadWorker"
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
 
@@ -135,6 +135,8 @@ def test_throughcare_serve_runs_gunicorn_with_the_balanced_worker(monkeypatch):
     result = CliRunner().invoke(cli.app, ["serve", "--workers", "2", "--threads", "4"])
     assert result.exit_code == 0, result.output
     [args] = execs
-    assert args[args.index("--worker-class") + 1] == cli.SERVING_WORKER
+    from throughcare.core.serving import WORKER_CLASS
+
+    assert args[args.index("--worker-class") + 1] == WORKER_CLASS
     assert args[args.index("--workers") + 1] == "2" and args[args.index("--threads") + 1] == "4"
-    assert load_class(cli.SERVING_WORKER) is BalancedThreadWorker
+    assert load_class(WORKER_CLASS) is BalancedThreadWorker

@@ -147,10 +147,6 @@ def _print_sign_ins() -> None:
                   "the same password (or ask for a code: it is printed in the server log).")
 
 
-#: gunicorn's gthread worker, sharing keep-alive connections out between the workers (throughcare.core.serving).
-SERVING_WORKER = "throughcare.core.serving.BalancedThreadWorker"
-
-
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000,
           workers: int = typer.Option(0, help="Run gunicorn with this many workers (production); 0 = development server"),
@@ -158,12 +154,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     """Serve Throughcare over HTTP."""
     setup()
     if workers:
+        from throughcare.core.serving import WORKER_CLASS
+
         # Production: gunicorn gthread workers (threads keep a worker busy while another request waits on the
         # database, keep-alive spares a TCP handshake per request) that share new connections out between
         # them (core.serving), the app loaded once before the workers fork (decision 0019).
         # nosec B606 - runs this interpreter's own gunicorn with fixed arguments.
         os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "throughcare.wsgi:application",  # noqa: S606  # nosec B606
-                                   "--bind", f"{host}:{port}", "--workers", str(workers), "--worker-class", SERVING_WORKER,
+                                   "--bind", f"{host}:{port}", "--workers", str(workers), "--worker-class", WORKER_CLASS,
                                    "--threads", str(threads), "--keep-alive", "5", "--preload",
                                    "--access-logfile", "-"])
     from django.core.management import call_command

@@ -34,6 +34,9 @@ DEFER_AT_MOST = 0.05
 #: A sibling silent this long is gone (the event loop turns at least once a second).
 STALE = 3.0
 
+#: The class path to give gunicorn (`--worker-class`): `throughcare serve`, the benchmarks and the crash test.
+WORKER_CLASS = f"{__name__}.BalancedThreadWorker"
+
 # Anonymous shared memory, made when gunicorn's master loads this class, before it forks the workers.
 _TABLE = mmap.mmap(-1, SLOTS * _SLOT.size)
 
