@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from throughcare.core.categories import Category
+from throughcare.core.paging import MAX_PAGE
 from throughcare.journey.models import Event, EventKind
 
 
@@ -76,6 +77,22 @@ def test_timeline_filters_and_pagination(api, world):
     assert notes["total"] == 7
     assert api("amara").get(f"/people/{jo.pk}/timeline", page_size=0).status_code == 422
     assert api("amara").get(f"/people/{jo.pk}/timeline", page_size=10_000).status_code == 422
+    # A page number so large its OFFSET would overflow the database's integer: refused by name, not a 500.
+    huge = api("amara").get(f"/people/{jo.pk}/timeline", page=10**30)
+    assert huge.status_code == 422 and list(huge.json()["error"]["fields"]) == ["page"]
+    past_the_end = api("amara").get(f"/people/{jo.pk}/timeline", page=MAX_PAGE).json()
+    assert past_the_end["items"] == [] and past_the_end["total"] >= 7
+
+
+@pytest.mark.parametrize("path", ["/api/v1/people", "/api/v1/referrals", "/api/v1/audit"])
+def test_every_list_refuses_a_page_past_the_limit_by_name(api, path):
+    response = api("amara").get(path.removeprefix("/api/v1"), page=MAX_PAGE + 1)
+    assert response.status_code == 422 and list(response.json()["error"]["fields"]) == ["page"]
+
+
+def test_the_person_page_shows_an_empty_page_for_a_page_number_too_large_to_count(browser_client, world):
+    person = browser_client("amara").get(f"/people/{world['jo'].pk}/", {"page": str(10**30)})
+    assert person.status_code == 200 and "Jo Bloggs" in person.content.decode()
 
 
 def _bulk_events(person, agency, count):

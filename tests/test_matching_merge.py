@@ -202,6 +202,8 @@ def test_merge_and_separate_pages(browser_client, world, twin):
     client = browser_client("alan")
     listing = client.get("/caldicott/merges/")
     assert listing.status_code == 200 and f"/caldicott/merges/{proposal.pk}" in listing.content.decode()
+    unknown = client.get("/caldicott/merges/", {"status": "abc"})  # a filter the page does not know: named
+    assert unknown.status_code == 400 and "status: Choose open, merged, rejected or superseded" in unknown.content.decode()
     page = client.get(f"/caldicott/merges/{proposal.pk}")
     html = page.content.decode()
     assert "HMP Northgate" in html and "Riverside Recovery" in html and "Seen at reception" not in html

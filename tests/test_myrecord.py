@@ -76,6 +76,12 @@ def test_my_story_shows_every_category_but_withholds_other_lawful_bases(world, j
     assert "mental_health" in entry.categories
 
 
+def test_my_story_past_its_last_page_is_empty_not_an_error(world, jo_client):
+    page = jo_client.get("/my/story", {"page": str(10**30)})
+    assert page.status_code == 200 and "Registered" not in page.content.decode()
+    assert "Registered" in jo_client.get("/my/story", {"page": "1"}).content.decode()
+
+
 def test_who_is_involved_and_my_appointments_with_a_calendar_file(world, jo_client):
     amara = world["staff"]["amara"].user
     jo = world["jo"]
@@ -565,6 +571,8 @@ def test_person_pages_in_welsh_with_a_switcher(world, jo_client):
     assert "Mae problem wedi codi" in response.content.decode()
     assert jo_client.get("/my/language/fr").status_code == 404
     assert jo_client.get("/my/language/cy?next=https://evil.example/")["Location"] == "/my/"
+    assert jo_client.get("/my/language/cy?next=//evil.example/")["Location"] == "/my/"
+    assert jo_client.get("/my/language/cy?next=abc")["Location"] == "/my/"  # not a view name to look up
     # Signing out keeps the language for the sign-in page.
     jo_client.post("/my/sign-out")
     assert "Mewngofnodi i’ch cofnod" in jo_client.get("/my/sign-in").content.decode()

@@ -476,6 +476,15 @@ def test_a_role_that_needs_a_second_factor_sets_it_up_then_gives_a_code(world, s
     response = again.post("/sign-in/code", {"code": _code_for(amara)})
     assert response.status_code == 302 and again.get("/today/").status_code == 200
 
+    # Where to go next comes from the address: a page on this site, or else the home page (never a server
+    # error for a `next` that is not an address, never another site).
+    for next_url, lands in [("/people/", "/people/"), ("abc", "/"), ("https://evil.example/", "/")]:
+        third = Client()
+        third.post(f"/sign-in?next={next_url}", {"username": "amara", "password": PASSWORD})
+        StaffTwoFactor.objects.filter(user=amara).update(last_step=totp.step_at() - 2)
+        response = third.post("/sign-in/code", {"code": _code_for(amara)})
+        assert response.status_code == 302 and response["Location"] == lands, next_url
+
 
 def test_too_many_wrong_codes_end_the_attempt(world, settings):
     settings.TOTP_ROLES = ["all"]

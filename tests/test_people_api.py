@@ -138,6 +138,42 @@ def test_unknown_api_path_is_json_404(api):
     assert response.json()["error"]["code"] == "not_found"
 
 
+def test_an_unknown_query_parameter_is_refused_by_name_not_ignored(api, world, client):
+    # A mistyped filter would otherwise answer as if no filter had been asked for: every visible person.
+    response = api("amara").get("/people", serach="bloggs")
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert list(error["fields"]) == ["serach"]
+    assert "not recognised" in error["fields"]["serach"] and "q" in error["fields"]["serach"]
+    # The declared ones still work beside it, an operation with none refuses any, and a parameter with no
+    # name is named as such.
+    assert api("amara").get("/people", q="bloggs", page=1, page_size=5).status_code == 200
+    person = api("amara").get(f"/people/{world['jo'].pk}", fields="all")
+    assert person.status_code == 422 and list(person.json()["error"]["fields"]) == ["fields"]
+    assert list(api("amara").get("/people", **{"": "x"}).json()["error"]["fields"]) == ["(no name)"]
+    # No token: 401 first, whatever the query says.
+    assert client.get("/api/v1/people?serach=x").status_code == 401
+
+
+def test_the_query_parameters_allowed_are_the_ones_the_spec_documents(client, db):
+    from throughcare.api import api as ninja_api
+    from throughcare.api import query_names
+
+    documented = {}
+    for methods in client.get("/api/v1/openapi.json").json()["paths"].values():
+        for operation in methods.values():
+            documented[operation["operationId"]] = {p["name"] for p in operation.get("parameters", [])
+                                                    if p["in"] == "query"}
+    allowed = {}
+    for _prefix, router in ninja_api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                allowed[ninja_api.get_openapi_operation_id(operation)] = set(query_names(operation))
+    assert allowed == documented
+    assert sum(1 for names in allowed.values() if names) >= 10  # lists, searches and reports take filters
+
+
 def test_openapi_spec_lists_the_endpoints(client, db):
     spec = client.get("/api/v1/openapi.json").json()
     paths = spec["paths"]

@@ -5,13 +5,15 @@
 
 from __future__ import annotations
 
+import functools
+
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from throughcare.accounts.actions import user_for_token
-from throughcare.core.errors import ThroughcareError
+from throughcare.core.errors import ThroughcareError, ValidationFailed
 
 
 class BearerToken(HttpBearer):
@@ -138,6 +140,36 @@ def _unexpected(request, exc: Exception):
 
     logging.getLogger("throughcare.api").exception("unhandled error in %s", request.path)
     return envelope(request, 500, "server_error", "Something went wrong. It has been logged; try again later.")
+
+
+def query_names(operation) -> frozenset[str]:
+    """The query parameters an operation declares (what its OpenAPI `parameters` list `in: query`)."""
+    return frozenset(name for model in operation.signature.models if model.__ninja_param_source__ == "query"
+                     for name in model.__ninja_flatten_map__)
+
+
+def only_declared_query_parameters(view_func):
+    """Refuse a query parameter the operation does not declare, naming it, with the usual 422.
+
+    Otherwise a mistyped filter (`?serach=jo`, `?persn=` on the audit trail) would be ignored without a
+    word and the answer would look like the filtered one. Runs after authentication and after the
+    declared parameters are validated (django-ninja's "operation" decorators), so a caller with no token
+    still gets 401 first."""
+    allowed = query_names(view_func._ninja_operation)
+
+    @functools.wraps(view_func)
+    def checked(request, *args, **kwargs):
+        unknown = [name for name in request.GET if name not in allowed]
+        if unknown:
+            expected = ", ".join(sorted(allowed)) or "none"
+            raise ValidationFailed({name or "(no name)": f"This query parameter is not recognised (expected: {expected})"
+                                    for name in unknown}, "There is a query parameter this request does not take")
+        return view_func(request, *args, **kwargs)
+
+    return checked
+
+
+api.add_decorator(only_declared_query_parameters, mode="operation")
 
 
 def _mount() -> None:

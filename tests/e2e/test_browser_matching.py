@@ -57,6 +57,9 @@ def test_possible_matches_join_and_merge(page: Page, live_server, e2e_world, sig
 
     [proposal] = propose_merges(actor=None)
     sign_in(page, "alan")
+    page.goto(f"{url}/caldicott/merges/?status=abc")  # an address with a filter the page does not know
+    expect(page.locator(".govuk-error-summary")).to_contain_text("status: Choose open, merged, rejected or superseded")
+    assert_accessible(page, "the problem-with-the-address page")
     page.goto(f"{url}/caldicott/merges/")
     assert_accessible(page, "proposed merges")
     page.get_by_role("link", name="Review proposal 1").click()

@@ -4,13 +4,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from throughcare.accounts import totp, two_factor
 from throughcare.agencies.models import staff_of
 from throughcare.core import ratelimit
 from throughcare.core.errors import ValidationFailed
 from throughcare.core.forms import GovForm
+from throughcare.core.views import back_to
 
 STAFF_BACKEND = "throughcare.accounts.backends.StaffBackend"
 
@@ -83,9 +83,7 @@ def _finish(request, user):
     next_url = two_factor.pending_next(request.session)
     request.session.pop(two_factor.PENDING_KEY, None)
     login(request, user, backend=STAFF_BACKEND)
-    if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
-        return redirect(next_url)
-    return redirect("home")
+    return back_to(request, next_url, reverse("home"))
 
 
 def _check(request, form, user):

@@ -6,15 +6,29 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from throughcare.agencies.models import staff_of
 from throughcare.core.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
 
 
+def back_to(request, next_url: str | None, fallback: str) -> HttpResponseRedirect:
+    """Redirect to `next_url` if it is a path on this site (`/…`), else to `fallback`.
+
+    Never `redirect(next_url)`: given "abc" it looks for a view named abc and fails with a server error,
+    and a full address could send the person to another site."""
+    if not (next_url and next_url.startswith("/") and not next_url.startswith("//")
+            and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure())):
+        next_url = fallback
+    return HttpResponseRedirect(next_url)
+
+
 def staff_page(view):
-    """Signed-in staff only; NotFound becomes the ordinary 404 page, Forbidden a 403 page."""
+    """Signed-in staff only; NotFound becomes the ordinary 404 page, Forbidden a 403 page, and a
+    ValidationFailed that the view did not turn into a form's errors (a filter in the address such as
+    `?status=` with a value the page does not know) a 400 page naming the field, never a server error."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -28,6 +42,9 @@ def staff_page(view):
             raise Http404(exc.message) from None
         except Forbidden as exc:
             return render(request, "403.html", {"message": exc.message}, status=403)
+        except ValidationFailed as exc:
+            return render(request, "400.html", {"message": exc.message, "fields": sorted(exc.fields.items())},
+                          status=400)
 
     return wrapper
 

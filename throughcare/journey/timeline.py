@@ -12,6 +12,7 @@ from django.conf import settings
 
 from throughcare.consent.policy import Grant
 from throughcare.core.categories import Category
+from throughcare.core.paging import MAX_PAGE
 from throughcare.journey.models import Event, EventKind
 
 
@@ -49,7 +50,7 @@ def visible_categories(grant: Grant, wanted: list[str] | None = None) -> list[st
 def timeline_page(person, grant: Grant, *, page: int = 1, page_size: int | None = None,
                   categories: list[str] | None = None, kinds: list[str] | None = None) -> TimelinePage:
     page_size = max(1, min(page_size or settings.TIMELINE_PAGE_SIZE, settings.TIMELINE_MAX_PAGE_SIZE))
-    page = max(1, page)
+    page = max(1, min(page, MAX_PAGE))  # a page past the last shows nothing; past MAX_PAGE, OFFSET would overflow
     shown = visible_categories(grant, categories)
     kinds = [k for k in (kinds or []) if k in EventKind.values]
     queryset = Event.objects.filter(grant.event_filter(), person_id=person.pk, category__in=shown)

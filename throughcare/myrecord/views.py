@@ -19,7 +19,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -33,7 +32,7 @@ from throughcare.consent.models import Consent, ConsentKind
 from throughcare.consent.summary import sharing_summary
 from throughcare.core.categories import Category
 from throughcare.core.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
-from throughcare.core.views import form_page, staff_page
+from throughcare.core.views import back_to, form_page, staff_page
 from throughcare.journey.timeline import timeline_page
 from throughcare.myrecord import actions, signin
 from throughcare.myrecord.access import account_of, my_person
@@ -197,10 +196,7 @@ def language(request, code):
     """The language switcher: English or Welsh, remembered in a cookie; back to the page it was used on."""
     if code not in LANGUAGES:
         raise Http404("Page not found")
-    next_url = request.GET.get("next") or reverse("myrecord:home")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
-        next_url = reverse("myrecord:home")
-    response = redirect(next_url)
+    response = back_to(request, request.GET.get("next"), reverse("myrecord:home"))
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, samesite="Lax", max_age=365 * 24 * 60 * 60)
     return response
 

@@ -1,0 +1,85 @@
+"""Hostile input in the address: every page a persona can reach, with each query parameter it uses set to
+values no form would send. A page may refuse them (400 naming the field, 404) or ignore them, but it never
+answers with a server error. The API has schemathesis (test_api_fuzz.py); this is the same promise for pages.
+
+The pages are found the way a person finds them: links followed from the start pages, breadth first, one
+page of each shape (ids replaced by N), and the query parameters their links and GET forms use, plus `page`.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from collections import Counter, defaultdict
+
+import pytest
+from django.test import Client
+
+from tests.conftest import PASSWORD
+from tests.myrecord_helpers import invite_jo
+
+HOSTILE = [str(10**30), "-1", "abc", "", "'\"<>", "2026-13-45", "x" * 3000, "\x00"]
+#: Not followed: signing out ends the walk; files (PDF, calendar, CSV) are tested where they are made.
+SKIP = re.compile(r"sign-out|logout|/static/|\.pdf|\.ics|\.csv|/download|/export|/pdf")
+SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+")
+LINK = re.compile(r'href="([^"#]+)"')
+GET_FORM = re.compile(r'<form[^>]*method="get"[^>]*>(.*?)</form>', re.S | re.I)
+
+
+def walk(client: Client, start: list[str], limit: int = 80) -> tuple[list[tuple[str, int]], dict[str, set[str]]]:
+    """(path, status) of every page visited, and the query parameters seen for each path."""
+    visited, shapes, queue, params = [], Counter(), list(start), defaultdict(set)
+    seen = set()
+    while queue and len(visited) < limit:
+        url = queue.pop(0)
+        path = urllib.parse.urlsplit(url).path
+        if url in seen or SKIP.search(path) or shapes[SHAPE.sub("N", path)]:
+            continue
+        seen.add(url)
+        shapes[SHAPE.sub("N", path)] += 1
+        response = client.get(url)
+        visited.append((url, response.status_code))
+        params[path].add("page")
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue
+        body = response.content.decode()
+        for href in LINK.findall(body):
+            href = href.replace("&amp;", "&")
+            if href.startswith("/") and not href.startswith("//"):
+                queue.append(href)
+                split = urllib.parse.urlsplit(href)
+                params[split.path].update(urllib.parse.parse_qs(split.query, keep_blank_values=True))
+        for form in GET_FORM.findall(body):
+            params[path].update(re.findall(r'name="([^"]+)"', form))
+    return visited, params
+
+
+def hostile_requests(client: Client, params: dict[str, set[str]]) -> tuple[int, list]:
+    count, failures = 0, []
+    for path, names in sorted(params.items()):
+        if SKIP.search(path):
+            continue
+        for name in sorted(names):
+            for value in HOSTILE:
+                count += 1
+                status = client.get(path, {name: value}).status_code
+                if status >= 500:
+                    failures.append((path, name, value[:20], status))
+    return count, failures
+
+
+@pytest.mark.parametrize("persona", ["amara", "alan", "yusuf", "grace", "jo"])
+def test_no_page_answers_hostile_query_values_with_a_server_error(world, persona):
+    client = Client(raise_request_exception=False)
+    if persona == "jo":
+        client.force_login(invite_jo(world).user)
+        start = ["/my/", "/my/story"]
+    else:
+        assert client.login(username=persona, password=PASSWORD)
+        start = ["/", "/today/", "/people/", f"/people/{world['jo'].pk}/"]
+    visited, params = walk(client, start)
+    assert [v for v in visited if v[1] >= 500] == []
+    assert sum(1 for _url, status in visited if status == 200) >= 3, visited  # it did reach pages
+    count, failures = hostile_requests(client, params)
+    assert count >= 3 * len(HOSTILE)
+    assert failures == []
