@@ -73,13 +73,13 @@ bench-timeline: bootstrap
 crash: bootstrap
 	$(BIN)/python benchmarks/crash.py --cycles 50
 
-# The generated access cases at full size (20,000), on both databases.
+# The generated access cases at full size (20,000) and schemathesis at 40 requests an operation, on both databases.
 nightly: bootstrap
-	@echo "== Generated access cases on SQLite =="
-	$(TEST_ENV) THROUGHCARE_NIGHTLY=1 DATABASE_URL= $(BIN)/pytest tests/test_access_properties.py -p no:logging
+	@echo "== Generated access cases and API fuzzing on SQLite =="
+	$(TEST_ENV) THROUGHCARE_NIGHTLY=1 DATABASE_URL= $(BIN)/pytest tests/test_access_properties.py tests/test_api_fuzz.py -p no:logging
 	@if $(BIN)/python -m throughcare.core.pgcheck "$(PG_TEST_URL)"; then \
-		echo "== Generated access cases on PostgreSQL ($(PG_TEST_URL)) =="; \
-		$(TEST_ENV) THROUGHCARE_NIGHTLY=1 DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest tests/test_access_properties.py -p no:logging; \
+		echo "== Generated access cases and API fuzzing on PostgreSQL ($(PG_TEST_URL)) =="; \
+		$(TEST_ENV) THROUGHCARE_NIGHTLY=1 DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest tests/test_access_properties.py tests/test_api_fuzz.py -p no:logging; \
 	else \
 		echo "SKIPPED: the PostgreSQL leg of the generated access cases: no PostgreSQL server answered at $(PG_TEST_URL)."; \
 		echo "         Start one (or set PG_TEST_URL) to run them against PostgreSQL too."; \

@@ -1,6 +1,7 @@
-"""Hostile input in the address: every page a persona can reach, with each query parameter it uses set to
-values no form would send. A page may refuse them (400 naming the field, 404) or ignore them, but it never
-answers with a server error. The API has schemathesis (test_api_fuzz.py); this is the same promise for pages.
+"""Hostile input in the address and in forms: every page a persona can reach, with each query parameter it
+uses set to values no form would send, and every form on those pages sent back with each field holding such
+a value. A page may refuse them (400 or 422 naming the field, 404) or ignore them, but it never answers with
+a server error. The API has schemathesis (test_api_fuzz.py); this is the same promise for pages.
 
 The pages are found the way a person finds them: links followed from the start pages, breadth first, one
 page of each shape (ids replaced by N), and the query parameters their links and GET forms use, plus `page`.
@@ -8,6 +9,7 @@ page of each shape (ids replaced by N), and the query parameters their links and
 
 from __future__ import annotations
 
+import html
 import re
 import urllib.parse
 from collections import Counter, defaultdict
@@ -24,11 +26,17 @@ SKIP = re.compile(r"sign-out|logout|/static/|\.pdf|\.ics|\.csv|/download|/export
 SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+")
 LINK = re.compile(r'href="([^"#]+)"')
 GET_FORM = re.compile(r'<form[^>]*method="get"[^>]*>(.*?)</form>', re.S | re.I)
+POST_FORM = re.compile(r'<form([^>]*method="post"[^>]*)>(.*?)</form>', re.S | re.I)
+FIELD = re.compile(r'<(?:input|select|textarea)[^>]*name="([^"]+)"')
+#: What a form gets back: a number too big for any column, a null character (which PostgreSQL cannot store
+#: in text), text longer than any field, and markup.
+HOSTILE_FORM = [str(10**30), "a\x00b", "x" * 5000, "'\"<script>"]
 
 
-def walk(client: Client, start: list[str], limit: int = 80) -> tuple[list[tuple[str, int]], dict[str, set[str]]]:
-    """(path, status) of every page visited, and the query parameters seen for each path."""
-    visited, shapes, queue, params = [], Counter(), list(start), defaultdict(set)
+def walk(client: Client, start: list[str], limit: int = 80):
+    """(path, status) of every page visited, the query parameters seen for each path, and one form of each
+    shape that posts ({action: field names})."""
+    visited, shapes, queue, params, forms = [], Counter(), list(start), defaultdict(set), {}
     seen = set()
     while queue and len(visited) < limit:
         url = queue.pop(0)
@@ -51,7 +59,13 @@ def walk(client: Client, start: list[str], limit: int = 80) -> tuple[list[tuple[
                 params[split.path].update(urllib.parse.parse_qs(split.query, keep_blank_values=True))
         for form in GET_FORM.findall(body):
             params[path].update(re.findall(r'name="([^"]+)"', form))
-    return visited, params
+        for attributes, inner in POST_FORM.findall(body):
+            action = re.search(r'action="([^"]*)"', attributes)
+            target = html.unescape(action.group(1)) if action and action.group(1) else url
+            if not SKIP.search(target):
+                forms.setdefault(SHAPE.sub("N", urllib.parse.urlsplit(target).path),
+                                 (target, sorted(set(FIELD.findall(inner)) - {"csrfmiddlewaretoken"})))
+    return visited, params, forms
 
 
 def hostile_requests(client: Client, params: dict[str, set[str]]) -> tuple[int, list]:
@@ -68,6 +82,17 @@ def hostile_requests(client: Client, params: dict[str, set[str]]) -> tuple[int, 
     return count, failures
 
 
+def hostile_posts(client: Client, forms: dict) -> tuple[int, list]:
+    count, failures = 0, []
+    for _shape, (target, names) in sorted(forms.items()):
+        for value in HOSTILE_FORM:
+            count += 1
+            status = client.post(target, dict.fromkeys(names, value)).status_code
+            if status >= 500:
+                failures.append((target, value[:20], status))
+    return count, failures
+
+
 @pytest.mark.parametrize("persona", ["amara", "alan", "yusuf", "grace", "jo"])
 def test_no_page_answers_hostile_query_values_with_a_server_error(world, persona):
     client = Client(raise_request_exception=False)
@@ -77,9 +102,12 @@ def test_no_page_answers_hostile_query_values_with_a_server_error(world, persona
     else:
         assert client.login(username=persona, password=PASSWORD)
         start = ["/", "/today/", "/people/", f"/people/{world['jo'].pk}/"]
-    visited, params = walk(client, start)
+    visited, params, forms = walk(client, start)
     assert [v for v in visited if v[1] >= 500] == []
     assert sum(1 for _url, status in visited if status == 200) >= 3, visited  # it did reach pages
     count, failures = hostile_requests(client, params)
     assert count >= 3 * len(HOSTILE)
+    assert failures == []
+    count, failures = hostile_posts(client, forms)
+    assert count >= len(HOSTILE_FORM)  # every persona reaches at least one form (a search, a note, a correction)
     assert failures == []

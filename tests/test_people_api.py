@@ -44,6 +44,10 @@ def test_key_worker_registers_and_reads_a_person(api):
     ({"postcode": "nowhere"}, "postcode", "postcode"),
     ({"unexpected": "x"}, "unexpected", "not recognised"),
     ({"other_names": [{"kind": "nickname", "given_names": "A", "family_name": "B"}]}, "other_names.0.kind", "alias"),
+    # A null character: PostgreSQL cannot store one in text (it was a server error there).
+    ({"given_names": "Sa\x00m"}, "given_names", "null characters"),
+    ({"other_names": [{"kind": "alias", "given_names": "A", "family_name": "B\x00"}]}, "other_names.0.family_name",
+     "null characters"),
 ])
 def test_bad_input_is_422_naming_the_field_and_nothing_is_saved(api, change, field, message):
     before = (Person.objects.count(), PersonName.objects.count(), Identifier.objects.count(), Event.objects.count())
@@ -152,6 +156,8 @@ def test_an_unknown_query_parameter_is_refused_by_name_not_ignored(api, world, c
     person = api("amara").get(f"/people/{world['jo'].pk}", fields="all")
     assert person.status_code == 422 and list(person.json()["error"]["fields"]) == ["fields"]
     assert list(api("amara").get("/people", **{"": "x"}).json()["error"]["fields"]) == ["(no name)"]
+    nul = api("amara").get("/people", q="bl\x00oggs")
+    assert nul.status_code == 422 and nul.json()["error"]["fields"] == {"q": "Null characters are not allowed"}
     # No token: 401 first, whatever the query says.
     assert client.get("/api/v1/people?serach=x").status_code == 401
 

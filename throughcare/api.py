@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import functools
+import json
 
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -148,28 +149,73 @@ def query_names(operation) -> frozenset[str]:
                      for name in model.__ninja_flatten_map__)
 
 
-def only_declared_query_parameters(view_func):
-    """Refuse a query parameter the operation does not declare, naming it, with the usual 422.
+NULL_CHARACTER = "Null characters are not allowed"  # Django's own forms say the same
 
-    Otherwise a mistyped filter (`?serach=jo`, `?persn=` on the audit trail) would be ignored without a
-    word and the answer would look like the filtered one. Runs after authentication and after the
-    declared parameters are validated (django-ninja's "operation" decorators), so a caller with no token
-    still gets 401 first."""
+
+def _unknown_query_parameters(request, allowed: frozenset[str]) -> dict[str, str]:
+    unknown = [name for name in request.GET if name not in allowed]
+    expected = ", ".join(sorted(allowed)) or "none"
+    return {name or "(no name)": f"This query parameter is not recognised (expected: {expected})" for name in unknown}
+
+
+def _null_characters(request) -> dict[str, str]:
+    """The fields holding a null character (U+0000): PostgreSQL cannot store one in text, so the write would
+    fail with a server error; the pages' forms refuse them the same way (Django's ProhibitNullCharactersValidator)."""
+    fields = {}
+    if "%00" in request.META.get("QUERY_STRING", ""):
+        fields.update({name: NULL_CHARACTER for name, values in request.GET.lists()
+                       if "\x00" in name or any("\x00" in value for value in values)})
+    if request.method in ("POST", "PUT", "PATCH"):
+        if request.content_type == "application/json":
+            if b"\\u0000" in request.body:  # JSON can only carry one escaped (a bare NUL is not JSON)
+                fields.update({".".join(map(str, path)) or "body": NULL_CHARACTER
+                               for path in _paths_with_null(json.loads(request.body))})
+        else:  # forms and uploads: the fields (a file's content is bytes, not text)
+            fields.update({name: NULL_CHARACTER for name, values in request.POST.lists()
+                           if "\x00" in name or any("\x00" in value for value in values)})
+    return fields
+
+
+def _paths_with_null(value, path: tuple = ()):
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from ([(*path, key.replace("\x00", ""))] if "\x00" in key else _paths_with_null(item, (*path, key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _paths_with_null(item, (*path, index))
+
+
+def guard_input(view_func):
+    """What every operation refuses, naming the field, with the usual 422, before its view runs:
+
+    - a query parameter it does not declare: otherwise a mistyped filter (`?serach=jo`, `?persn=` on the
+      audit trail) would be ignored without a word and the answer would look like the filtered one;
+    - a null character in any field, query or body.
+
+    Runs after authentication and after the declared parameters are validated (django-ninja's "operation"
+    decorators), so a caller with no token still gets 401 first, and before anything is written."""
     allowed = query_names(view_func._ninja_operation)
 
     @functools.wraps(view_func)
     def checked(request, *args, **kwargs):
-        unknown = [name for name in request.GET if name not in allowed]
-        if unknown:
-            expected = ", ".join(sorted(allowed)) or "none"
-            raise ValidationFailed({name or "(no name)": f"This query parameter is not recognised (expected: {expected})"
-                                    for name in unknown}, "There is a query parameter this request does not take")
+        # Most requests have no query string and no body: then this is two dictionary look-ups (7 µs less
+        # than parsing an empty query string).
+        if request.META.get("QUERY_STRING") or request.method in ("POST", "PUT", "PATCH"):
+            unknown = _unknown_query_parameters(request, allowed)
+            if unknown:
+                raise ValidationFailed(unknown, "There is a query parameter this request does not take")
+            nulls = _null_characters(request)
+            if nulls:
+                raise ValidationFailed(nulls)
         return view_func(request, *args, **kwargs)
 
     return checked
 
 
-api.add_decorator(only_declared_query_parameters, mode="operation")
+api.add_decorator(guard_input, mode="operation")
 
 
 def _mount() -> None:
