@@ -74,6 +74,12 @@ def test_malformed_json_is_a_clear_error(api):
     response = api("amara").post("/people", raw="{not json")
     assert response.status_code in (400, 422)
     assert "error" in response.json()
+    # A body sent as a form with no boundary is still read as the JSON it is (no server error), and its null
+    # character is still found.
+    client = api("amara")
+    odd = client.client.post("/api/v1/people/candidates", '{"given_names": "A\\u0000", "family_name": "B", "date_of_birth": "1990-01-01"}',
+                             content_type="multipart/form-data", headers=client.headers)
+    assert odd.status_code == 422 and odd.json()["error"]["fields"] == {"given_names": "Null characters are not allowed"}
 
 
 def test_duplicate_identifier_is_refused(api, world):
@@ -171,12 +177,15 @@ def test_the_query_parameters_allowed_are_the_ones_the_spec_documents(client, db
         for operation in methods.values():
             documented[operation["operationId"]] = {p["name"] for p in operation.get("parameters", [])
                                                     if p["in"] == "query"}
-    allowed = {}
+    allowed, sources = {}, set()
     for _prefix, router in ninja_api._routers:
         for path_view in router.path_operations.values():
             for operation in path_view.operations:
                 allowed[ninja_api.get_openapi_operation_id(operation)] = set(query_names(operation))
+                sources.update(model.__ninja_param_source__ for model in operation.signature.models)
     assert allowed == documented
+    # The null-character check reads bodies as JSON: no operation takes a form or a file.
+    assert sources <= {"path", "query", "header", "body"}, sources
     assert sum(1 for names in allowed.values() if names) >= 10  # lists, searches and reports take filters
 
 
@@ -218,6 +227,12 @@ def test_update_details_with_etag_and_no_escape_from_the_rules(api, world):
     stale = amara.client.patch(f"/api/v1/people/{jo.pk}", '{"phone": "07700 900000"}',
                                content_type="application/json", headers={**amara.headers, "If-Match": etag})
     assert stale.status_code == 412 and stale.json()["error"]["code"] == "precondition_failed"
+    # An If-Match that holds no version is refused, not read as "no If-Match" (which would skip the check).
+    for value in ['"', '""', "", " ", "*", '"³"', '"' + "9" * 30 + '"']:
+        odd = amara.client.patch(f"/api/v1/people/{jo.pk}", '{"phone": "07700 900000"}',
+                                 content_type="application/json", headers={**amara.headers, "If-Match": value})
+        assert odd.status_code == 422 and list(odd.json()["error"]["fields"]) == ["If-Match"], value
+    assert amara.get(f"/people/{jo.pk}").json()["phone"] != "07700 900000"
     # Still found by the old name.
     assert amara.get("/people", q="bloggs").json()["total"] == 1
     # An update cannot move the record out of the rules' reach (or into someone else's).

@@ -149,6 +149,11 @@ def query_names(operation) -> frozenset[str]:
                      for name in model.__ninja_flatten_map__)
 
 
+def body_read(operation) -> bool:
+    """Whether an operation reads a request body (always JSON: `sources` in the test holds that)."""
+    return any(model.__ninja_param_source__ == "body" for model in operation.signature.models)
+
+
 NULL_CHARACTER = "Null characters are not allowed"  # Django's own forms say the same
 
 
@@ -158,21 +163,18 @@ def _unknown_query_parameters(request, allowed: frozenset[str]) -> dict[str, str
     return {name or "(no name)": f"This query parameter is not recognised (expected: {expected})" for name in unknown}
 
 
-def _null_characters(request) -> dict[str, str]:
+def _null_characters(request, reads_body: bool) -> dict[str, str]:
     """The fields holding a null character (U+0000): PostgreSQL cannot store one in text, so the write would
     fail with a server error; the pages' forms refuse them the same way (Django's ProhibitNullCharactersValidator)."""
     fields = {}
     if "%00" in request.META.get("QUERY_STRING", ""):
         fields.update({name: NULL_CHARACTER for name, values in request.GET.lists()
                        if "\x00" in name or any("\x00" in value for value in values)})
-    if request.method in ("POST", "PUT", "PATCH"):
-        if request.content_type == "application/json":
-            if b"\\u0000" in request.body:  # JSON can only carry one escaped (a bare NUL is not JSON)
-                fields.update({".".join(map(str, path)) or "body": NULL_CHARACTER
-                               for path in _paths_with_null(json.loads(request.body))})
-        else:  # forms and uploads: the fields (a file's content is bytes, not text)
-            fields.update({name: NULL_CHARACTER for name, values in request.POST.lists()
-                           if "\x00" in name or any("\x00" in value for value in values)})
+    # A body the operation reads has been read and parsed as JSON by now (django-ninja's parser json.loads it,
+    # whatever Content-Type says; no operation takes a form or a file), and JSON carries a NUL only escaped.
+    if reads_body and b"\\u0000" in request.body:
+        fields.update({".".join(map(str, path)) or "body": NULL_CHARACTER
+                       for path in _paths_with_null(json.loads(request.body))})
     return fields
 
 
@@ -198,6 +200,7 @@ def guard_input(view_func):
     Runs after authentication and after the declared parameters are validated (django-ninja's "operation"
     decorators), so a caller with no token still gets 401 first, and before anything is written."""
     allowed = query_names(view_func._ninja_operation)
+    reads_body = body_read(view_func._ninja_operation)
 
     @functools.wraps(view_func)
     def checked(request, *args, **kwargs):
@@ -207,7 +210,7 @@ def guard_input(view_func):
             unknown = _unknown_query_parameters(request, allowed)
             if unknown:
                 raise ValidationFailed(unknown, "There is a query parameter this request does not take")
-            nulls = _null_characters(request)
+            nulls = _null_characters(request, reads_body)
             if nulls:
                 raise ValidationFailed(nulls)
         return view_func(request, *args, **kwargs)

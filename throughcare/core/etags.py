@@ -16,10 +16,15 @@ def set_etag(response: HttpResponse, version: int) -> None:
 
 
 def if_match(request) -> int | None:
-    """The version in the If-Match header (a strong or weak ETag), or None when none was sent."""
-    raw = request.headers.get("If-Match", "").strip().removeprefix("W/").strip().strip('"').strip()
-    if not raw:
+    """The version in the If-Match header (a strong or weak ETag), or None when the header was not sent.
+
+    A header that was sent but holds no version (`If-Match: ""`, `"`, blank) is refused, not read as absent:
+    the client asked for a conditional write, and where If-Match is optional, ignoring it would let the
+    write overwrite someone else's change without a word."""
+    header = request.headers.get("If-Match")
+    if header is None:
         return None
-    if not raw.isdigit():
+    raw = header.strip().removeprefix("W/").strip().strip('"').strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
         raise ValidationFailed({"If-Match": "Send the ETag you were given, e.g. \"3\""})
     return int(raw)
