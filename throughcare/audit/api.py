@@ -11,7 +11,7 @@ from throughcare.agencies.roles import AUDIT_ROLES
 from throughcare.audit.models import AuditEntry
 from throughcare.audit.recorder import record_access
 from throughcare.core.errors import Forbidden
-from throughcare.core.paging import MAX_PAGE
+from throughcare.core.paging import Page
 from throughcare.matching.merges import record_ids
 
 router = Router(tags=["audit"])
@@ -49,7 +49,7 @@ class AuditPage(Schema):
 
 class AuditQuery(Schema):
     person: uuid.UUID | None = None
-    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page: Page = 1
     page_size: int = Field(50, ge=1, le=500)
 
 

@@ -25,6 +25,6 @@ def if_match(request) -> int | None:
     if header is None:
         return None
     raw = header.strip().removeprefix("W/").strip().strip('"').strip()
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:  # (18 digits: within a 64-bit column)
         raise ValidationFailed({"If-Match": "Send the ETag you were given, e.g. \"3\""})
     return int(raw)

@@ -5,5 +5,12 @@ A page number becomes an SQL OFFSET of (page - 1) × page size. Unbounded, a pag
 billion pages is more than any register will have at the smallest page size.
 """
 
+from typing import Annotated
+
+from pydantic import Field
+
 #: The highest page number a list accepts (the API refuses more with 422 naming `page`; the pages clamp).
 MAX_PAGE = 1_000_000_000
+
+#: The `page` of every API list's query: `page: Page = 1`.
+Page = Annotated[int, Field(ge=1, le=MAX_PAGE)]

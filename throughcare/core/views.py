@@ -19,7 +19,7 @@ def back_to(request, next_url: str | None, fallback: str) -> HttpResponseRedirec
 
     Never `redirect(next_url)`: given "abc" it looks for a view named abc and fails with a server error,
     and a full address could send the person to another site."""
-    if not (next_url and next_url.startswith("/") and not next_url.startswith("//")
+    if not (next_url and next_url.startswith("/")  # ("//host/…" is another site: Django's check refuses it)
             and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure())):
         next_url = fallback
     return HttpResponseRedirect(next_url)

@@ -8,7 +8,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from throughcare.audit.recorder import disclose
-from throughcare.core.paging import MAX_PAGE
+from throughcare.core.paging import Page
 from throughcare.journey.actions import add_note
 from throughcare.journey.timeline import timeline_page
 from throughcare.people.access import get_person
@@ -48,7 +48,7 @@ class TimelineOut(Schema):
 
 
 class TimelineQuery(Schema):
-    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page: Page = 1
     page_size: int = Field(settings.TIMELINE_PAGE_SIZE, ge=1, le=settings.TIMELINE_MAX_PAGE_SIZE)
     category: list[str] = Field([], description="Only these categories")
     kind: list[str] = Field([], description="Only these kinds of event")

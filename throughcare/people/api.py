@@ -10,7 +10,7 @@ from pydantic import Field
 from throughcare.audit.recorder import record_access
 from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.core.etags import if_match, set_etag
-from throughcare.core.paging import MAX_PAGE
+from throughcare.core.paging import Page
 from throughcare.matching.candidates import refuse_possible_match
 from throughcare.people.access import get_person
 from throughcare.people.actions import register_person, update_person
@@ -24,7 +24,7 @@ router = Router(tags=["people"])
 
 class PersonQuery(Schema):
     q: str = Field("", description="Name, date of birth (dd/mm/yyyy or yyyy-mm-dd) or any identifier")
-    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page: Page = 1
     page_size: int = Field(25, ge=1, le=100)
 
 

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field
 
 from throughcare.core import idempotency
 from throughcare.core.etags import if_match, set_etag
-from throughcare.core.paging import MAX_PAGE
+from throughcare.core.paging import Page
 from throughcare.referrals.actions import (
     agency_referral_page,
     create_referral,
@@ -101,7 +101,7 @@ class ReferralList(Schema):
 class ReferralQuery(Schema):
     direction: str = Field("", description="incoming or outgoing (both if empty)")
     status: str = Field("", description="Only referrals in this status")
-    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page: Page = 1
     page_size: int = Field(50, ge=1, le=200)
 
 
