@@ -9,63 +9,17 @@ page of each shape (ids replaced by N), and the query parameters their links and
 
 from __future__ import annotations
 
-import html
-import re
-import urllib.parse
-from collections import Counter, defaultdict
-
 import pytest
 from django.test import Client
 
 from tests.conftest import PASSWORD
 from tests.myrecord_helpers import invite_jo
+from tests.page_walk import SKIP, walk
 
 HOSTILE = [str(10**30), "-1", "abc", "", "'\"<>", "2026-13-45", "x" * 3000, "\x00"]
-#: Not followed: signing out ends the walk; files (PDF, calendar, CSV) are tested where they are made.
-SKIP = re.compile(r"sign-out|logout|/static/|\.pdf|\.ics|\.csv|/download|/export|/pdf")
-SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+")
-LINK = re.compile(r'href="([^"#]+)"')
-GET_FORM = re.compile(r'<form[^>]*method="get"[^>]*>(.*?)</form>', re.S | re.I)
-POST_FORM = re.compile(r'<form([^>]*method="post"[^>]*)>(.*?)</form>', re.S | re.I)
-FIELD = re.compile(r'<(?:input|select|textarea)[^>]*name="([^"]+)"')
 #: What a form gets back: a number too big for any column, a null character (which PostgreSQL cannot store
 #: in text), text longer than any field, and markup.
 HOSTILE_FORM = [str(10**30), "a\x00b", "x" * 5000, "'\"<script>"]
-
-
-def walk(client: Client, start: list[str], limit: int = 80):
-    """(path, status) of every page visited, the query parameters seen for each path, and one form of each
-    shape that posts ({action: field names})."""
-    visited, shapes, queue, params, forms = [], Counter(), list(start), defaultdict(set), {}
-    seen = set()
-    while queue and len(visited) < limit:
-        url = queue.pop(0)
-        path = urllib.parse.urlsplit(url).path
-        if url in seen or SKIP.search(path) or shapes[SHAPE.sub("N", path)]:
-            continue
-        seen.add(url)
-        shapes[SHAPE.sub("N", path)] += 1
-        response = client.get(url)
-        visited.append((url, response.status_code))
-        params[path].add("page")
-        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
-            continue
-        body = response.content.decode()
-        for href in LINK.findall(body):
-            href = href.replace("&amp;", "&")
-            if href.startswith("/") and not href.startswith("//"):
-                queue.append(href)
-                split = urllib.parse.urlsplit(href)
-                params[split.path].update(urllib.parse.parse_qs(split.query, keep_blank_values=True))
-        for form in GET_FORM.findall(body):
-            params[path].update(re.findall(r'name="([^"]+)"', form))
-        for attributes, inner in POST_FORM.findall(body):
-            action = re.search(r'action="([^"]*)"', attributes)
-            target = html.unescape(action.group(1)) if action and action.group(1) else url
-            if not SKIP.search(target):
-                forms.setdefault(SHAPE.sub("N", urllib.parse.urlsplit(target).path),
-                                 (target, sorted(set(FIELD.findall(inner)) - {"csrfmiddlewaretoken"})))
-    return visited, params, forms
 
 
 def hostile_requests(client: Client, params: dict[str, set[str]]) -> tuple[int, list]:
@@ -104,7 +58,7 @@ def test_no_page_answers_hostile_query_values_with_a_server_error(world, persona
         start = ["/", "/today/", "/people/", f"/people/{world['jo'].pk}/"]
     visited, params, forms = walk(client, start)
     assert [v for v in visited if v[1] >= 500] == []
-    assert sum(1 for _url, status in visited if status == 200) >= 3, visited  # it did reach pages
+    assert sum(1 for _url, status, _html in visited if status == 200) >= 3, visited  # it did reach pages
     count, failures = hostile_requests(client, params)
     assert count >= 3 * len(HOSTILE)
     assert failures == []

@@ -141,6 +141,8 @@ def test_admin_pages_for_administrators_only(browser_client, world):
     staff = admin.post("/agencies/staff/new", {"username": "nia", "agency": str(world["agencies"]["prison"].pk),
                                                "role": "prison_team"})
     assert staff.status_code == 302
+    nowhere = admin.post("/agencies/staff/new", {"username": "nia2", "agency": "", "role": "prison_team"})
+    assert nowhere.status_code == 422 and "Choose the agency they work at" in nowhere.content.decode()
     assert browser_client("amara").get("/agencies/").status_code == 403
     # The administrator sees no case content.
     assert admin.get(f"/people/{world['jo'].pk}/").status_code == 404
@@ -326,3 +328,19 @@ def test_staff_sign_in_stops_guessing_after_ten_failures_even_with_the_right_pas
     assert TOO_MANY in refused.content.decode() and "_auth_user_id" not in client.session
     # Another username from the same client is still fine, well below the per-client limit.
     assert client.post("/sign-in", {"username": "ben", "password": PASSWORD}).status_code == 302
+
+
+class _Required(GovForm):
+    date_of_birth = forms.CharField(label="Date of birth")
+    nhs_number = forms.CharField(label="NHS number")
+    setting = forms.ChoiceField(label="Setting", choices=[("prison", "Prison")], widget=forms.RadioSelect)
+    kind = forms.ChoiceField(label="Kind", choices=[("a", "A")], error_messages={"required": "Choose what kind it is"})
+
+
+def test_a_required_field_left_empty_is_named_never_this_field_is_required():
+    form = _Required(data={})
+    assert not form.is_valid()
+    assert form.errors == {"date_of_birth": ["Enter date of birth"], "nhs_number": ["Enter NHS number"],
+                           "setting": ["Choose setting"], "kind": ["Choose what kind it is"]}
+    # Each form has its own messages (Django copies a field's messages for each form).
+    assert forms.CharField().error_messages["required"] == "This field is required."

@@ -181,6 +181,8 @@ def test_a_worker_adds_a_lead_and_hands_the_role_over_from_the_pages(amara, brow
     assert "Lead professional" in team and "Amara Okafor" in team
     missing = amara.post(f"/people/{jo}/care-team/handover", {"to_worker": "nobody"})
     assert missing.status_code == 422 and "No member of staff has that username" in missing.content.decode()
+    blank = amara.post(f"/people/{jo}/care-team/handover", {"to_worker": ""})
+    assert blank.status_code == 422 and "Enter the username of the member of staff" in blank.content.decode()
     assert amara.post(f"/people/{jo}/care-team/handover", {"to_worker": "ben", "note": "Moving teams"}) \
         .status_code == 302
     handover = Handover.objects.get()

@@ -33,6 +33,9 @@ def test_reception_page_finds_by_prison_number_and_names_bad_fields(browser_clie
     bad = grace.post("/custody/reception", {"prison_number": "nope", **_date("received_on", days(-1)),
                                             "reception_type": "sentenced"})
     assert bad.status_code == 422 and "Prison number must look like A1234BC" in bad.content.decode()
+    blank = grace.post("/custody/reception", {"prison_number": " ", **_date("received_on", days(-1)),
+                                              "reception_type": "sentenced"})
+    assert blank.status_code == 422 and "Enter their prison number, like A1234BC" in blank.content.decode()
     missing = grace.post("/custody/reception", {"prison_number": "A1234BC", **_date("date_of_birth", dt.date(1985, 3, 27)),
                                                 "reception_type": "sentenced"})
     assert missing.status_code == 422 and "Enter the reception date" in missing.content.decode()
@@ -107,7 +110,7 @@ def test_review_page_confirms_every_item(browser_client, world, api):
     kinds = list(ChecklistItem.objects.filter(plan=plan).values_list("kind", flat=True))
     answers = {f"holds_{k}": "yes" for k in kinds if k != "naloxone"}
     missing = grace.post(f"/release-plans/{plan.pk}/review", {**_date("held_on", days(0)), **answers, "version": "1"})
-    assert missing.status_code == 422 and "Say whether it still holds" in missing.content.decode()
+    assert missing.status_code == 422 and "Say whether naloxone issued still holds" in missing.content.decode()
     answers["holds_naloxone"] = "yes"
     done = grace.post(f"/release-plans/{plan.pk}/review", {**_date("held_on", days(0)), **answers, "version": "1"})
     assert done.status_code == 302

@@ -226,7 +226,7 @@ def test_review_pages_record_and_list(browser_client, world):
     missing = client.post(f"/people/{jo.pk}/plan/reviews/new", {**data, "goal_1_rating": "", "summary": ""})
     assert missing.status_code == 422
     text = missing.content.decode()
-    assert "Choose how the goal has gone" in text and "Enter a summary of the review" in text
+    assert "Goal 2: choose how the goal has gone" in text and "Enter a summary of the review" in text
     assert 'href="#id_goal_1_rating_0"' in text
     done = client.post(f"/people/{jo.pk}/plan/reviews/new", data)
     assert done.status_code == 302

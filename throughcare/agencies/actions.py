@@ -63,9 +63,9 @@ def create_staff(
     if role not in Role.values:
         errors["role"] = "Choose a role from the list"
     if isinstance(agency, str):
-        found = find_agency(agency)
+        found = find_agency(agency) if agency.strip() else None
         if found is None:
-            errors["agency"] = "No agency has that name"
+            errors["agency"] = "No agency has that name" if agency.strip() else "Choose the agency they work at"
         agency = found
     if errors:
         raise ValidationFailed(errors)

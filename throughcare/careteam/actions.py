@@ -21,7 +21,8 @@ def _worker(username: str, field: str = "worker") -> Staff:
     staff = (Staff.objects.select_related("user", "agency")
              .filter(user__username=(username or "").strip(), user__is_active=True).first())
     if staff is None:
-        raise ValidationFailed({field: "No member of staff has that username"})
+        raise ValidationFailed({field: "No member of staff has that username" if (username or "").strip()
+                                else "Enter the username of the member of staff"})
     if staff.role not in CASEWORK_ROLES:
         raise ValidationFailed({field: f"A {staff.get_role_display().lower()} cannot join a care team"})
     return staff

@@ -107,6 +107,8 @@ def _text(errors: dict, name: str, value, *, required: str = "", limit: int = MA
 def _matched_person(actor, prison_number: str, date_of_birth) -> Person:
     """The one person with exactly this prison number and date of birth, or NotFound (audited either way)."""
     try:
+        if not (prison_number or "").strip():
+            raise ValueError("Enter their prison number, like A1234BC")
         number = validators.prison_number(prison_number)
     except ValueError as exc:
         raise ValidationFailed({"prison_number": str(exc)}) from None

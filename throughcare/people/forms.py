@@ -23,7 +23,8 @@ class RegisterPersonForm(GovForm):
     alias_family_name = forms.CharField(label="Other name: family name (optional)", required=False)
     alias_kind = forms.ChoiceField(label="That other name is", required=False, widget=forms.RadioSelect,
                                    choices=[(NameKind.ALIAS, "Also known as"), (NameKind.PREVIOUS, "A previous name")])
-    sex = forms.ChoiceField(label="Sex", choices=Sex.choices, initial=Sex.NOT_STATED, widget=forms.RadioSelect)
+    sex = forms.ChoiceField(label="Sex", choices=Sex.choices, initial=Sex.NOT_STATED, widget=forms.RadioSelect,
+                            error_messages={"required": "Choose the person's sex, or Not stated"})
     gender = forms.CharField(label="Gender (optional)", required=False, help_text="In the person's own words")
     ethnicity = forms.ChoiceField(label="Ethnic group (optional)", required=False)
     postcode = forms.CharField(label="Postcode (optional)", required=False,

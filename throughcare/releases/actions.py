@@ -318,7 +318,8 @@ def review_plan(*, actor, plan_id, held_on, confirmations, persons_view: str = "
             elif kind in given:
                 errors[f"confirmations[{index}].kind"] = "Confirm each item once"
             elif not isinstance(entry.get("still_holds"), bool):
-                errors[f"confirmations[{index}].still_holds"] = "Say whether it still holds"
+                errors[f"confirmations[{index}].still_holds"] = (
+                    f"Say whether {checklist.label(kind).lower()} still holds")
             elif not entry["still_holds"] and not (entry.get("note") or "").strip():
                 errors[f"confirmations[{index}].note"] = f"Say what changed about {checklist.label(kind).lower()}"
             elif len((entry.get("note") or "").strip()) > 500:

@@ -53,6 +53,8 @@ class ReviewForm(GovForm):
                 index, part = name[len("progress["):].split("]", 1)
                 part = part.lstrip(".") or "rating"
                 field = f"goal_{index}_{'rating' if part == 'goal_id' else part}"
+                if index.isdigit():  # the page numbers the goals: say which one
+                    message = f"Goal {int(index) + 1}: {message[:1].lower()}{message[1:]}"
             elif name in self.fields:
                 field = name
             self.add_error(field if field in self.fields else None, message)
