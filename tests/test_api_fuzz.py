@@ -41,6 +41,9 @@ def token(world):
     return create_token(actor=None, username="amara")
 
 
+#: Messages that say something is wrong without saying what to do about it.
+VAGUE = {"This field is required.", "Field required", "Enter a valid value.", "Invalid value"}
+
 #: Failed requests write nothing but their audit entry (a denied or failed attempt is itself audited).
 AUDIT_TABLES = {"audit_auditentry", "audit_auditcheckpoint"}
 
@@ -69,3 +72,7 @@ def test_the_api_answers_hostile_input_without_a_server_error(case, token):
     if response.status_code >= 400:  # a request that fails leaves no partial write
         after = row_counts()
         assert after == before, {t: (before[t], after[t]) for t in before if before[t] != after.get(t)}
+    if response.status_code in (400, 422):  # bad input: the answer names the field
+        error = response.json()["error"]
+        assert error["fields"] and all(name and message for name, message in error["fields"].items()), error
+        assert not set(error["fields"].values()) & VAGUE, error

@@ -132,7 +132,9 @@ def _unauthenticated(request, exc):
 @api.exception_handler(HttpError)
 def _http(request, exc: HttpError):
     code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
-    return envelope(request, exc.status_code, code, str(exc))
+    # django-ninja's only 400 is a body it could not parse: the body is the field at fault.
+    fields = {"body": "Send the body as a JSON object"} if exc.status_code == 400 else None
+    return envelope(request, exc.status_code, code, str(exc), fields)
 
 
 @api.exception_handler(Exception)
