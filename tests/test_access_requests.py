@@ -186,6 +186,8 @@ def test_a_service_manager_sees_requests_about_their_agencys_people(browser_clie
     request = AccessRequest.objects.get()
     queue = browser_client("mona").get("/caldicott/").content.decode()
     assert "HMP Northgate asks to work with Jo Bloggs" in queue and f"/access-requests/{request.pk}/answer" in queue
+    # Once, in the page: never in its <title> (a browser's tabs and history), where it once was as markup.
+    assert "<title>Lawful bases to decide – Throughcare</title>" in queue and queue.count("asks to work with") == 1
     assert "asks to work with" not in browser_client("pete").get("/caldicott/").content.decode()
     assert browser_client("pete").get(f"/access-requests/{request.pk}/answer").status_code == 404
     # A Caldicott guardian sees no case content: the request is not theirs to answer (it looks missing).

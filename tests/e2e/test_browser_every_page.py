@@ -5,11 +5,14 @@ The other browser tests check the pages of their own journeys; this one finds pa
 service manager, a prison team member, a partner worker, a peer mentor, a Caldicott guardian, a
 commissioner, an administrator and a person holding their own record, over `demo-world`'s partnership
 (referrals, release plans, assessments, the directory, reports and a Voice consultation all have rows), and
-runs axe's WCAG 2.2 AA rules on each, with closed <details> opened. A page shape another persona's walk
+runs axe's WCAG 2.2 AA rules on each, with closed <details> opened; each page has one <h1> and a title of
+plain words ending in the service's name. A page shape another persona's walk
 already checked is not checked again. Every problem on every page is reported, not only the first.
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from django.conf import settings
@@ -50,6 +53,10 @@ def _pages(user) -> list[str]:
     return [url for url, status, html in visited if status == 200 and html]
 
 
+#: A page's title: its own words (no markup), then the service's name, as GOV.UK pages are titled.
+TITLE = re.compile(r"(Error: )?[^<>\n]+ – (My record – )?Throughcare")
+
+
 def _browser_context(browser, live_server, user):
     """A browser signed in as `user` (the session the test client makes), or signed in as nobody."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
@@ -87,6 +94,9 @@ def test_every_page_every_persona_reaches_passes_axe(demo_partnership, live_serv
                 response = page.goto(live_server.url + url)
                 assert response is not None and response.status == 200, (_who(user), url)
                 checked.append(url)
+                title, headings = page.title(), page.locator("h1").all_inner_texts()
+                if len(headings) != 1 or not TITLE.fullmatch(title):
+                    problems.append(f"{url} as {_who(user)}: title {title!r}, headings {headings}")
                 try:
                     assert_accessible(page, f"{url} as {_who(user)}")
                 except AssertionError as problem:
