@@ -55,7 +55,7 @@ def test_refer_accept_book_and_attend_with_the_waiting_time_on_both_sides(
 
     sign_in(page, "xena")
     expect(page.get_by_role("link", name="1 referral waiting on your agency")).to_be_visible()
-    page.locator("#waiting ~ table").get_by_role("link", name="referral to Peer support group").click()
+    page.locator("#waiting ~ :is(table, .tc-table-scroll)").first.get_by_role("link", name="referral to Peer support group").click()
     expect(page.get_by_text("Wants to meet others in recovery after release")).to_be_visible()
     page.get_by_role("button", name="Acknowledge").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Referral acknowledged")
@@ -114,7 +114,7 @@ def test_the_lead_role_is_handed_over_and_accepted(page: Page, live_server, e2e_
     expect(page.get_by_role("heading", level=1)).to_have_text("Care team")
     page.get_by_role("button", name="Add a worker").click()
     page.get_by_role("button", name="Add to the care team").click()
-    expect(page.locator(".govuk-error-summary")).to_contain_text("No member of staff has that username")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the username of the member of staff")
     assert_accessible(page, "adding a worker, with an error")
     page.get_by_label("Worker's username").fill("amara")
     page.get_by_label("Make them the lead professional").check()
