@@ -11,13 +11,13 @@ import os
 
 import pytest
 import schemathesis
-from django.apps import apps
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections, connection
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from tests.row_counts import changed, row_counts
 from throughcare.accounts.actions import create_token
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
@@ -44,19 +44,6 @@ def token(world):
 #: Messages that say something is wrong without saying what to do about it.
 VAGUE = {"This field is required.", "Field required", "Enter a valid value.", "Invalid value"}
 
-#: Failed requests write nothing but their audit entry (a denied or failed attempt is itself audited).
-AUDIT_TABLES = {"audit_auditentry", "audit_auditcheckpoint"}
-
-
-def row_counts() -> dict[str, int]:
-    """Every table's row count, in one query."""
-    tables = sorted({m._meta.db_table for m in apps.get_models() if m._meta.managed} - AUDIT_TABLES)
-    sql = " UNION ALL ".join(f"SELECT '{t}', COUNT(*) FROM {connection.ops.quote_name(t)}" for t in tables)
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return dict(cursor.fetchall())
-
-
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
@@ -70,8 +57,7 @@ def test_the_api_answers_hostile_input_without_a_server_error(case, token):
     response = case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
                                       excluded_checks=[positive_data_acceptance])
     if response.status_code >= 400:  # a request that fails leaves no partial write
-        after = row_counts()
-        assert after == before, {t: (before[t], after[t]) for t in before if before[t] != after.get(t)}
+        assert changed(before, row_counts()) == {}
     if response.status_code in (400, 422):  # bad input: the answer names the field
         error = response.json()["error"]
         assert error["fields"] and all(name and message for name, message in error["fields"].items()), error

@@ -1,7 +1,7 @@
 """Hostile input in the address and in forms: every page a persona can reach, with each query parameter it
 uses set to values no form would send, and every form on those pages sent back with each field holding such
 a value. A page may refuse them (400 or 422 naming the field, 404) or ignore them, but it never answers with
-a server error. The API has schemathesis (test_api_fuzz.py); this is the same promise for pages.
+a server error, and a form it refuses saves nothing. The API has schemathesis (test_api_fuzz.py); this is the same promise for pages.
 
 The pages are found the way a person finds them: links followed from the start pages, breadth first, one
 page of each shape (ids replaced by N), and the query parameters their links and GET forms use, plus `page`.
@@ -15,6 +15,7 @@ from django.test import Client
 from tests.conftest import PASSWORD
 from tests.myrecord_helpers import invite_jo
 from tests.page_walk import SKIP, walk
+from tests.row_counts import changed, row_counts
 
 HOSTILE = [str(10**30), "-1", "abc", "", "'\"<>", "2026-13-45", "x" * 3000, "\x00"]
 #: What a form gets back: a number too big for any column, a null character (which PostgreSQL cannot store
@@ -41,9 +42,12 @@ def hostile_posts(client: Client, forms: dict) -> tuple[int, list]:
     for _shape, (target, names) in sorted(forms.items()):
         for value in HOSTILE_FORM:
             count += 1
+            before = row_counts(leave_out={"django_session"})
             status = client.post(target, dict.fromkeys(names, value)).status_code
             if status >= 500:
                 failures.append((target, value[:20], status))
+            elif status in (400, 422) and changed(before, row_counts(leave_out={"django_session"})):
+                failures.append((target, value[:20], status, "refused, but saved", changed(before, row_counts())))
     return count, failures
 
 

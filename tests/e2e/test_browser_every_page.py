@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from tests.page_walk import SHAPE, SKIP, walk
+from tests.row_counts import changed, row_counts
 from throughcare.core.demo import build_world
 from throughcare.core.models import DatabaseMark
 from throughcare.myrecord.models import PersonAccount
@@ -132,6 +133,8 @@ def test_every_page_every_persona_reaches_passes_axe(demo_partnership, live_serv
     assert problems == [], f"{len(problems)} of {len(checked)} pages:\n\n" + "\n\n".join(problems)
 
 
+#: A page view may start a session: meant to be written, refused or not.
+SIGN_IN_TABLES = frozenset({"django_session"})
 #: The forms on a page that take something typed or chosen (not one-button actions such as "Sign out" or
 #: "Approve"), by their action's shape: [{action, shape, index}].
 FORMS_WITH_FIELDS = """(shapePattern) => [...document.querySelectorAll("form")]
@@ -171,9 +174,9 @@ SEND_BLANK = """(index) => {
 def test_every_form_sent_back_blank_answers_with_an_accessible_page(demo_partnership, live_server, browser,
                                                                      assert_accessible):
     """Every form that takes input, sent with nothing filled in: the page that comes back is not a server
-    error and passes axe; when it refuses (400, 422) it has a GOV.UK error summary whose every link leads to a
-    field on the page, whose messages are not Django's nameless defaults ("This field is required.") and
-    which never gives two fields the same message."""
+    error and passes axe; when it refuses (400, 422) nothing was saved, and it has a GOV.UK error summary
+    whose every link leads to a field on the page, whose messages are not Django's nameless defaults ("This
+    field is required.") and which never gives two fields the same message."""
     sent, problems, shapes, refused = [], [], set(), 0
     for user in _personas():
         context = _browser_context(browser, live_server, user)
@@ -187,6 +190,7 @@ def test_every_form_sent_back_blank_answers_with_an_accessible_page(demo_partner
                     shapes.add(form["shape"])
                     if page.url != live_server.url + url:
                         page.goto(live_server.url + url)
+                    before = row_counts(leave_out=SIGN_IN_TABLES)
                     with page.expect_navigation() as navigation:
                         page.evaluate(SEND_BLANK, form["index"])
                     response = navigation.value
@@ -194,6 +198,8 @@ def test_every_form_sent_back_blank_answers_with_an_accessible_page(demo_partner
                     sent.append(what)
                     assert response is not None and response.status < 500, (what, response and response.status)
                     if response.status in (400, 422):
+                        # Refused: nothing was saved, not part of it (no half-saved record).
+                        assert changed(before, row_counts(leave_out=SIGN_IN_TABLES)) == {}, what
                         errors = page.evaluate(ERROR_SUMMARY)
                         assert errors, f"{what}: {response.status} without an error summary"
                         unlinked = [e for e in errors if not e["target"]]
