@@ -23,12 +23,12 @@ FIELD = re.compile(r'<(?:input|select|textarea)[^>]*name="([^"]+)"')
 
 
 def walk(client: Client, start: list[str], limit: int = 80):
-    """(url, status, is HTML) of every page visited, the query parameters seen for each path, and one form of each
-    shape that posts ({action: field names})."""
-    visited, shapes, queue, params, forms = [], Counter(), list(start), defaultdict(set), {}
+    """(url, status, is HTML, the page whose link led there or None for a start page) of every page visited, the
+    query parameters seen for each path, and one form of each shape that posts ({action: field names})."""
+    visited, shapes, queue, params, forms = [], Counter(), [(url, None) for url in start], defaultdict(set), {}
     seen = set()
     while queue and len(visited) < limit:
-        url = queue.pop(0)
+        url, found_on = queue.pop(0)
         path = urllib.parse.urlsplit(url).path
         if url in seen or SKIP.search(path) or shapes[SHAPE.sub("N", path)]:
             continue
@@ -43,7 +43,7 @@ def walk(client: Client, start: list[str], limit: int = 80):
             seen.add(url)
             shapes[SHAPE.sub("N", path)] += 1
         is_html = "html" in response.get("Content-Type", "")
-        visited.append((url, response.status_code, is_html))
+        visited.append((url, response.status_code, is_html, found_on))
         params[path].add("page")
         if response.status_code != 200 or not is_html:
             continue
@@ -51,7 +51,7 @@ def walk(client: Client, start: list[str], limit: int = 80):
         for href in LINK.findall(body):
             href = href.replace("&amp;", "&")
             if href.startswith("/") and not href.startswith("//"):
-                queue.append(href)
+                queue.append((href, url))
                 split = urllib.parse.urlsplit(href)
                 params[split.path].update(urllib.parse.parse_qs(split.query, keep_blank_values=True))
         for form in GET_FORM.findall(body):

@@ -62,7 +62,7 @@ def test_no_page_answers_hostile_query_values_with_a_server_error(world, persona
         start = ["/", "/today/", "/people/", f"/people/{world['jo'].pk}/"]
     visited, params, forms = walk(client, start)
     assert [v for v in visited if v[1] >= 500] == []
-    assert sum(1 for _url, status, _html in visited if status == 200) >= 3, visited  # it did reach pages
+    assert sum(1 for _url, status, _html, _found_on in visited if status == 200) >= 3, visited  # it did reach pages
     count, failures = hostile_requests(client, params)
     assert count >= 3 * len(HOSTILE)
     assert failures == []

@@ -5,7 +5,7 @@ The other browser tests check the pages of their own journeys; this one finds pa
 service manager, a prison team member, a partner worker, a peer mentor, a Caldicott guardian, a
 commissioner, an administrator and a person holding their own record, over `demo-world`'s partnership
 (referrals, release plans, assessments, the directory, reports and a Voice consultation all have rows), and
-runs axe's WCAG 2.2 AA rules on each, with closed <details> opened; each page has one <h1> and a title of
+runs axe's WCAG 2.2 AA rules on each, with closed <details> opened; no link leads to a 403 or a 404; each page has one <h1> and a title of
 plain words ending in the service's name; every page reflows to a 320-pixel screen (a wide table scrolls in its
 own box, checked by axe there too). A page shape another persona's walk
 already checked is not checked again. Every problem on every page is reported, not only the first.
@@ -52,7 +52,9 @@ def _pages(user) -> list[str]:
         start = PERSON_START if hasattr(user, "person_account") else STAFF_START
     visited, _params, _forms = walk(client, start, limit=120)
     assert [v for v in visited if v[1] >= 500] == []
-    return [url for url, status, html in visited if status == 200 and html]
+    # No page links to a page that is not there, or not for this person (403, 404).
+    assert [v for v in visited if v[1] in (403, 404) and v[3] is not None] == []
+    return [url for url, status, html, _found_on in visited if status == 200 and html]
 
 
 #: A page's title: its own words (no markup), then the service's name, as GOV.UK pages are titled.
