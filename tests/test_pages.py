@@ -344,3 +344,16 @@ def test_a_required_field_left_empty_is_named_never_this_field_is_required():
                            "setting": ["Choose setting"], "kind": ["Choose what kind it is"]}
     # Each form has its own messages (Django copies a field's messages for each form).
     assert forms.CharField().error_messages["required"] == "This field is required."
+
+
+def test_no_answer_is_kept_by_the_browser(browser_client, api, world, client):
+    """A shared computer's browser must not keep a person's record on disk or show it from the back button after
+    sign-out: pages, API answers and public pages alike are `no-store`, unless a view says otherwise."""
+    jo = world["jo"].pk
+    page = browser_client("amara").get(f"/people/{jo}/")
+    assert page.status_code == 200 and page["Cache-Control"] == "no-store"
+    read = api("amara").get(f"/people/{jo}")
+    assert read.status_code == 200 and read["Cache-Control"] == "no-store"
+    assert "no-store" in client.get("/sign-in")["Cache-Control"]  # Django's own never_cache, or ours
+    assert client.get("/find-support/")["Cache-Control"] == "no-store"
+    assert client.get("/nowhere-at-all")["Cache-Control"] == "no-store"

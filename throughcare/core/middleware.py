@@ -13,7 +13,13 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (or keeps a well-formed X-Request-ID) and records the client address."""
+    """Gives every request an id (or keeps a well-formed X-Request-ID) and records the client address.
+
+    Every answer it sees is also marked `Cache-Control: no-store` unless the view said otherwise: pages and
+    API answers carry a person's record, and a browser on a shared computer (a prison wing office, a
+    drop-in) must not keep a copy on disk or show it again from its back button after sign-out. Static
+    files never get here (WhiteNoise answers them first, with their own long cache life).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -28,6 +34,8 @@ class RequestContextMiddleware:
             request.throughcare = ctx
             response = self.get_response(request)
             response["X-Request-ID"] = ctx.request_id
+            if "Cache-Control" not in response:
+                response["Cache-Control"] = "no-store"
             return response
 
 
