@@ -63,9 +63,10 @@ def create_staff(
     if role not in Role.values:
         errors["role"] = "Choose a role from the list"
     if isinstance(agency, str):
-        found = find_agency(agency) if agency.strip() else None
+        named = agency.strip()
+        found = find_agency(named) if named else None
         if found is None:
-            errors["agency"] = "No agency has that name" if agency.strip() else "Choose the agency they work at"
+            errors["agency"] = "No agency has that name" if named else "Choose the agency they work at"
         agency = found
     if errors:
         raise ValidationFailed(errors)

@@ -18,11 +18,12 @@ from throughcare.people.access import get_person
 
 
 def _worker(username: str, field: str = "worker") -> Staff:
-    staff = (Staff.objects.select_related("user", "agency")
-             .filter(user__username=(username or "").strip(), user__is_active=True).first())
+    username = (username or "").strip()
+    if not username:
+        raise ValidationFailed({field: "Enter the username of the member of staff"})
+    staff = Staff.objects.select_related("user", "agency").filter(user__username=username, user__is_active=True).first()
     if staff is None:
-        raise ValidationFailed({field: "No member of staff has that username" if (username or "").strip()
-                                else "Enter the username of the member of staff"})
+        raise ValidationFailed({field: "No member of staff has that username"})
     if staff.role not in CASEWORK_ROLES:
         raise ValidationFailed({field: f"A {staff.get_role_display().lower()} cannot join a care team"})
     return staff

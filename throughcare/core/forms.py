@@ -13,7 +13,7 @@ from throughcare.core.errors import ValidationFailed
 REQUIRED_DEFAULT = forms.Field.default_error_messages["required"]
 
 
-def _in_sentence(label: str) -> str:
+def in_sentence(label: str) -> str:
     """A label as it reads inside a sentence: "Date of birth" → "date of birth", "NHS number" unchanged."""
     return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
@@ -73,7 +73,7 @@ class GovForm(forms.Form):
             if field.required and field.label and field.error_messages.get("required") == REQUIRED_DEFAULT:
                 # Never Django's "This field is required.": the message names the field, as GOV.UK asks.
                 verb = "Choose" if isinstance(field, forms.ChoiceField) else "Enter"
-                field.error_messages["required"] = f"{verb} {_in_sentence(str(field.label))}"
+                field.error_messages["required"] = f"{verb} {in_sentence(str(field.label))}"
 
     def add_import_problems(self, field: str, failure: ValidationFailed, where) -> None:
         """An all-or-nothing import's problems on the file `field`: each as `where(key)` + message (`where` turns

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from throughcare.core.forms import GovDateField, GovForm
+from throughcare.core.forms import GovDateField, GovForm, in_sentence
 from throughcare.plans.models import GoalStatus
 from throughcare.reviews.models import Progress
 
@@ -54,7 +54,7 @@ class ReviewForm(GovForm):
                 part = part.lstrip(".") or "rating"
                 field = f"goal_{index}_{'rating' if part == 'goal_id' else part}"
                 if index.isdigit():  # the page numbers the goals: say which one
-                    message = f"Goal {int(index) + 1}: {message[:1].lower()}{message[1:]}"
+                    message = f"Goal {int(index) + 1}: {in_sentence(message)}"
             elif name in self.fields:
                 field = name
             self.add_error(field if field in self.fields else None, message)
