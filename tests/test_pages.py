@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django import forms
+from django.conf import settings
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
@@ -357,3 +358,20 @@ def test_no_answer_is_kept_by_the_browser(browser_client, api, world, client):
     assert "no-store" in client.get("/sign-in")["Cache-Control"]  # Django's own never_cache, or ours
     assert client.get("/find-support/")["Cache-Control"] == "no-store"
     assert client.get("/nowhere-at-all")["Cache-Control"] == "no-store"
+
+
+def test_every_answer_has_a_content_security_policy(browser_client, api, world, client):
+    """Scripts only from this site's own files: no inline script, no eval, except that the pages drawing Vega
+    charts allow eval (Vega compiles its expressions). The API's JSON carries the strict policy too."""
+    jo = world["jo"].pk
+    strict = settings.CONTENT_SECURITY_POLICY
+    assert "script-src 'self';" in strict and "unsafe-inline" not in strict.split("style-src")[0]
+    assert "frame-ancestors 'none'" in strict and "object-src 'none'" in strict
+    amara = browser_client("amara")
+    assert amara.get(f"/people/{jo}/")["Content-Security-Policy"] == strict
+    assert client.get("/sign-in")["Content-Security-Policy"] == strict
+    assert api("amara").get(f"/people/{jo}")["Content-Security-Policy"] == strict
+    charts = amara.get(f"/people/{jo}/outcomes")
+    assert charts.status_code == 200
+    assert charts["Content-Security-Policy"] == settings.CONTENT_SECURITY_POLICY_CHARTS
+    assert "script-src 'self' 'unsafe-eval';" in charts["Content-Security-Policy"]

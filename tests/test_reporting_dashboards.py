@@ -255,7 +255,7 @@ def test_every_service_figure_has_a_chart_a_table_and_a_csv(reported, browser_cl
     assert charted == set(tables) - {"continuity", "caseload"}
     assert report["charts"] == [t["chart"] for t in report["tables"] if t.get("chart")]
     dna = tables["did_not_attend"]["chart"]
-    assert dna["spec"]["$schema"].endswith("vega-lite/v5.json") and dna["spec"]["data"]["values"] == [
+    assert dna["spec"]["$schema"].endswith("vega-lite/v6.json") and dna["spec"]["data"]["values"] == [
         {"category": "Attended", "count": 1, "group": "Attended"},
         {"category": "Did not attend", "count": 2, "group": "Did not attend"}]
     assert dna["description"] == ("Appointments attended and missed, Riverside Recovery. Attended: 1; Did not attend: 2; "

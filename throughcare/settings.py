@@ -142,6 +142,14 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content Security Policy (core.middleware): scripts only from this site's own files, never inline or
+# eval'd, so injected markup cannot run. Styles allow inline attributes (the Vega charts and the consultation
+# summary's bars set widths in style=""). Pages that draw Vega charts also allow eval: Vega compiles its
+# expressions with Function() (core.csp.draws_charts marks those views).
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+                           "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+CONTENT_SECURITY_POLICY_CHARTS = CONTENT_SECURITY_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-eval'")
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

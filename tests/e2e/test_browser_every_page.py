@@ -5,7 +5,8 @@ The other browser tests check the pages of their own journeys; this one finds pa
 service manager, a prison team member, a partner worker, a peer mentor, a Caldicott guardian, a
 commissioner, an administrator and a person holding their own record, over `demo-world`'s partnership
 (referrals, release plans, assessments, the directory, reports and a Voice consultation all have rows), and
-runs axe's WCAG 2.2 AA rules on each, with closed <details> opened; no link leads to a 403 or a 404; each page has one <h1> and a title of
+runs axe's WCAG 2.2 AA rules on each, with closed <details> opened; no link leads to a 403 or a 404; no
+script fails and the Content Security Policy refuses nothing; each page has one <h1> and a title of
 plain words ending in the service's name; every page reflows to a 320-pixel screen (a wide table scrolls in its
 own box, checked by axe there too). A page shape another persona's walk
 already checked is not checked again. Every problem on every page is reported, not only the first.
@@ -96,6 +97,10 @@ def test_every_page_every_persona_reaches_passes_axe(demo_partnership, live_serv
         assert len(pages) >= 3, (_who(user), pages)
         context = _browser_context(browser, live_server, user)
         page = context.new_page()
+        refused = []  # scripts' errors, and what the Content Security Policy blocked: none on any page
+        page.on("console", lambda message, into=refused: into.append(message.text)
+                if "Content Security Policy" in message.text else None)
+        page.on("pageerror", lambda error, into=refused: into.append(str(error)))
         try:
             for url in pages:
                 shape = SHAPE.sub("N", url.split("?")[0])
@@ -124,6 +129,9 @@ def test_every_page_every_persona_reaches_passes_axe(demo_partnership, live_serv
                     assert_accessible(page, f"{url} as {_who(user)}")
                 except AssertionError as problem:
                     problems.append(str(problem))
+                if refused:  # by now the page's scripts have run (axe runs after the load event)
+                    problems.append(f"{url} as {_who(user)}: script errors or refusals {refused}")
+                    refused.clear()
         finally:
             context.close()
     assert len(checked) >= 100, checked  # the walk found the service, not a corner of it
@@ -183,6 +191,8 @@ def test_every_form_sent_back_blank_answers_with_an_accessible_page(demo_partner
     for user in _personas():
         context = _browser_context(browser, live_server, user)
         page = context.new_page()
+        failed = []
+        page.on("pageerror", lambda error, into=failed: into.append(str(error)))
         try:
             for url in _pages(user):
                 page.goto(live_server.url + url)
@@ -216,6 +226,9 @@ def test_every_form_sent_back_blank_answers_with_an_accessible_page(demo_partner
                         assert_accessible(page, what)
                     except AssertionError as problem:
                         problems.append(str(problem))
+                    if failed:
+                        problems.append(f"{what}: script errors {failed}")
+                        failed.clear()
         finally:
             context.close()
     assert len(sent) >= 30, sent

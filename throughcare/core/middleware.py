@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
@@ -18,7 +19,8 @@ class RequestContextMiddleware:
     Every answer it sees is also marked `Cache-Control: no-store` unless the view said otherwise: pages and
     API answers carry a person's record, and a browser on a shared computer (a prison wing office, a
     drop-in) must not keep a copy on disk or show it again from its back button after sign-out. Static
-    files never get here (WhiteNoise answers them first, with their own long cache life).
+    files never get here (WhiteNoise answers them first, with their own long cache life). And each gets the
+    Content Security Policy (settings.CONTENT_SECURITY_POLICY; core.csp.draws_charts relaxes it for charts).
     """
 
     def __init__(self, get_response):
@@ -36,6 +38,8 @@ class RequestContextMiddleware:
             response["X-Request-ID"] = ctx.request_id
             if "Cache-Control" not in response:
                 response["Cache-Control"] = "no-store"
+            if "Content-Security-Policy" not in response:
+                response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY
             return response
 
 

@@ -31,6 +31,7 @@ from throughcare.consent import actions as consent_actions
 from throughcare.consent.models import Consent, ConsentKind
 from throughcare.consent.summary import sharing_summary
 from throughcare.core.categories import Category
+from throughcare.core.csp import draws_charts
 from throughcare.core.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from throughcare.core.views import back_to, form_page, staff_page
 from throughcare.journey.timeline import timeline_page
@@ -307,6 +308,7 @@ def appointment_ics(request, appointment_id):
 
 
 @person_page
+@draws_charts
 def progress(request):
     """"How I'm doing": my outcome reviews over time, from throughcare.outcomes when it is installed."""
     person_id = account_of(request.user).person_id

@@ -19,6 +19,7 @@ from throughcare.assessments import instruments, journey
 from throughcare.assessments.answers import display, missing_required
 from throughcare.assessments.forms import RevisionForm
 from throughcare.assessments.question_pages import Draft, discard_draft_page, question_step
+from throughcare.core.csp import draws_charts
 from throughcare.core.errors import PreconditionFailed, ValidationFailed
 from throughcare.core.views import staff_page
 from throughcare.outcomes import drafts, scoring
@@ -30,6 +31,7 @@ from throughcare.people.access import get_person
 
 
 @staff_page
+@draws_charts
 def progress_page(request, person_id):
     person, grant, data, reviews = progress_page_data(request.user, person_id)
     return render(request, "outcomes/progress.html", {

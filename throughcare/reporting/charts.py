@@ -7,7 +7,7 @@ on the commissioner dashboard a chart is drawn only from figures that are shown 
 
 from __future__ import annotations
 
-SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # the Vega-Lite package.json pins (6.x)
 #: GOV.UK colours: blue, then grey for the rest, red for the ones that went wrong.
 BLUE, GREY, RED, GREEN = "#1d70b8", "#b1b4b6", "#d4351c", "#00703c"
 #: A count axis: whole numbers only.

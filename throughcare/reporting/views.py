@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from throughcare.agencies.models import staff_of
+from throughcare.core.csp import draws_charts
 from throughcare.core.errors import ValidationFailed
 from throughcare.core.views import staff_page
 from throughcare.reporting import dashboards, downloads
@@ -27,6 +28,7 @@ def index(request):
 
 
 @staff_page
+@draws_charts
 def service(request):
     report = dashboards.service_report(request.user)
     return render(request, "reporting/service.html", {"report": report,
@@ -34,6 +36,7 @@ def service(request):
 
 
 @staff_page
+@draws_charts
 def commissioner(request):
     form = TariffForm(request.GET or None)
     tariff = form.tariff()
