@@ -375,3 +375,13 @@ def test_every_answer_has_a_content_security_policy(browser_client, api, world, 
     assert charts.status_code == 200
     assert charts["Content-Security-Policy"] == settings.CONTENT_SECURITY_POLICY_CHARTS
     assert "script-src 'self' 'unsafe-eval';" in charts["Content-Security-Policy"]
+
+
+def test_the_api_docs_page_works_offline_under_the_policy(client):
+    """/api/v1/docs (README, docs/api.md) was a server error: the page is a template, and an /api/ request has no
+    signed-in user for the context processor. Swagger UI comes from django-ninja's own static files, not a CDN."""
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html and "cdn." not in html
+    assert page["Content-Security-Policy"] == settings.CONTENT_SECURITY_POLICY

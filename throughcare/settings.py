@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # its API docs page then serves Swagger UI from its own static files, not a CDN
     "throughcare.core",
     "throughcare.agencies",
     "throughcare.accounts",

@@ -83,7 +83,10 @@ def _navigation(path: str, role, extra: list[str] | tuple = ()) -> list[NavItem]
 
 
 def service(request):
-    staff = getattr(getattr(request, "user", None), "staff", None) if request.user.is_authenticated else None
+    # An /api/ request has no request.user (core.middleware: sessions and sign-in are for pages only), yet
+    # the API's docs page is a template: it has no staff.
+    user = getattr(request, "user", None)
+    staff = getattr(user, "staff", None) if user is not None and user.is_authenticated else None
     role = staff.role if staff else None
     return {
         "service_name": "Throughcare",
