@@ -10,6 +10,8 @@ from django.db import connection
 
 #: Failed requests write nothing but their audit entry (a denied or failed attempt is itself audited).
 AUDIT_TABLES = {"audit_auditentry", "audit_auditcheckpoint"}
+#: A page view may start a session, refused or not: left out when checking what a page's form saved.
+SESSIONS = frozenset({"django_session"})
 
 
 def row_counts(leave_out: frozenset[str] | set[str] = frozenset()) -> dict[str, int]:

@@ -15,7 +15,7 @@ from django.test import Client
 from tests.conftest import PASSWORD
 from tests.myrecord_helpers import invite_jo
 from tests.page_walk import SKIP, walk
-from tests.row_counts import changed, row_counts
+from tests.row_counts import SESSIONS, changed, row_counts
 
 HOSTILE = [str(10**30), "-1", "abc", "", "'\"<>", "2026-13-45", "x" * 3000, "\x00"]
 #: What a form gets back: a number too big for any column, a null character (which PostgreSQL cannot store
@@ -42,12 +42,12 @@ def hostile_posts(client: Client, forms: dict) -> tuple[int, list]:
     for _shape, (target, names) in sorted(forms.items()):
         for value in HOSTILE_FORM:
             count += 1
-            before = row_counts(leave_out={"django_session"})
+            before = row_counts(leave_out=SESSIONS)
             status = client.post(target, dict.fromkeys(names, value)).status_code
             if status >= 500:
                 failures.append((target, value[:20], status))
-            elif status in (400, 422) and changed(before, row_counts(leave_out={"django_session"})):
-                failures.append((target, value[:20], status, "refused, but saved", changed(before, row_counts())))
+            elif status in (400, 422) and (saved := changed(before, row_counts(leave_out=SESSIONS))):
+                failures.append((target, value[:20], status, "refused, but saved", saved))
     return count, failures
 
 

@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from tests.page_walk import SHAPE, SKIP, walk
-from tests.row_counts import changed, row_counts
+from tests.row_counts import SESSIONS, changed, row_counts
 from throughcare.core.demo import build_world
 from throughcare.core.models import DatabaseMark
 from throughcare.myrecord.models import PersonAccount
@@ -43,8 +43,8 @@ def demo_partnership(transactional_db):
     build_world(people=40, seed=3)
 
 
-def _pages(user) -> list[str]:
-    """The pages `user` reaches (status 200, HTML), found through the test client signed in as them."""
+def _pages(user) -> tuple[Client, list[str]]:
+    """The test client signed in as `user`, and the pages they reach through it (status 200, HTML)."""
     client = Client(raise_request_exception=False)
     if user is None:
         start = PUBLIC_START
@@ -55,7 +55,7 @@ def _pages(user) -> list[str]:
     assert [v for v in visited if v[1] >= 500] == []
     # No page links to a page that is not there, or not for this person (403, 404).
     assert [v for v in visited if v[1] in (403, 404) and v[3] is not None] == []
-    return [url for url, status, html, _found_on in visited if status == 200 and html]
+    return client, [url for url, status, html, _found_on in visited if status == 200 and html]
 
 
 #: A page's title: its own words (no markup), then the service's name, as GOV.UK pages are titled.
@@ -69,15 +69,22 @@ WIDER_THAN_SCREEN = """() => document.documentElement.scrollWidth <= document.do
         .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? "." + String(e.className).split(" ")[0] : ""))"""
 
 
-def _browser_context(browser, live_server, user):
-    """A browser signed in as `user` (the session the test client makes), or signed in as nobody."""
+def _browser_context(browser, live_server, user, client: Client):
+    """A browser with the session of `client` (signed in as `user`), or signed in as nobody."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     if user is not None:
-        client = Client()
-        client.force_login(user)
         context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": live_server.url,
                               "value": client.cookies[settings.SESSION_COOKIE_NAME].value}])
     return context
+
+
+def _axe(assert_accessible, page, what: str) -> list[str]:
+    """axe's problems on the page, as a list (every page's are reported, not only the first's)."""
+    try:
+        assert_accessible(page, what)
+    except AssertionError as problem:
+        return [str(problem)]
+    return []
 
 
 def _personas() -> list:
@@ -93,9 +100,9 @@ def _who(user) -> str:
 def test_every_page_every_persona_reaches_passes_axe(demo_partnership, live_server, browser, assert_accessible):
     checked, problems, shapes = [], [], set()
     for user in _personas():
-        pages = _pages(user)
+        client, pages = _pages(user)
         assert len(pages) >= 3, (_who(user), pages)
-        context = _browser_context(browser, live_server, user)
+        context = _browser_context(browser, live_server, user, client)
         page = context.new_page()
         refused = []  # scripts' errors, and what the Content Security Policy blocked: none on any page
         page.on("console", lambda message, into=refused: into.append(message.text)
@@ -118,17 +125,11 @@ def test_every_page_every_persona_reaches_passes_axe(demo_partnership, live_serv
                 if wide:
                     problems.append(f"{url} as {_who(user)} is wider than a 320-pixel screen: {wide}")
                 elif page.locator("[tabindex='0']:is(.tc-table-scroll, .tc-chart)").count():
-                    try:
-                        assert_accessible(page, f"{url} as {_who(user)} on a 320-pixel screen")
-                    except AssertionError as problem:
-                        problems.append(str(problem))
+                    problems += _axe(assert_accessible, page, f"{url} as {_who(user)} on a 320-pixel screen")
                 page.set_viewport_size({"width": 1280, "height": 900})
                 if len(headings) != 1 or not TITLE.fullmatch(title):
                     problems.append(f"{url} as {_who(user)}: title {title!r}, headings {headings}")
-                try:
-                    assert_accessible(page, f"{url} as {_who(user)}")
-                except AssertionError as problem:
-                    problems.append(str(problem))
+                problems += _axe(assert_accessible, page, f"{url} as {_who(user)}")
                 if refused:  # by now the page's scripts have run (axe runs after the load event)
                     problems.append(f"{url} as {_who(user)}: script errors or refusals {refused}")
                     refused.clear()
@@ -143,8 +144,6 @@ def test_every_page_every_persona_reaches_passes_axe(demo_partnership, live_serv
     assert problems == [], f"{len(problems)} of {len(checked)} pages:\n\n" + "\n\n".join(problems)
 
 
-#: A page view may start a session: meant to be written, refused or not.
-SIGN_IN_TABLES = frozenset({"django_session"})
 #: The forms on a page that take something typed or chosen (not one-button actions such as "Sign out" or
 #: "Approve"), by their action's shape: [{action, shape, index}].
 FORMS_WITH_FIELDS = """(shapePattern) => [...document.querySelectorAll("form")]
@@ -189,12 +188,13 @@ def test_every_form_sent_back_blank_answers_with_an_accessible_page(demo_partner
     field is required.") and which never gives two fields the same message."""
     sent, problems, shapes, refused = [], [], set(), 0
     for user in _personas():
-        context = _browser_context(browser, live_server, user)
+        client, pages = _pages(user)
+        context = _browser_context(browser, live_server, user, client)
         page = context.new_page()
         failed = []
         page.on("pageerror", lambda error, into=failed: into.append(str(error)))
         try:
-            for url in _pages(user):
+            for url in pages:
                 page.goto(live_server.url + url)
                 for form in page.evaluate(FORMS_WITH_FIELDS, SHAPE.pattern):
                     if form["shape"] in shapes or SKIP.search(form["action"]):
@@ -202,7 +202,7 @@ def test_every_form_sent_back_blank_answers_with_an_accessible_page(demo_partner
                     shapes.add(form["shape"])
                     if page.url != live_server.url + url:
                         page.goto(live_server.url + url)
-                    before = row_counts(leave_out=SIGN_IN_TABLES)
+                    before = row_counts(leave_out=SESSIONS)
                     with page.expect_navigation() as navigation:
                         page.evaluate(SEND_BLANK, form["index"])
                     response = navigation.value
@@ -211,7 +211,7 @@ def test_every_form_sent_back_blank_answers_with_an_accessible_page(demo_partner
                     assert response is not None and response.status < 500, (what, response and response.status)
                     if response.status in (400, 422):
                         # Refused: nothing was saved, not part of it (no half-saved record).
-                        assert changed(before, row_counts(leave_out=SIGN_IN_TABLES)) == {}, what
+                        assert changed(before, row_counts(leave_out=SESSIONS)) == {}, what
                         errors = page.evaluate(ERROR_SUMMARY)
                         assert errors, f"{what}: {response.status} without an error summary"
                         unlinked = [e for e in errors if not e["target"]]
@@ -222,10 +222,7 @@ def test_every_form_sent_back_blank_answers_with_an_accessible_page(demo_partner
                         assert not vague, f"{what}: messages that name no field: {vague}"
                         twice = sorted({m for m in messages if messages.count(m) > 1})
                         assert not twice, f"{what}: the same message for different fields: {twice}"
-                    try:
-                        assert_accessible(page, what)
-                    except AssertionError as problem:
-                        problems.append(str(problem))
+                    problems += _axe(assert_accessible, page, what)
                     if failed:
                         problems.append(f"{what}: script errors {failed}")
                         failed.clear()

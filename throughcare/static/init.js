@@ -37,9 +37,11 @@ if (boxes.length) {
   for (const box of boxes) {
     observer.observe(box)
     if (box.firstElementChild) observer.observe(box.firstElementChild)
+  }
+  for (const chart of document.querySelectorAll('.tc-chart')) { // drawn into later: watch what is drawn
     new MutationObserver(() => {
-      if (box.firstElementChild) observer.observe(box.firstElementChild)
-    }).observe(box, { childList: true })
+      if (chart.firstElementChild) observer.observe(chart.firstElementChild)
+    }).observe(chart, { childList: true })
   }
   boxes.forEach(markScrollable)
 }
