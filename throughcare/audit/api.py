@@ -9,10 +9,10 @@ from pydantic import Field
 from throughcare.agencies.models import staff_of
 from throughcare.agencies.roles import AUDIT_ROLES
 from throughcare.audit.models import AuditEntry
+from throughcare.audit.reads import about, people_listed
 from throughcare.audit.recorder import record_access
 from throughcare.core.errors import Forbidden
 from throughcare.core.paging import Page
-from throughcare.matching.merges import record_ids
 
 router = Router(tags=["audit"])
 
@@ -62,10 +62,11 @@ def audit_trail(request, filters: Query[AuditQuery]):
         raise Forbidden("Only Caldicott guardians and auditors can read the audit trail")
     entries = AuditEntry.objects.order_by("-seq")
     if filters.person:
-        entries = entries.filter(person_id__in=record_ids(filters.person))  # and records merged into it
+        # Records merged into it are theirs too, and searches and lists that showed them (audit.reads).
+        entries = entries.filter(about(filters.person))
     total = entries.count()
     start = (filters.page - 1) * filters.page_size
     items = list(entries[start:start + filters.page_size])
     record_access(actor=request.user, action="audit.read", person_id=filters.person, resource="audit",
-                  purpose="audit", lawful_basis="role:" + staff.role)
+                  purpose="audit", lawful_basis="role:" + staff.role, subjects=people_listed(items, with_subjects=True))
     return {"items": items, "total": total, "page": filters.page, "page_size": filters.page_size}

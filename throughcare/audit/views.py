@@ -6,11 +6,11 @@ from django.shortcuts import render
 from throughcare.agencies.models import staff_of
 from throughcare.agencies.roles import AUDIT_ROLES
 from throughcare.audit.models import AuditEntry
+from throughcare.audit.reads import about, people_listed
 from throughcare.audit.recorder import record_access
 from throughcare.core.errors import Forbidden, NotFound
 from throughcare.core.ids import parse_uuid
 from throughcare.core.views import staff_page
-from throughcare.matching.merges import record_ids
 from throughcare.people.access import get_person
 
 ACTION_WORDS = {
@@ -19,6 +19,12 @@ ACTION_WORDS = {
     "episode.end": "ended an episode", "consent.record": "recorded a consent", "consent.withdraw": "withdrew a consent",
     "consent.list": "looked at who can see what", "break_glass": "used emergency access",
     "episode.list": "looked at episodes", "access_log.read": "looked at who has seen the record",
+    # Searches and lists that showed the person among others (audit.reads.about)
+    "today.read": "saw them on their list for the day", "referral.list": "saw them on a list of referrals",
+    "release_plan.list": "saw them on a list of releases", "release_plan.gate": "saw them on a list of people to meet at the gate",
+    "review.due": "saw that a review of their plan is due", "handover.list": "saw a lead worker handover on a list",
+    "access_request.list": "saw an ask to work with them on a list", "person.match": "checked whether they already had a record",
+    "national_return.extract": "included them in the national return", "fhir.bulk_export": "included them in a bulk export",
 }
 
 
@@ -28,8 +34,9 @@ def person_access_log(request, person_id):
     person, grant = get_person(request.user, person_id, action="access_log.read", categories=[])
     if not grant.relationship:
         raise NotFound("Person not found")
-    # Entries written under a record since merged into this one are this person's too (matching.merges).
-    entries = AuditEntry.objects.filter(person_id__in=record_ids(person.pk), outcome="allowed").order_by("-seq")
+    # Entries written under a record since merged into this one are this person's too (matching.merges), and
+    # so are searches and lists that showed them among others (audit.reads).
+    entries = AuditEntry.objects.filter(about(person.pk), outcome="allowed").order_by("-seq")
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "audit/person_log.html", {"person": person, "page": page, "words": ACTION_WORDS})
 
@@ -44,8 +51,9 @@ def audit_list(request):
         raise Forbidden("Only Caldicott guardians and auditors can read the audit trail")
     entries = AuditEntry.objects.order_by("-seq")
     if person:
-        entries = entries.filter(person_id__in=record_ids(person))
+        entries = entries.filter(about(person))
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     record_access(actor=request.user, action="audit.read", person_id=person, resource="audit", purpose="audit",
-                  lawful_basis="role:" + staff.role)
+                  lawful_basis="role:" + staff.role,
+                  subjects=people_listed(page.object_list, with_subjects=False))  # the page shows each record's id
     return render(request, "audit/list.html", {"page": page, "person": person})

@@ -102,15 +102,12 @@ def audit_withheld() -> Q:
 
 
 def audit_rows_about(person):
-    """The audit trail's entries about the person: those naming them, and those listing them among others.
-
-    `subjects` is searched as text (a scan of the trail: a subject access copy is rare, and the trail
-    has no index for it)."""
+    """The audit trail's entries about the person (audit.reads.about: those naming them or a record merged
+    into theirs, and those listing them among others)."""
     from throughcare.audit.models import AuditEntry
+    from throughcare.audit.reads import about
 
-    pid = str(person.pk)
-    return (AuditEntry.objects.filter(Q(person_id=person.pk) | Q(subjects__icontains=pid))
-            .exclude(audit_withheld()).order_by("seq"))
+    return AuditEntry.objects.filter(about(person.pk)).exclude(audit_withheld()).order_by("seq")
 
 
 AUDIT_FIELDS = ("seq", "at", "channel", "username", "role", "agency_name", "action", "resource", "categories",

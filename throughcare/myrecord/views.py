@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from throughcare.appointments.reads import get_appointment, person_appointments, split_upcoming
 from throughcare.audit.models import AuditEntry
+from throughcare.audit.reads import about
 from throughcare.audit.recorder import disclose
 from throughcare.careteam.models import CareTeamMember
 from throughcare.consent import actions as consent_actions
@@ -397,9 +398,10 @@ def _uuid(value):
 
 @person_page
 def looked_at(request):
-    """Who has looked at my record, and when: the audit trail's entries about me by anyone but me."""
+    """Who has looked at my record, and when: the audit trail's entries about me (audit.reads: my record, records
+    merged into it, searches and lists I was on) by anyone but me."""
     person, grant = my_person(request.user, action="myrecord.access_log", categories=[])
-    entries = (AuditEntry.objects.filter(person_id=person.pk, outcome="allowed").exclude(channel="person")
+    entries = (AuditEntry.objects.filter(about(person.pk), outcome="allowed").exclude(channel="person")
                .exclude(user_id=request.user.pk).exclude(audit_withheld()).order_by("-seq"))
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     rows = [(e, action_words(e.action)) for e in page.object_list]
