@@ -13,6 +13,9 @@ from collections import Counter, defaultdict
 
 from django.test import Client
 
+#: Where a member of staff's walk starts (every part of the service is linked from one of them), and a person's.
+STAFF_START = ["/", "/today/", "/people/", "/reports/", "/referrals/", "/caldicott/"]
+PERSON_START = ["/my/", "/my/story"]
 #: Not followed: signing out ends the walk; files (PDF, calendar, CSV) are tested where they are made.
 SKIP = re.compile(r"sign-out|logout|/static/|\.pdf|\.ics|\.csv|/download|/export|/pdf")
 SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+")
