@@ -60,6 +60,26 @@ def audit_trail_flushable(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _one_audit_entry_per_request(request):
+    """Every request a test makes writes at most one audit entry (decision 4; audit.recorder.one_entry): checked
+    after every test that used the database, over every page, API call and action it ran. Directory actions
+    are left out: the directory holds no person data, and an import writes an entry per organisation."""
+    if "_django_db_helper" not in request.fixturenames or request.node.get_closest_marker("two_entries_expected"):
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")  # set up first, so that it is torn down after this check
+    yield
+    from django.db.models import Count
+
+    from throughcare.audit.models import AuditEntry
+
+    twice = list(AuditEntry.objects.exclude(channel="cli").exclude(action__startswith="directory_")
+                 .values("request_id").annotate(entries=Count("seq")).filter(entries__gt=1)
+                 .values_list("request_id", flat=True)[:3])
+    assert not twice, [list(AuditEntry.objects.filter(request_id=r).values_list("action", flat=True)) for r in twice]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counts live in the cache: each test starts with none."""
     from django.core.cache import cache

@@ -341,7 +341,10 @@ def test_booking_from_an_accepted_referral_offers_the_first_appointment_and_atte
     referral = Referral.objects.get(pk=referral_id)
     assert referral.status == "first_appointment_offered"
     assert referral.first_appointment_on == starts.date() and referral.first_appointment_offered_at is not None
-    assert AuditEntry.objects.filter(action="referral.offer_appointment", resource_id=referral_id).exists()
+    # The booking and the offer it made are one request: one audit entry, which names the offer.
+    entry = AuditEntry.objects.get(action="appointment.book", resource_id=booked["id"])
+    assert f"referral.offer_appointment referral {referral_id}" in entry.reason
+    assert AuditEntry.objects.filter(request_id=entry.request_id).count() == 1
     clock = api("amara").get(f"/referrals/{referral_id}").json()["clock"]
     assert clock["days_to_first_offer"] == 0 and clock["running"] is True
     # The referral cannot be offered twice: another booking only links to it.
@@ -357,7 +360,10 @@ def test_booking_from_an_accepted_referral_offers_the_first_appointment_and_atte
     assert api("xena").post(f"/appointments/{again.json()['id']}/outcome", {"outcome": "attended"}).status_code == 200
     referral = Referral.objects.get(pk=referral_id)
     assert referral.status == "intervention_started" and referral.intervention_started_at is not None
-    assert AuditEntry.objects.filter(action="referral.start_intervention", resource_id=referral_id).exists()
+    # One entry for the request: the outcome, naming the intervention it started and the episode that opened.
+    entry = AuditEntry.objects.get(action="appointment.outcome", resource_id=again.json()["id"])
+    assert f"referral.start_intervention referral {referral_id}" in entry.reason and "episode.start episode" in entry.reason
+    assert AuditEntry.objects.filter(request_id=entry.request_id).count() == 1
 
 
 def test_attending_an_appointment_not_for_a_referral_leaves_referrals_alone(api, world):

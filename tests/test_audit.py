@@ -12,10 +12,12 @@ from throughcare.audit.models import AuditCheckpoint, AuditEntry
 from throughcare.audit.verify import export_checkpoint, load_checkpoints, verify
 from throughcare.core.context import request_context
 
+PERSON = "0f0f0f0f-0000-4000-8000-000000000000"
+
 
 def _fill(count: int) -> None:
-    with request_context(channel="api", client_address="127.0.0.1"):
-        for i in range(count):
+    for i in range(count):
+        with request_context(channel="api", client_address="127.0.0.1"):  # a request each: one entry each
             recorder.record_action(actor=None, action="test.write", resource="thing", resource_id=str(i),
                                    categories=["housing"], reason=f"entry {i}")
 
@@ -167,3 +169,59 @@ def test_a_failed_write_leaves_no_entry_for_the_write(api, world):
     before = AuditEntry.objects.filter(action="note.add", outcome="allowed", resource="event").count()
     api("amara").post(f"/people/{world['jo'].pk}/notes", {"text": "", "category": "housing"})
     assert AuditEntry.objects.filter(action="note.add", outcome="allowed", resource="event").count() == before
+
+
+def _entries(request_id: str) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(request_id=request_id))
+
+
+def test_an_action_another_action_takes_is_folded_into_its_one_entry(db):
+    """audit.recorder.one_entry: the calling action's entry names what it called, with resource, id and reason;
+    the reads before, and the reads after of what the entry named, are part of it."""
+    with request_context(channel="api") as ctx:
+        recorder.record_access(actor=None, action="person.read", person_id=PERSON, categories=["housing"])
+        with transaction.atomic():
+            with recorder.one_entry():
+                recorder.record_action(actor=None, action="inner.write", person_id=PERSON, resource="plan",
+                                       resource_id="p1", categories=["housing"], reason="automatic")
+            recorder.record_action(actor=None, action="outer.write", person_id=PERSON, resource="custody",
+                                   resource_id="c1", categories=["offending"])
+        recorder.record_access(actor=None, action="plan.read", person_id=PERSON, categories=["housing"])
+        recorder.flush(ctx)  # what AuditMiddleware does when the response is ready
+    [entry] = _entries(ctx.request_id)
+    assert (entry.action, entry.resource_id) == ("outer.write", "c1")
+    assert "inner.write plan p1 (automatic)" in entry.reason and "person.read allowed" in entry.reason
+    assert sorted(entry.categories) == ["housing", "offending"]
+    from throughcare.audit.reads import actions_of
+
+    assert actions_of(entry) == ["outer.write", "person.read", "inner.write"]
+
+
+@pytest.mark.two_entries_expected
+def test_a_read_after_a_write_of_someone_else_or_more_is_written_too(db):
+    """Only a read of what the write's entry named is part of it: anything more is its own entry."""
+    other = "0f0f0f0f-0000-4000-8000-000000000001"
+    with request_context(channel="api") as ctx:
+        with transaction.atomic():
+            recorder.record_action(actor=None, action="outer.write", person_id=PERSON, categories=["housing"])
+        recorder.record_access(actor=None, action="person.read", person_id=other, categories=["housing"])
+        recorder.flush(ctx)
+    assert [e.action for e in _entries(ctx.request_id)] == ["outer.write", "person.read"]
+    with request_context(channel="api") as ctx:
+        with transaction.atomic():
+            recorder.record_action(actor=None, action="outer.write", person_id=PERSON, categories=["housing"])
+        recorder.record_access(actor=None, action="person.read", person_id=PERSON, categories=["offending"])
+        recorder.flush(ctx)
+    assert [e.action for e in _entries(ctx.request_id)] == ["outer.write", "person.read"]
+
+
+def test_a_failed_folded_action_leaves_nothing_to_fold(db):
+    with request_context(channel="api") as ctx:
+        with pytest.raises(ValueError), transaction.atomic(), recorder.one_entry():
+            recorder.record_action(actor=None, action="inner.write", person_id=PERSON, resource="plan")
+            raise ValueError("the inner action failed")
+        assert ctx.folded == [] and ctx.folding == 0
+        with transaction.atomic():
+            recorder.record_action(actor=None, action="next.write", person_id=PERSON)
+    [entry] = _entries(ctx.request_id)
+    assert entry.action == "next.write" and "inner.write" not in entry.reason

@@ -63,7 +63,7 @@ def _check(get, address: str, who: str, markers: dict[str, str]) -> tuple:
     problems = []
     if len(entries) > 1:
         problems.append(f"{who}: {len(entries)} audit entries for one request ({[e.action for e in entries]})")
-    if response.status_code != 200:
+    if 300 <= response.status_code < 400:
         return response, False, problems
     shown = people_shown(_text(response), markers)
     named = set().union(*(_named(e) for e in entries)) if entries else set()
@@ -73,11 +73,11 @@ def _check(get, address: str, who: str, markers: dict[str, str]) -> tuple:
     return response, bool(shown), problems
 
 
-def _sweep(user, markers: dict[str, str]) -> tuple[dict[str, int], list[str]]:
+def _sweep(user, markers: dict[str, str]) -> tuple[dict[str, int], list[str], tuple]:
     client = Client(raise_request_exception=False)
     client.force_login(user)
     start = PERSON_START if hasattr(user, "person_account") else STAFF_START
-    visited, _params, _forms = walk(client, start, limit=150)
+    visited, _params, forms = walk(client, start, limit=150)
     counts, problems, files = defaultdict(int), [], {}
     for url, status, is_html, _found_on in visited:
         if status != 200 or not is_html:
@@ -94,26 +94,46 @@ def _sweep(user, markers: dict[str, str]) -> tuple[dict[str, int], list[str]]:
         answer, showed, found = _check(client.get, href, user.get_username(), markers)
         problems += found
         counts[f"files answering {answer.status_code}" + (" showing people" if showed else "")] += 1
+    return counts, problems, (client, forms)
+
+
+def _send_blank(user, client: Client, forms: dict, markers: dict[str, str]) -> tuple[dict[str, int], list[str]]:
+    """Each form sent back blank: a refusal that shows the person again is a read of them too."""
+    counts, problems = defaultdict(int), []
+    for target, names in forms.values():
+        answer, showed, found = _check(lambda address, names=names: client.post(address, dict.fromkeys(names, "")),
+                                       target, f"{user.get_username()}, sent blank", markers)
+        problems += found
+        counts[f"forms answering {answer.status_code}" + (" showing people" if showed else "")] += 1
     return counts, problems
 
 
 def test_every_page_that_shows_a_person_is_audited_as_showing_them(partnership):
-    """Every page, and every file a page links to (a release pack PDF, a calendar entry, the person's copy of
-    their record)."""
+    """Every page, every file a page links to (a release pack PDF, a calendar entry, the person's copy of their
+    record), and every form sent back blank (a refused form shows the person again)."""
     markers = person_markers()
     assert len(markers) >= 80  # 40 people, their names and identifiers
     users = get_user_model().objects
     personas = [*(users.get(username=name) for name in STAFF), PersonAccount.objects.select_related("user").get().user]
-    problems, counts = [], defaultdict(int)
+    problems, counts, sent = [], defaultdict(int), []
     for user in personas:
-        seen, found = _sweep(user, markers)
+        seen, found, forms = _sweep(user, markers)
         assert seen["pages showing people"] + seen["pages showing no one"] >= 3, user.get_username()
+        problems += found
+        sent.append((user, *forms))
+        for kind, n in seen.items():
+            counts[kind] += n
+    # The forms after every page: a form that needs nothing may act (end a sign-in, close an account).
+    for user, client, forms in sent:
+        seen, found = _send_blank(user, client, forms, markers)
         problems += found
         for kind, n in seen.items():
             counts[kind] += n
     # The sweep saw the service: many pages showing people, pages showing no one, and files showing people.
     assert counts["pages showing people"] >= 60 and counts["pages showing no one"] >= 20, dict(counts)
     assert counts["files answering 200 showing people"] >= 4, dict(counts)
+    assert counts["forms answering 422 showing people"] >= 10, sorted(counts.items())
+    print(dict(counts))
     assert problems == [], f"{len(problems)} problems ({dict(counts)}):\n" + "\n".join(problems)
 
 

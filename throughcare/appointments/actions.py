@@ -20,7 +20,7 @@ from throughcare.agencies.models import Staff, staff_of
 from throughcare.agencies.roles import CASEWORK_ROLES
 from throughcare.appointments.models import OUTCOMES, Appointment, CancelledBy, Mode, Reschedule, Status
 from throughcare.appointments.reads import APPOINTMENT_NOT_FOUND, describe_time
-from throughcare.audit.recorder import record_action
+from throughcare.audit.recorder import one_entry, record_action
 from throughcare.core.categories import Category
 from throughcare.core.errors import Forbidden, PreconditionFailed, ValidationFailed
 from throughcare.core.ids import parse_uuid
@@ -158,9 +158,10 @@ def book_appointment(*, actor, person_id, starts_at, duration_minutes: int = 60,
             starts_at=starts_at, duration_minutes=duration_minutes, mode=mode, location=location, purpose=purpose,
             status=Status.BOOKED, reminder_due_at=reminder_due_at(starts_at, now), created_at=now, updated_at=now)
         if linked is not None and linked.status == ReferralStatus.ACCEPTED:
-            # The waiting-time clock's second mark: the first appointment is offered.
-            transition_referral(actor=actor, referral_id=linked.pk, to=ReferralStatus.FIRST_APPOINTMENT_OFFERED,
-                                first_appointment_on=timezone.localdate(starts_at))
+            # The waiting-time clock's second mark: the first appointment is offered (in this booking's entry).
+            with one_entry():
+                transition_referral(actor=actor, referral_id=linked.pk, to=ReferralStatus.FIRST_APPOINTMENT_OFFERED,
+                                    first_appointment_on=timezone.localdate(starts_at))
         _event(appointment, actor, f"Appointment booked with {staff.agency.name}", describe_time(appointment) + ".")
         _audit(actor, appointment, grant, "appointment.book",
                reason=f"for referral {linked.pk}" if linked is not None else "")
@@ -299,7 +300,8 @@ def record_outcome(*, actor, appointment_id, outcome: str, expected_version: int
             referral = Referral.objects.filter(pk=appointment.referral_id).only("status", "to_agency_id").first()
             if (referral is not None and referral.status == ReferralStatus.FIRST_APPOINTMENT_OFFERED
                     and referral.to_agency_id == staff.agency_id):
-                transition_referral(actor=actor, referral_id=referral.pk, to=ReferralStatus.INTERVENTION_STARTED)
+                with one_entry():  # in this outcome's entry
+                    transition_referral(actor=actor, referral_id=referral.pk, to=ReferralStatus.INTERVENTION_STARTED)
         title = ("Attended appointment with " if outcome == Status.ATTENDED
                  else "Did not attend appointment with ") + staff.agency.name
         _event(appointment, actor, title, f"{describe_time(appointment)}.", occurred_at=appointment.starts_at)

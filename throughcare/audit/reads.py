@@ -9,6 +9,7 @@ that showed someone's name is listed wherever their entries are.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.db import connection
@@ -51,3 +52,13 @@ def people_listed(entries, *, with_subjects: bool) -> list[str]:
         if with_subjects:
             people.update(dict.fromkeys(entry.subjects))
     return list(people)
+
+
+#: An action's code as the recorder writes it at the start of each folded part of an entry's reason.
+_FOLDED = re.compile(r"(?:^|; )([a-z_]+(?:\.[a-z_]+)+) ")
+
+
+def actions_of(entry) -> list[str]:
+    """What an entry records: its action, then each action folded into it (audit.recorder._merge names them in
+    `reason`, "; "-separated, each starting with its code): what the pages that describe entries in words show."""
+    return list(dict.fromkeys([entry.action, *_FOLDED.findall(entry.reason or "")]))

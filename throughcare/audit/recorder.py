@@ -1,16 +1,21 @@
-"""Writing the audit trail.
+"""Writing the audit trail: one entry per request (decision 4).
 
 Reads are noted on the request context as they happen (`record_access`) and written
 as one entry when the response is ready (AuditMiddleware). A write action calls
 `record_action` inside its own transaction, so the write and its entry commit
-together; that entry also carries the reads the request made before it. Outside a
-request (the command line), each call writes its entry at once.
+together; that entry also carries the reads the request made before it, and the reads
+after it of what it named (an API answering with the record it wrote). An action that
+calls other actions (receiving someone into custody opens their release plan) does so
+within `one_entry()`, and their entries are folded into its own. Outside a request
+(the command line), each call writes its entry at once.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -24,6 +29,7 @@ from throughcare.core.context import RequestContext, current
 
 #: A checkpoint is signed every this many entries (and on demand by the command line).
 CHECKPOINT_EVERY = 1000
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,8 +68,10 @@ def _actor_fields(actor) -> dict:
 
 
 def _merge(accesses: list[Access]) -> Access:
-    """One entry for a request: the write if there is one, else the first read, naming every subject."""
-    primary = next((access for access in accesses if access.write), accesses[0])
+    """One entry for a request: its last write (the calling action's, when actions were folded) if there is one,
+    else the first read, naming every subject; `reason` lists the rest."""
+    writes = [access for access in accesses if access.write]
+    primary = writes[-1] if writes else accesses[0]
     subjects: list[str] = []
     categories: list[str] = []
     for access in accesses:
@@ -78,8 +86,15 @@ def _merge(accesses: list[Access]) -> Access:
     merged.categories = categories
     if len(accesses) > 1:
         merged.reason = "; ".join(filter(None, [primary.reason] + [
-            f"{a.action} {a.outcome}" for a in accesses if a is not primary]))[:300]
+            _folded_write(a) if a.write else f"{a.action} {a.outcome}"
+            for a in accesses if a is not primary]))[:300]
     return merged
+
+
+def _folded_write(access: Access) -> str:
+    """How an entry's reason names a write folded into it: "release_plan.open release_plan <id> (why)"."""
+    said = f"{access.action} {access.resource} {access.resource_id}".rstrip()
+    return f"{said} ({access.reason})" if access.reason else said
 
 
 _CONTENT_COLUMNS = [f for f in AuditEntry._meta.concrete_fields
@@ -184,26 +199,68 @@ def disclose(categories: Iterable[str]) -> None:
 
 def record_action(*, actor, action: str, person_id=None, resource: str = "", resource_id: str = "",
                   categories: Iterable[str] = (), purpose: str = "", lawful_basis: str = "", reason: str = "",
-                  recipient_agency: str = "") -> None:
-    """Write the entry for a write, inside the caller's transaction, with the request's earlier reads."""
+                  recipient_agency: str = "", subjects: Iterable = ()) -> None:
+    """Write the entry for a write, inside the caller's transaction, with the request's earlier reads.
+    `subjects`: every record a write about several names (a merge names both), `person_id` among them."""
     access = Access(action=action, person_id=person_id, resource=resource, resource_id=str(resource_id or ""),
                     categories=list(categories), purpose=purpose, lawful_basis=lawful_basis, reason=reason,
-                    recipient_agency=recipient_agency, write=True)
+                    recipient_agency=recipient_agency, write=True, subjects=[str(s) for s in subjects])
     ctx = current()
     if ctx is None:
         _write(actor, None, access)
         return
+    if ctx.folding:
+        ctx.folded.append(access)  # the calling action writes it, in the same transaction (one_entry)
+        return
     pending, ctx.pending = ctx.pending, []
-    # Reads of the same person that led up to this write are folded into its entry.
-    _write(actor, ctx, _merge([*pending, access]) if pending else access)
+    folded, ctx.folded = ctx.folded, []
+    # Reads that led up to this write, and the writes of the actions it called, are folded into its entry.
+    accesses = [*pending, *folded, access]
+    entry = _merge(accesses) if len(accesses) > 1 else access
+    _write(actor, ctx, entry)
     ctx.audited = True
+    ctx.written = (_people(entry), set(entry.categories))
+
+
+@contextmanager
+def one_entry() -> Iterator[None]:
+    """Within an action's transaction, around the other actions it calls: their entries are folded into the
+    calling action's own (its `record_action`, after this block, writes them as one). If the block fails, the
+    writes roll back and so do their folded entries."""
+    ctx = current()
+    if ctx is None:
+        yield
+        return
+    ctx.folding += 1
+    try:
+        yield
+    except BaseException:
+        if ctx.folding == 1:
+            ctx.folded = []
+        raise
+    finally:
+        ctx.folding -= 1
+
+
+def _people(access: Access) -> set[str]:
+    return ({str(access.person_id)} if access.person_id else set()) | set(access.subjects)
 
 
 def flush(ctx: RequestContext) -> None:
-    """Write the request's remaining reads as one entry (called once the response is ready)."""
+    """Write the request's remaining reads as one entry (called once the response is ready).
+
+    Reads after the request's write of only the people and categories its entry named (an API answering with
+    the record it has just written) are part of that entry, not a second one."""
+    if ctx.folded:  # one_entry() without the calling action's record_action: a mistake, but never lose them
+        logger.error("audit: %s folded with no calling action's entry", [a.action for a in ctx.folded])
+        ctx.pending, ctx.folded = [*ctx.pending, *ctx.folded], []
     if not ctx.pending:
         return
     pending, ctx.pending = ctx.pending, []
+    if ctx.written is not None and all(access.outcome == "allowed" and not access.write for access in pending):
+        people, categories = ctx.written
+        if all(_people(access) <= people and set(access.categories) <= categories for access in pending):
+            return
     _write(getattr(ctx, "actor", None), ctx, _merge(pending))
     ctx.audited = True
 

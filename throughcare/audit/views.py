@@ -6,7 +6,7 @@ from django.shortcuts import render
 from throughcare.agencies.models import staff_of
 from throughcare.agencies.roles import AUDIT_ROLES
 from throughcare.audit.models import AuditEntry
-from throughcare.audit.reads import about, people_listed
+from throughcare.audit.reads import about, actions_of, people_listed
 from throughcare.audit.recorder import record_access
 from throughcare.core.errors import Forbidden, NotFound
 from throughcare.core.ids import parse_uuid
@@ -38,7 +38,13 @@ def person_access_log(request, person_id):
     # so are searches and lists that showed them among others (audit.reads).
     entries = AuditEntry.objects.filter(about(person.pk), outcome="allowed").order_by("-seq")
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(request, "audit/person_log.html", {"person": person, "page": page, "words": ACTION_WORDS})
+    rows = [(entry, _words(entry)) for entry in page.object_list]
+    return render(request, "audit/person_log.html", {"person": person, "page": page, "rows": rows})
+
+
+def _words(entry) -> str:
+    """The entry's action in words (its code if it has none), then each action folded into it."""
+    return "; ".join(dict.fromkeys(ACTION_WORDS.get(code, code) for code in actions_of(entry)))
 
 
 @staff_page

@@ -23,6 +23,13 @@ class RequestContext:
     audited: bool = False
     #: The user the pending reads were made by.
     actor: object = None
+    #: audit.recorder.one_entry: how deep the request is in actions that fold the entries of the actions they
+    #: call into their own, and those entries, waiting for the calling action's record_action.
+    folding: int = 0
+    folded: list = field(default_factory=list)
+    #: What the request's write entry named (people, categories): a read of the same afterwards (an API
+    #: answering with what it wrote) is part of that entry (audit.recorder.flush).
+    written: tuple | None = None
     #: consent.policy.visible_people, built once per user for the request (it is SQL: evaluated at each use).
     visible_people: dict = field(default_factory=dict)
     #: consent.policy.visible_person_ids: the same rule as a subquery, compiled to SQL once per user.

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from throughcare.agencies.models import Agency, Staff, staff_of
 from throughcare.agencies.roles import RECORDING_ROLES, AgencyKind
-from throughcare.audit.recorder import record_access, record_action
+from throughcare.audit.recorder import one_entry, record_access, record_action
 from throughcare.careteam.models import CareTeamMember
 from throughcare.core import refdata
 from throughcare.core.categories import Category
@@ -195,15 +195,17 @@ def receive_into_custody(*, actor, person_id=None, prison_number: str = "", date
         _person, grant = get_person(actor, person.pk, action="custody.receive", write=True, categories=[])
         label = ReceptionType(reception_type).label
         _event(custody, actor, f"Received into custody at {staff.agency.name}: {label.lower()}", on=received_on)
+        # What follows from the reception is written in its one audit entry (audit.recorder.one_entry).
+        with one_entry():
+            if reception_type == ReceptionType.RECALL:  # the earlier release's 21-day clock stops
+                from throughcare.releases.engagement import follow_recall
+
+                follow_recall(last_release, received_on, actor=actor, lawful_basis=grant.basis)
+            if custody.release_on:
+                from throughcare.releases.opening import open_if_due
+
+                open_if_due(custody, actor=actor)
         _audit(actor, custody, grant, "custody.receive", reason=reception_type)
-        if reception_type == ReceptionType.RECALL:  # the earlier release's 21-day clock stops
-            from throughcare.releases.engagement import follow_recall
-
-            follow_recall(last_release, received_on, actor=actor, lawful_basis=grant.basis)
-        if custody.release_on:
-            from throughcare.releases.opening import open_if_due
-
-            open_if_due(custody, actor=actor)
     return custody
 
 
@@ -294,10 +296,11 @@ def set_release_date(*, actor, custody_id, release_on, release_type: str = "",
         _touch(custody, "release_on", "release_type")
         body = f"Was {before:%d %B %Y}." if before else ""
         _event(custody, actor, f"Release date set: {release_on:%A %d %B %Y}", body)
-        _audit(actor, custody, grant, "custody.release_date", reason=f"from {before} to {release_on}")
         from throughcare.releases.opening import follow_release_date
 
-        follow_release_date(custody, actor=actor)
+        with one_entry():  # a release plan it opens is in this change's entry
+            follow_release_date(custody, actor=actor)
+        _audit(actor, custody, grant, "custody.release_date", reason=f"from {before} to {release_on}")
     return custody
 
 
@@ -338,7 +341,8 @@ def transfer_custody(*, actor, custody_id, to_prison, transferred_on, expected_v
             updated_at=now)
         from throughcare.releases.opening import follow_transfer
 
-        follow_transfer(custody, moved, actor=actor)
+        with one_entry():
+            follow_transfer(custody, moved, actor=actor)
         left = (CareTeamMember.objects.filter(person_id=custody.person_id, agency_id=custody.prison_id,
                                               left_at__isnull=True, is_lead=False).update(left_at=now))
         lead_here = CareTeamMember.objects.filter(person_id=custody.person_id, agency_id=custody.prison_id,
@@ -383,7 +387,8 @@ def release_from_custody(*, actor, custody_id, released_on, release_type: str, d
         _touch(custody, "status", "released_on", "release_type", "destination_area")
         from throughcare.releases.opening import follow_release
 
-        follow_release(custody, actor=actor)
+        with one_entry():
+            follow_release(custody, actor=actor)
         _event(custody, actor, f"Released from {staff.agency.name}: {ReleaseType(release_type).label.lower()}",
                f"Going to {destination_area}.", on=released_on)
         _audit(actor, custody, grant, "custody.release", reason=release_type)

@@ -116,10 +116,11 @@ def reject_proposal(*, actor, proposal_id, note: str, expected_version: int | No
         proposal.status, proposal.decided_by, proposal.decided_at = ProposalStatus.REJECTED, actor, timezone.now()
         proposal.note, proposal.version = note[:500], proposal.version + 1
         proposal.save()
-        for person_id in (proposal.person_a_id, proposal.person_b_id):
-            record_action(actor=actor, action="merge_proposal.reject", person_id=person_id, resource="merge_proposal",
-                          resource_id=str(proposal.pk), categories=[IDENTITY_CATEGORY], purpose=DATA_QUALITY,
-                          lawful_basis=DATA_QUALITY, reason=note[:300])
+        # One entry naming both records: each one's trail finds it (audit.reads.about).
+        record_action(actor=actor, action="merge_proposal.reject", person_id=proposal.person_a_id,
+                      subjects=[proposal.person_a_id, proposal.person_b_id], resource="merge_proposal",
+                      resource_id=str(proposal.pk), categories=[IDENTITY_CATEGORY], purpose=DATA_QUALITY,
+                      lawful_basis=DATA_QUALITY, reason=note[:300])
     return proposal
 
 
@@ -173,10 +174,10 @@ def merge_records(*, actor, keep_id, merge_id, reason: str, proposal_id=None,
             body=(f"A second record of this person, registered by {merged.registered_by_agency.name} on "
                   f"{timezone.localtime(merged.registered_at):%d %B %Y}, was merged into this one ({rows} entries moved)."),
             subject_type="person_merge", subject_id=str(merge.pk))
-        for person in (keep, merged):
-            record_action(actor=actor, action="person.merge", person_id=person.pk, resource="person_merge",
-                          resource_id=str(merge.pk), categories=[IDENTITY_CATEGORY], purpose=DATA_QUALITY,
-                          lawful_basis=DATA_QUALITY, reason=f"{merged.pk} merged into {keep.pk}: {reason}"[:300])
+        record_action(actor=actor, action="person.merge", person_id=keep.pk, subjects=[keep.pk, merged.pk],
+                      resource="person_merge", resource_id=str(merge.pk), categories=[IDENTITY_CATEGORY],
+                      purpose=DATA_QUALITY, lawful_basis=DATA_QUALITY,
+                      reason=f"{merged.pk} merged into {keep.pk}: {reason}"[:300])
     return merge
 
 
@@ -218,9 +219,10 @@ def unmerge_records(*, actor, merge_id, reason: str) -> PersonMerge:
                 category=Category.CONTACT_ADMIN, agency_id=staff.agency_id, author=actor, title="Records separated",
                 body="Two records merged earlier were found to be different people and were separated again.",
                 subject_type="person_merge", subject_id=str(merge.pk))
-            record_action(actor=actor, action="person.unmerge", person_id=person.pk, resource="person_merge",
-                          resource_id=str(merge.pk), categories=[IDENTITY_CATEGORY], purpose=DATA_QUALITY,
-                          lawful_basis=DATA_QUALITY, reason=reason[:300])
+        record_action(actor=actor, action="person.unmerge", person_id=merge.into_person_id,
+                      subjects=[merge.into_person_id, merge.merged_person_id], resource="person_merge",
+                      resource_id=str(merge.pk), categories=[IDENTITY_CATEGORY], purpose=DATA_QUALITY,
+                      lawful_basis=DATA_QUALITY, reason=reason[:300])
     return merge
 
 

@@ -202,3 +202,13 @@ AUTOMATIC = _("Throughcare, automatically")
 def action_words(action: str) -> str:
     """What `action` means, in the language of the request."""
     return gettext(ACTION_WORDS.get(action, SOMETHING_ELSE))
+
+
+def entry_words(entry) -> str:
+    """What an audit entry records, in words: its action, and each action folded into it (a reception that
+    opened the release plan: "recorded you coming into custody; started your release plan")."""
+    from throughcare.audit.reads import actions_of
+
+    first, *folded = actions_of(entry)
+    said = [action_words(first)] + [gettext(ACTION_WORDS[code]) for code in folded if code in ACTION_WORDS]
+    return "; ".join(dict.fromkeys(said))

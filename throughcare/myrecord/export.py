@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from throughcare.consent.models import BasisKind
 from throughcare.consent.policy import SUBJECT_WITHHELD_KINDS
-from throughcare.myrecord.audit_words import action_words
+from throughcare.myrecord.audit_words import entry_words
 
 #: Fields never copied: secrets, not information about the person.
 SECRET_FIELDS = frozenset({"password", "code_hash", "link_hash", "key_hash", "secret", "content_hash",
@@ -252,7 +252,7 @@ def subject_access_copy(person) -> dict:
     audit_model = apps.get_model("audit", "AuditEntry")
     put(audit_model, [{**{name: writer.value(getattr(entry, name)) if name != "username" or entry.user_id !=
                           writer.own_user_id else "you" for name in AUDIT_FIELDS},
-                       "what": action_words(entry.action)}
+                       "what": entry_words(entry)}
                       for entry in audit_rows_about(person)])
     return {
         "subject_access_copy": {

@@ -38,7 +38,7 @@ from throughcare.core.views import back_to, form_page, staff_page
 from throughcare.journey.timeline import timeline_page
 from throughcare.myrecord import actions, signin
 from throughcare.myrecord.access import account_of, my_person
-from throughcare.myrecord.audit_words import AUTOMATIC, action_words
+from throughcare.myrecord.audit_words import AUTOMATIC, entry_words
 from throughcare.myrecord.export import audit_withheld, subject_access_copy
 from throughcare.myrecord.forms import (
     AnswerForm,
@@ -404,7 +404,7 @@ def looked_at(request):
     entries = (AuditEntry.objects.filter(about(person.pk), outcome="allowed").exclude(channel="person")
                .exclude(user_id=request.user.pk).exclude(audit_withheld()).order_by("-seq"))
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    rows = [(e, action_words(e.action)) for e in page.object_list]
+    rows = [(e, entry_words(e)) for e in page.object_list]
     return render(request, "myrecord/looked_at.html", {"person": person, "page": page, "rows": rows,
                                                        "automatic": gettext(AUTOMATIC)})
 

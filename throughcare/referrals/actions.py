@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from throughcare.agencies.models import Agency, Staff, staff_of
 from throughcare.agencies.roles import RECORDING_ROLES
-from throughcare.audit.recorder import record_access, record_action
+from throughcare.audit.recorder import one_entry, record_access, record_action
 from throughcare.consent.policy import ROLE_CATEGORY_CAP, visible_person_ids
 from throughcare.core.categories import ALL_CATEGORIES, IDENTITY_CATEGORY, Category
 from throughcare.core.errors import Forbidden, PreconditionFailed, ValidationFailed
@@ -218,7 +218,8 @@ def transition_referral(*, actor, referral_id, to: str, expected_version: int | 
                                      f"it is now version {referral.version}. Reload it and try again.")
         previous = referral.status
         if to == Status.INTERVENTION_STARTED:
-            _start_episode_for(actor, staff, referral)
+            with one_entry():  # the episode is part of this request's one entry
+                _start_episode_for(actor, staff, referral)
         referral.status = to
         setattr(referral, move.stamp, timezone.now())
         fields = ["status", move.stamp, "version"]
