@@ -198,19 +198,14 @@ def test_an_action_another_action_takes_is_folded_into_its_one_entry(db):
 
 
 @pytest.mark.two_entries_expected
-def test_a_read_after_a_write_of_someone_else_or_more_is_written_too(db):
+@pytest.mark.parametrize(("person", "category"), [("0f0f0f0f-0000-4000-8000-000000000001", "housing"),
+                                                   (PERSON, "offending")], ids=["someone else", "more categories"])
+def test_a_read_after_a_write_of_someone_else_or_more_is_written_too(db, person, category):
     """Only a read of what the write's entry named is part of it: anything more is its own entry."""
-    other = "0f0f0f0f-0000-4000-8000-000000000001"
     with request_context(channel="api") as ctx:
         with transaction.atomic():
             recorder.record_action(actor=None, action="outer.write", person_id=PERSON, categories=["housing"])
-        recorder.record_access(actor=None, action="person.read", person_id=other, categories=["housing"])
-        recorder.flush(ctx)
-    assert [e.action for e in _entries(ctx.request_id)] == ["outer.write", "person.read"]
-    with request_context(channel="api") as ctx:
-        with transaction.atomic():
-            recorder.record_action(actor=None, action="outer.write", person_id=PERSON, categories=["housing"])
-        recorder.record_access(actor=None, action="person.read", person_id=PERSON, categories=["offending"])
+        recorder.record_access(actor=None, action="person.read", person_id=person, categories=[category])
         recorder.flush(ctx)
     assert [e.action for e in _entries(ctx.request_id)] == ["outer.write", "person.read"]
 
