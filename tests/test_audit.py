@@ -195,6 +195,9 @@ def test_an_action_another_action_takes_is_folded_into_its_one_entry(db):
     from throughcare.audit.reads import actions_of
 
     assert actions_of(entry) == ["outer.write", "person.read", "inner.write"]
+    # A folded write with no resource is named by its code alone, last or not.
+    entry.reason = "automatic; person.read allowed; bare.write"
+    assert actions_of(entry) == ["outer.write", "person.read", "bare.write"]
 
 
 @pytest.mark.two_entries_expected

@@ -2,9 +2,10 @@
 
 An entry is about a person when it names them, or a record since merged into theirs (matching.merges), as its
 record (`person_id`: a read of their record, a write to it) or among its `subjects`: a search, a caseload, a
-list of referrals or release plans, a bulk export that showed them among others. "Who has looked at this record", the person's own "who has looked at my record",
-the audit trail filtered by person (page and API) and the subject access copy all use `about()`, so a search
-that showed someone's name is listed wherever their entries are.
+list of referrals or release plans, a bulk export that showed them among others. "Who has looked at this
+record", the person's own "who has looked at my record", the audit trail filtered by person (page and API)
+and the subject access copy all use `about()`, so a search that showed someone's name is listed wherever
+their entries are (decision 25).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def people_listed(entries, *, with_subjects: bool) -> list[str]:
 
 
 #: An action's code as the recorder writes it at the start of each folded part of an entry's reason.
-_FOLDED = re.compile(r"(?:^|; )([a-z_]+(?:\.[a-z_]+)+) ")
+_FOLDED = re.compile(r"(?:^|; )([a-z_]+(?:\.[a-z_]+)+)(?=[ ;]|$)")
 
 
 def actions_of(entry) -> list[str]:
