@@ -18,6 +18,13 @@ from throughcare.people.models import Identifier, Person, PersonName
 
 TAG = re.compile(r"<[^>]+>")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+#: Every response's CSRF token is masked afresh (two pages for missing people differ in it too).
+CSRF_VALUE = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
+
+
+def without_csrf(body: bytes) -> bytes:
+    """A page's bytes with its CSRF token blanked, to compare two answers byte for byte."""
+    return CSRF_VALUE.sub(b'name="csrfmiddlewaretoken" value=""', body)
 
 
 def person_markers() -> dict[str, str]:

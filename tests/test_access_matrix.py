@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
-import re
 import uuid
 
 import pytest
@@ -37,6 +36,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.conftest import Api
+from tests.people_shown import without_csrf
 from throughcare.accounts.actions import create_token
 from throughcare.agencies.models import Agency, Staff
 from throughcare.appointments.models import Appointment
@@ -125,13 +125,8 @@ TOP_SCORES = {"opiates_days": "substance_use", "crack_days": "substance_use", "c
               "selling_drugs_days": "crime", "other_offences": "crime", "psychological_health": "psychological_health",
               "physical_health": "physical_health", "quality_of_life": "quality_of_life",
               "housing_problems": "housing", "paid_work_days": "work", "education_days": "work"}
-#: Every response's CSRF token is masked afresh (two pages for missing people differ in it too); the rest of an
-#: HTML 404 must be byte for byte the same for a person withheld and a person who does not exist.
-CSRF_VALUE = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
-
-
-def without_csrf(body: bytes) -> bytes:
-    return CSRF_VALUE.sub(b'name="csrfmiddlewaretoken" value=""', body)
+#: Apart from its CSRF token (tests.people_shown.without_csrf), an HTML 404 must be byte for byte the same for a
+#: person withheld and a person who does not exist.
 
 
 def expected_view(role: str, relationship: str, state: str) -> dict | None:

@@ -14,7 +14,6 @@ commissioner, an administrator and (pages) nobody signed in. Each answer must be
 
 from __future__ import annotations
 
-import re
 import uuid
 
 import pytest
@@ -22,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from tests.page_walk import PERSON_START, SHAPE, STAFF_START, walk
-from tests.people_shown import UUID, api_client, api_paths, people_shown, person_markers
+from tests.people_shown import UUID, api_client, api_paths, people_shown, person_markers, without_csrf
 from throughcare.core.demo import build_world
 from throughcare.core.models import DatabaseMark
 from throughcare.myrecord.models import PersonAccount
@@ -33,7 +32,6 @@ SOURCES = ["kw.amara", "sm.nadia", "pt.grace", "pw.jess", "pm.una", "cg.alan", "
 #: Who must see none of it: a commissioner, an administrator, nobody signed in, and another person holding
 #: their own record (the person's appointments and sharing are theirs alone).
 INTRUDERS = ["cm.yusuf", "admin", None, "another person"]
-CSRF_VALUE = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
 
 @pytest.fixture
@@ -84,7 +82,7 @@ def _elsewhere(address: str) -> tuple[list[str], str, list[str]]:
 
 
 def _masked(response, ids: list[str]) -> tuple[int, str, str]:
-    body = CSRF_VALUE.sub('name="csrfmiddlewaretoken" value=""', response.content.decode(errors="replace"))
+    body = without_csrf(response.content).decode(errors="replace")
     location = response.get("Location", "")
     for index, value in enumerate(ids):
         body, location = body.replace(value, f"ID{index}"), location.replace(value, f"ID{index}")
