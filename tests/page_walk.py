@@ -13,6 +13,8 @@ from collections import Counter, defaultdict
 
 from django.test import Client
 
+from throughcare.consent.actions import request_basis
+
 #: Where a member of staff's walk starts (every part of the service is linked from one of them), and a person's.
 STAFF_START = ["/", "/today/", "/people/", "/reports/", "/referrals/", "/caldicott/"]
 PERSON_START = ["/my/", "/my/story"]
@@ -66,3 +68,10 @@ def walk(client: Client, start: list[str], limit: int = 80):
                 forms.setdefault(SHAPE.sub("N", urllib.parse.urlsplit(target).path),
                                  (target, sorted(set(FIELD.findall(inner)) - {"csrfmiddlewaretoken"})))
     return visited, params, forms
+
+
+def awaiting_decision(world):
+    """A safeguarding basis waiting for the Caldicott guardian: the guardian's forms are the decisions."""
+    return request_basis(actor=world["staff"]["amara"].user, person_id=world["jo"].pk, basis="safeguarding_child",
+                         recipient_agency=str(world["agencies"]["prison"].pk), categories=["family_safeguarding"],
+                         reason="Strategy meeting decided to share")

@@ -14,7 +14,7 @@ from django.test import Client
 
 from tests.conftest import PASSWORD
 from tests.myrecord_helpers import invite_jo
-from tests.page_walk import SKIP, walk
+from tests.page_walk import SKIP, awaiting_decision, walk
 from tests.row_counts import SESSIONS, changed, row_counts
 
 HOSTILE = [str(10**30), "-1", "abc", "", "'\"<>", "2026-13-45", "x" * 3000, "\x00"]
@@ -59,6 +59,7 @@ def test_no_page_answers_hostile_query_values_with_a_server_error(world, persona
         start = ["/my/", "/my/story"]
     else:
         assert client.login(username=persona, password=PASSWORD)
+        awaiting_decision(world)
         start = ["/", "/today/", "/people/", f"/people/{world['jo'].pk}/"]
     visited, params, forms = walk(client, start)
     assert [v for v in visited if v[1] >= 500] == []

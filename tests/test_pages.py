@@ -260,8 +260,22 @@ def test_service_navigation_marks_the_current_section(browser_client, world, per
                  'aria-controls="navigation" hidden aria-hidden="true">Menu</button>', html, count=1)
 
 
+@pytest.mark.parametrize("persona", ["alan", "yusuf"])
+def test_a_role_that_cannot_register_people_is_not_offered_the_form(browser_client, world, persona):
+    """A Caldicott guardian or a commissioner may search, but registering is for roles that record: they see
+    no button for it, and the form answers 403 before anything is filled in (not after, as it once did)."""
+    client = browser_client(persona)
+    assert 'href="/people/new"' not in client.get("/people/").content.decode()
+    refused = client.get("/people/new")
+    assert refused.status_code == 403
+    assert "Your role cannot register people" in refused.content.decode()
+    assert 'name="given_names"' not in refused.content.decode()
+    assert client.post("/people/new", {"given_names": "Kim"}).status_code == 403
+    assert 'href="/people/new"' in browser_client("amara").get("/people/").content.decode()
+
+
 def test_service_navigation_marks_nothing_on_a_page_outside_its_sections(browser_client, world):
-    html = browser_client("alan").get("/people/new").content.decode()  # a guardian on a key worker's page
+    html = browser_client("alan").get("/people/").content.decode()  # a guardian on a key worker's page
     assert [current for _text, _href, current in _navigation(html)] == [None, None]
     html = browser_client("sam").get("/people/").content.decode()  # an administrator has no "Find a person"
     assert _navigation(html) == [("Agencies and staff", "/agencies/", None), ("Services", "/directory/", None),

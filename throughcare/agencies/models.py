@@ -5,7 +5,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from throughcare.agencies.roles import AgencyKind, Role
+from throughcare.agencies.roles import RECORDING_ROLES, AgencyKind, Role
+from throughcare.core.errors import Forbidden
 
 
 class Agency(models.Model):
@@ -44,6 +45,21 @@ class Staff(models.Model):
     @property
     def display_name(self) -> str:
         return self.user.get_full_name() or self.user.username
+
+
+def recorder(user) -> Staff | None:
+    """The Staff record of a user whose role records about people (RECORDING_ROLES: registers them, asks for
+    access to their record), or None."""
+    staff = staff_of(user)
+    return staff if staff is not None and staff.role in RECORDING_ROLES else None
+
+
+def require_recorder(user, refusal: str = "Your role cannot register people") -> Staff:
+    """recorder(user), or Forbidden(`refusal`): a page asks before it shows a form the role cannot use."""
+    staff = recorder(user)
+    if staff is None:
+        raise Forbidden(refusal)
+    return staff
 
 
 def staff_of(user) -> Staff | None:

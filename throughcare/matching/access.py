@@ -19,14 +19,13 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from throughcare.agencies.models import staff_of
-from throughcare.agencies.roles import RECORDING_ROLES
+from throughcare.agencies.models import recorder, require_recorder, staff_of
 from throughcare.audit.recorder import record_access, record_action
 from throughcare.careteam.models import CareTeamMember
 from throughcare.consent.models import ConsentKind
 from throughcare.consent.policy import grant_for, visible_people, visible_person_ids
 from throughcare.core.categories import IDENTITY_CATEGORY
-from throughcare.core.errors import Forbidden, NotFound, ValidationFailed
+from throughcare.core.errors import NotFound, ValidationFailed
 from throughcare.core.ids import parse_uuid
 from throughcare.matching import merges
 from throughcare.matching.models import AccessDecision, AccessOutcome, AccessRequest
@@ -41,10 +40,7 @@ MIN_REASON, MAX_REASON = 10, 2000
 
 
 def _require_recorder(user):
-    staff = staff_of(user)
-    if staff is None or staff.role not in RECORDING_ROLES:
-        raise Forbidden("Your role cannot ask for or answer access to a record")
-    return staff
+    return require_recorder(user, "Your role cannot ask for or answer access to a record")
 
 
 def held_elsewhere(user, details: PersonDetails) -> list[str]:
@@ -107,8 +103,8 @@ def incoming(user) -> QuerySet:
     """Open requests about people the caller may see, not asked by the caller's own agency. Only an agency that
     holds the record (a legitimate relationship, not only another lawful basis or emergency access) may answer:
     `holding` keeps those."""
-    staff = staff_of(user)
-    if staff is None or staff.role not in RECORDING_ROLES:
+    staff = recorder(user)
+    if staff is None:
         return AccessRequest.objects.none()
     return (AccessRequest.objects.filter(outcome=AccessOutcome.OPEN, person__in=visible_person_ids(user))
             .exclude(requesting_agency_id=staff.agency_id)

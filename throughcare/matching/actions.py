@@ -15,8 +15,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from throughcare.agencies.models import Staff, staff_of
-from throughcare.agencies.roles import RECORDING_ROLES, Role
+from throughcare.agencies.models import Staff, require_recorder, staff_of
+from throughcare.agencies.roles import Role
 from throughcare.audit.recorder import record_action
 from throughcare.core.categories import CATEGORY_BY_AGENCY_KIND, IDENTITY_CATEGORY, Category
 from throughcare.core.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
@@ -270,9 +270,7 @@ def join_existing_record(*, actor, details: PersonDetails, setting: str, service
     still seen only as the person's consent allows."""
     from throughcare.matching.candidates import checked, scored
 
-    staff = staff_of(actor)
-    if staff is None or staff.role not in RECORDING_ROLES:
-        raise Forbidden("Your role cannot register people")
+    staff = require_recorder(actor)
     errors: dict[str, str] = {}
     service = check_join(setting, service, errors)
     details = checked(details)

@@ -13,12 +13,11 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from throughcare.agencies.models import staff_of
-from throughcare.agencies.roles import RECORDING_ROLES
+from throughcare.agencies.models import require_recorder
 from throughcare.audit.recorder import record_access
 from throughcare.consent.policy import visible_people
 from throughcare.core.categories import IDENTITY_CATEGORY
-from throughcare.core.errors import Conflict, Forbidden, ValidationFailed
+from throughcare.core.errors import Conflict, ValidationFailed
 from throughcare.matching import index, records, spec, trained
 from throughcare.matching.scoring import FieldResult, Score
 from throughcare.people.inputs import PersonDetails, clean
@@ -87,9 +86,7 @@ def scored(details: PersonDetails, *, threshold: float = spec.CANDIDATE_THRESHOL
 
 def _require_registrar(user) -> None:
     """Only those who may register people look for matches (anyone else would learn who is held)."""
-    staff = staff_of(user)
-    if staff is None or staff.role not in RECORDING_ROLES:
-        raise Forbidden("Your role cannot register people")
+    require_recorder(user)
 
 
 def find_candidates(user, details: PersonDetails) -> Candidates:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from throughcare.agencies.models import staff_of
-from throughcare.agencies.roles import RECORDING_ROLES
+from throughcare.agencies.models import require_recorder, staff_of
 from throughcare.audit.recorder import record_action
 from throughcare.core.categories import Category
-from throughcare.core.errors import Forbidden, ValidationFailed
+from throughcare.core.errors import ValidationFailed
 from throughcare.journey.models import Event, EventKind
 from throughcare.matching.index import index_person
 from throughcare.people.inputs import IDENTIFIER_FIELDS, PersonDetails, clean
@@ -18,9 +17,7 @@ from throughcare.people.models import Identifier, NameKind, Person, PersonName
 
 def register_person(*, actor, details: PersonDetails) -> Person:
     """Register a new person at the actor's agency. Validates everything first; saves all or nothing."""
-    staff = staff_of(actor)
-    if staff is None or staff.role not in RECORDING_ROLES:
-        raise Forbidden("Your role cannot register people")
+    staff = require_recorder(actor)
     details, errors = clean(details)
     taken = {
         field_name: getattr(details, field_name)

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
 
+from throughcare.agencies.models import recorder, require_recorder
 from throughcare.audit.recorder import disclose, record_access
 from throughcare.careteam.models import CareTeamMember
 from throughcare.core.categories import IDENTITY_CATEGORY
@@ -33,11 +34,13 @@ def search(request):
     page = paginator.get_page(request.GET.get("page"))
     record_access(actor=request.user, action="person.search", categories=[IDENTITY_CATEGORY],
                   subjects=[p.pk for p in page.object_list], reason=f"{paginator.count} found")
-    return render(request, "people/search.html", {"form": form, "query": query, "page": page})
+    return render(request, "people/search.html", {"form": form, "query": query, "page": page,
+                                                  "may_register": recorder(request.user) is not None})
 
 
 @staff_page
 def register(request):
+    require_recorder(request.user)  # a form the role cannot use is not shown (403), nor is its link
     form = RegisterPersonForm(request.POST or None)
     if request.method == "POST" and not request.POST.get("confirm_no_match") and form.is_valid():
         # Possible existing records first (throughcare.matching): register only once the worker has seen them.
