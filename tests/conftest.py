@@ -130,6 +130,17 @@ def world(db):
 
 
 @pytest.fixture
+def partnership(db):
+    """demo-world's partnership (40 people, seed 3): every kind of staff (tests.page_walk.DEMO_STAFF), and one
+    person who holds their own record. The sweeps walk it."""
+    from throughcare.core.demo import build_world as build_demo_world
+    from throughcare.core.models import DatabaseMark
+
+    DatabaseMark.objects.create(key=DatabaseMark.DEMO)
+    build_demo_world(people=40, seed=3)
+
+
+@pytest.fixture
 def api(world):
     """api("amara") is an API client for that persona."""
     cache = {}

@@ -18,6 +18,8 @@ from throughcare.consent.actions import request_basis
 #: Where a member of staff's walk starts (every part of the service is linked from one of them), and a person's.
 STAFF_START = ["/", "/today/", "/people/", "/reports/", "/referrals/", "/caldicott/"]
 PERSON_START = ["/my/", "/my/story"]
+#: demo-world's staff, one of each kind (the `partnership` fixture).
+DEMO_STAFF = ["kw.amara", "sm.nadia", "pt.grace", "pw.jess", "pm.una", "cg.alan", "cm.yusuf", "admin"]
 #: Not followed: signing out ends the walk; files (PDF, calendar, CSV) are tested where they are made.
 SKIP = re.compile(r"sign-out|logout|/static/|\.pdf|\.ics|\.csv|/download|/export|/pdf")
 SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+")
@@ -75,3 +77,13 @@ def awaiting_decision(world):
     return request_basis(actor=world["staff"]["amara"].user, person_id=world["jo"].pk, basis="safeguarding_child",
                          recipient_agency=str(world["agencies"]["prison"].pk), categories=["family_safeguarding"],
                          reason="Strategy meeting decided to share")
+
+
+def demo_personas() -> list:
+    """demo-world's users to walk as: each kind of staff, then the person who holds their own record."""
+    from django.contrib.auth import get_user_model
+
+    from throughcare.myrecord.models import PersonAccount
+
+    users = get_user_model().objects
+    return [*(users.get(username=name) for name in DEMO_STAFF), PersonAccount.objects.select_related("user").get().user]

@@ -17,25 +17,12 @@ import io
 import re
 from collections import defaultdict
 
-import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 from pypdf import PdfReader
 
-from tests.page_walk import PERSON_START, SHAPE, STAFF_START, walk
+from tests.page_walk import DEMO_STAFF, PERSON_START, SHAPE, STAFF_START, demo_personas, walk
 from tests.people_shown import api_client, api_paths, people_shown, person_markers
 from throughcare.audit.models import AuditEntry
-from throughcare.core.demo import build_world
-from throughcare.core.models import DatabaseMark
-from throughcare.myrecord.models import PersonAccount
-
-STAFF = ["kw.amara", "sm.nadia", "pt.grace", "pw.jess", "pm.una", "cg.alan", "cm.yusuf", "admin"]
-
-
-@pytest.fixture
-def partnership(db):
-    DatabaseMark.objects.create(key=DatabaseMark.DEMO)
-    build_world(people=40, seed=3)
 
 
 def _named(entry: AuditEntry) -> set[str]:
@@ -113,8 +100,7 @@ def test_every_page_that_shows_a_person_is_audited_as_showing_them(partnership):
     record), and every form sent back blank (a refused form shows the person again)."""
     markers = person_markers()
     assert len(markers) >= 80  # 40 people, their names and identifiers
-    users = get_user_model().objects
-    personas = [*(users.get(username=name) for name in STAFF), PersonAccount.objects.select_related("user").get().user]
+    personas = demo_personas()
     problems, counts, sent = [], defaultdict(int), []
     for user in personas:
         seen, found, forms = _sweep(user, markers)
@@ -153,7 +139,7 @@ def test_every_api_answer_that_shows_a_person_is_audited_as_showing_them(partner
     with ids taken from the lists that user can read."""
     markers = person_markers()
     total, problems, shown = 0, [], 0
-    for username in STAFF:
+    for username in DEMO_STAFF:
         answers, found, shown_in = _api_sweep(username, markers)
         total += answers
         problems += found

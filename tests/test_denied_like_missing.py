@@ -16,14 +16,11 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
 from tests.page_walk import PERSON_START, SHAPE, STAFF_START, walk
 from tests.people_shown import UUID, api_client, api_paths, people_shown, person_markers, without_csrf
-from throughcare.core.demo import build_world
-from throughcare.core.models import DatabaseMark
 from throughcare.myrecord.models import PersonAccount
 
 #: Whose walks find the addresses: the casework roles, the Caldicott guardian (reviews, access requests) and
@@ -34,10 +31,6 @@ SOURCES = ["kw.amara", "sm.nadia", "pt.grace", "pw.jess", "pm.una", "cg.alan", "
 INTRUDERS = ["cm.yusuf", "admin", None, "another person"]
 
 
-@pytest.fixture
-def partnership(db):
-    DatabaseMark.objects.create(key=DatabaseMark.DEMO)
-    build_world(people=40, seed=3)
 
 
 def _record_pages() -> list[str]:

@@ -26,7 +26,7 @@ from django.test import Client
 
 from tests.conftest import PASSWORD
 from tests.myrecord_helpers import invite_jo
-from tests.page_walk import PERSON_START, SHAPE, SKIP, STAFF_START, awaiting_decision, walk
+from tests.page_walk import PERSON_START, SHAPE, SKIP, STAFF_START, awaiting_decision, demo_personas, walk
 from tests.row_counts import SESSIONS, changed, row_counts
 
 NUL_TEXT = "a\x00b"
@@ -109,9 +109,9 @@ def dangling(page) -> list[str]:
     return [anchor for anchor in summary_links(page) if page.get_element_by_id(anchor, None) is None]
 
 
-def forms_found(client: Client, start: list[str]) -> list[tuple[str, object]]:
+def forms_found(client: Client, start: list[str], limit: int = 80) -> list[tuple[str, object]]:
     """(action, lxml form) for one form of each shape that posts, from the pages the walk reached."""
-    visited, _params, _forms = walk(client, start)
+    visited, _params, _forms = walk(client, start, limit)
     found, shapes = [], set()
     for url, status, is_html, _found_on in visited:
         if status != 200 or not is_html:
@@ -127,9 +127,9 @@ def forms_found(client: Client, start: list[str]) -> list[tuple[str, object]]:
     return found
 
 
-def check_forms(client: Client, start: list[str]) -> tuple[int, list]:
+def check_forms(client: Client, start: list[str], limit: int = 80) -> tuple[int, list]:
     tried, failures = 0, []
-    for action, form in forms_found(client, start):
+    for action, form in forms_found(client, start, limit):
         values = filled_in(form)
         controls, count = {}, {}
         for control in form.xpath(".//input[@name] | .//select[@name] | .//textarea[@name]"):
@@ -176,4 +176,20 @@ def test_a_refused_form_names_the_field(world, persona):
         start = [*STAFF_START, f"/people/{world['jo'].pk}/"]
     tried, failures = check_forms(client, start)
     assert tried >= 2, tried  # every persona reaches forms with fields to fill in
+    assert failures == [], "\n".join(map(repr, failures))
+
+
+def test_every_form_in_a_partnership_names_the_field_it_refuses(partnership):
+    """The same over demo-world's partnership (40 people with referrals, appointments, plans, release plans,
+    consultations), as every kind of staff and as a person holding their own record: the pages deeper in, whose
+    forms a small world does not reach (answering a referral, an appointment's outcome, a release plan, ...)."""
+    tried, failures = 0, []
+    for user in demo_personas():
+        client = Client(raise_request_exception=False)
+        client.force_login(user)
+        client.persona = user.username
+        start = PERSON_START if hasattr(user, "person_account") else STAFF_START
+        found, problems = check_forms(client, start, limit=150)
+        tried, failures = tried + found, failures + problems
+    assert tried >= 150, tried
     assert failures == [], "\n".join(map(repr, failures))

@@ -252,7 +252,9 @@ def _highlighted(respondent, passages) -> list[dict]:
 
 
 @staff_page
-def response_detail(request, cid, rpk, respondent_form=None, errors=None, status=200):
+def response_detail(request, cid, rpk, respondent_form=None, errors=None, status=200, refused=None):
+    """A response's page. `refused`: (passage id, "remap" or "closed", the action's ValidationFailed) when a
+    passage's form was refused: it is shown as sent, holding the errors, and the error summary links to them."""
     consultation, respondent = actions.get_respondent(request.user, cid, rpk)
     record_access(actor=request.user, action="voice_response.read", resource="consultation",
                   resource_id=str(consultation.pk), reason=f"response {respondent.ref}")
@@ -266,9 +268,19 @@ def response_detail(request, cid, rpk, respondent_form=None, errors=None, status
             if passage.question.type != QuestionType.SELECT_ALL:
                 chosen = chosen[0] if chosen else ""
             closed = ClosedAnswerForm(prefix=f"c{passage.pk}", question=passage.question, initial={"chosen": chosen})
-        rows.append({"passage": passage, "text": respondent.text[passage.start:passage.end], "closed": closed,
-                     "remap": RemapForm(prefix=f"p{passage.pk}", questions=questions_list,
-                                        initial={"question": str(passage.question_id or "outside")})})
+        row = {"passage": passage, "text": respondent.text[passage.start:passage.end], "closed": closed,
+               "remap": RemapForm(prefix=f"p{passage.pk}", questions=questions_list,
+                                  initial={"question": str(passage.question_id or "outside")})}
+        if refused is not None and refused[0] == passage.pk and row[refused[1]] is not None:
+            form = row[refused[1]]
+            form = type(form)(request.POST, prefix=form.prefix, **(
+                {"questions": questions_list} if refused[1] == "remap" else {"question": passage.question}))
+            form.errors.clear()  # the action's verdict only: it checked the question or options against the consultation
+            form.add_action_errors(refused[2])
+            row[refused[1]], errors = form, form.error_links()
+        rows.append(row)
+    if refused is not None and not errors:
+        errors = failure_links(refused[2])
     form = respondent_form or RespondentForm(initial={
         "respondent_type": respondent.respondent_type, "organisation": respondent.organisation,
         "name": respondent.name, "publish": respondent.publish})
@@ -309,7 +321,7 @@ def passage_remap(request, cid, ppk):
         moved = actions.remap_passage(actor=request.user, consultation_id=cid, passage_id=ppk,
                                       question_id=request.POST.get(f"p{ppk}-question"))
     except ValidationFailed as failure:
-        return response_detail.__wrapped__(request, cid, passage.respondent_id, errors=failure_links(failure),
+        return response_detail.__wrapped__(request, cid, passage.respondent_id, refused=(ppk, "remap", failure),
                                            status=422)
     where = f"question {moved.question.qid}" if moved.question else "outside the questions"
     messages.success(request, f"Passage {moved.position + 1} moved to {where}")
@@ -325,7 +337,7 @@ def passage_closed(request, cid, ppk):
         corrected = actions.correct_closed_answer(actor=request.user, consultation_id=cid, passage_id=ppk,
                                                   chosen=request.POST.getlist(f"c{ppk}-chosen"))
     except ValidationFailed as failure:
-        return response_detail.__wrapped__(request, cid, passage.respondent_id, errors=failure_links(failure),
+        return response_detail.__wrapped__(request, cid, passage.respondent_id, refused=(ppk, "closed", failure),
                                            status=422)
     messages.success(request, f"Answer to question {corrected.question.qid} corrected")
     return redirect(reverse("voice:response", kwargs={"cid": cid, "rpk": corrected.respondent_id}) + f"#passage-{ppk}")
