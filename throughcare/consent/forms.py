@@ -8,6 +8,7 @@ from throughcare.core.forms import GovDateField, GovForm
 
 
 class ConsentForm(GovForm):
+    once = True  # made once, however often the form is sent (GovForm.once)
     kind = forms.ChoiceField(label="What the person agreed to", choices=ConsentKind.choices, required=False,
                              initial=ConsentKind.SHARE, widget=forms.RadioSelect)
     recipient_agency = forms.ChoiceField(label="Share with this agency", required=False,
@@ -36,6 +37,7 @@ class WithdrawForm(GovForm):
 
 
 class BreakGlassForm(GovForm):
+    once = True  # one emergency access (and one alert to the guardian), however often it is sent (GovForm.once)
     identifier = forms.CharField(label="NHS number, prison number, probation reference or PNC ID", required=False,
                                  widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}))
     reason = forms.CharField(label="Why you need the record now", required=False, widget=forms.Textarea,
@@ -46,6 +48,7 @@ class BreakGlassForm(GovForm):
 
 
 class LawfulBasisForm(GovForm):
+    once = True  # made once, however often the form is sent (GovForm.once)
     basis = forms.ChoiceField(label="Lawful basis", choices=BasisKind.choices, required=False,
                               widget=forms.RadioSelect)
     recipient_agency = forms.ChoiceField(label="Agency that needs the information", required=False)

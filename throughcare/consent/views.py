@@ -20,7 +20,7 @@ from throughcare.consent.summary import sharing_summary
 from throughcare.core.categories import IDENTITY_CATEGORY
 from throughcare.core.errors import Forbidden, NotFound, ValidationFailed
 from throughcare.core.ids import parse_uuid
-from throughcare.core.views import form_page, render_form, staff_page
+from throughcare.core.views import ALREADY_SAVED, form_page, render_form, run_form_once, staff_page
 from throughcare.people.access import get_person
 from throughcare.people.models import Identifier
 from throughcare.people.validators import guess_identifier
@@ -92,8 +92,10 @@ def break_glass_page(request):
             form.add_error("identifier", "Enter an NHS number, prison number, probation reference or PNC ID")
         else:
             try:
-                glass = actions.break_glass(actor=request.user, person_id=person_id or "-",
-                                            reason=form.cleaned_data["reason"], hours=form.cleaned_data["hours"] or 0)
+                done = run_form_once(request, form, make=lambda: actions.break_glass(
+                    actor=request.user, person_id=person_id or "-", reason=form.cleaned_data["reason"],
+                    hours=form.cleaned_data["hours"] or 0), target=lambda glass: reverse(
+                    "people:detail", kwargs={"person_id": glass.person_id}))
             except NotFound:
                 form.add_error("identifier", "No record has that identifier")
             except ValidationFailed as failure:
@@ -101,8 +103,9 @@ def break_glass_page(request):
             except Forbidden as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, "Emergency access granted. The Caldicott guardian has been told.")
-                return redirect("people:detail", person_id=glass.person_id)
+                messages.success(request, ALREADY_SAVED if done.replayed else
+                                 "Emergency access granted. The Caldicott guardian has been told.")
+                return redirect(done.resource_id)
     return render_form(request, form, heading="Emergency access", submit="Get emergency access", danger=True,
                       warning="Only in an emergency, when the person is at risk and cannot consent. Every use is "
                               "reported to the Caldicott guardian and reviewed.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django import forms
 from django.conf import settings
@@ -11,6 +12,8 @@ from throughcare.core.errors import ValidationFailed
 
 #: Django's message for a required field left empty, which names no field.
 REQUIRED_DEFAULT = forms.Field.default_error_messages["required"]
+#: The hidden one-time key of a form that makes something (GovForm.once).
+FORM_KEY = "form_key"
 
 
 def in_sentence(label: str) -> str:
@@ -64,8 +67,17 @@ class GovDateField(forms.Field):
 class GovForm(forms.Form):
     """A form that can take field errors from an action's ValidationFailed."""
 
+    #: A form that makes something (a note, an appointment, a consent ...) carries a one-time key, so the same
+    #: form sent twice (a double click, a retry after a lost answer, Back and send again) makes it once:
+    #: core.views.form_page (or once_from_form) runs its action under the key (core.idempotency).
+    once = False
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.once:
+            self.fields[FORM_KEY] = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+            if not self.is_bound:
+                self.initial[FORM_KEY] = uuid.uuid4().hex
         for field in self.fields.values():
             if isinstance(field, forms.ChoiceField):
                 field.error_messages["invalid_choice"] = f"Choose {field.label.lower()} from the list"

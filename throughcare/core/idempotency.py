@@ -1,7 +1,7 @@
 """Idempotency-Key: a client may send the same creating request again and get the same result.
 
 One mechanism for every API that takes a key (referrals; assessments: start, submit, amend), and for the
-referral form's one-time key: `run_once` claims the key, runs the action and marks the key done in the
+one-time key of every page's form that makes something (core.forms.GovForm.once, core.views.form_page): `run_once` claims the key, runs the action and marks the key done in the
 action's transaction, or says what an earlier request with the key made (docs/decisions/0023).
 
 A key is claimed by INSERT in its own transaction: the unique (user, key) constraint makes the claim
@@ -110,8 +110,12 @@ class Once(Generic[T]):
     replayed: bool
 
 
-def run_once(*, user, key: str | None, request_hash: str, make: Callable[[], T]) -> Once[T]:
+def run_once(*, user, key: str | None, request_hash: str, make: Callable[[], T],
+             result_id: Callable[[T], str] = lambda made: str(made.pk)) -> Once[T]:
     """Run `make` (an action: it returns the record it made, with a `pk`) at most once for `key`.
+
+    `result_id(made)` is what a replay is told (`Once.resource_id`): the record's id, or for a page's form the
+    address it led to (core.views.form_page).
 
     No key: `make` runs as it is. Otherwise the key is claimed (in its own transaction, committed at once), then
     `make` and the key's done mark commit together in one transaction: a crash before that commit leaves no
@@ -119,15 +123,16 @@ def run_once(*, user, key: str | None, request_hash: str, make: Callable[[], T])
     replays. If `make` fails, the key is released so the same request can be sent again."""
     if key is None:
         made = make()
-        return Once(made, str(made.pk), replayed=False)
+        return Once(made, result_id(made), replayed=False)
     claimed = claim(user=user, key=check_key(key), request_hash=request_hash)
     if claimed.replay:
         return Once(None, claimed.resource_id, replayed=True)
     try:
         with transaction.atomic():
             made = make()
-            complete(claimed, made.pk)
+            resource_id = result_id(made)
+            complete(claimed, resource_id)
     except BaseException:
         release(claimed)
         raise
-    return Once(made, str(made.pk), replayed=False)
+    return Once(made, resource_id, replayed=False)

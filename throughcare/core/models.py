@@ -29,7 +29,8 @@ class IdempotencyKey(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     request_hash = models.CharField(max_length=64, help_text="sha256 of the canonical JSON request")
     state = models.CharField(max_length=20, choices=State.choices, default=State.IN_FLIGHT)
-    resource_id = models.CharField(max_length=64, blank=True)
+    resource_id = models.CharField(max_length=255, blank=True,
+                                   help_text="What the request made, or the address a page's form led to")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,11 +7,20 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from throughcare.agencies.models import staff_of
-from throughcare.core.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from throughcare.core import idempotency
+from throughcare.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from throughcare.core.forms import FORM_KEY
+
+#: What the same form sent again is told (GovForm.once): the first was saved, and nothing twice.
+ALREADY_SAVED = "This was saved when you first sent it. Nothing was saved twice."
+#: Two at once: the first is still being saved.
+STILL_SAVING = "This is already being saved. Wait a moment, then check before sending it again."
+#: The page's one-time key came back with something else in the form (Back, a change, Send).
+SENT_BEFORE = "This form was sent before, with different answers. Open the page again to make another."
 
 
 def back_to(request, next_url: str | None, fallback: str) -> HttpResponseRedirect:
@@ -89,16 +98,39 @@ def form_page(request, form, *, run, success, redirect_to, template: str = "form
     """
     if request.method == "POST" and form.is_valid():
         try:
-            result = run(form.cleaned_data)
+            done = run_form_once(request, form, make=lambda: run(form.cleaned_data), target=lambda result: resolve_url(
+                redirect_to(result) if callable(redirect_to) else redirect_to))
         except ValidationFailed as failure:
             form.add_action_errors(failure)
         except PreconditionFailed:
             form.add_error(None, "Someone else changed this while you had the page open. Go back to see it as it "
                                  "is now, then try again.")
         else:
-            messages.success(request, success(result) if callable(success) else success)
-            return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+            if done.replayed:
+                messages.success(request, ALREADY_SAVED)
+            else:
+                messages.success(request, success(done.made) if callable(success) else success)
+            return redirect(done.resource_id)
     return render_form(request, form, template, **context)
+
+
+def run_form_once(request, form, *, make, target) -> idempotency.Once:
+    """Run `make()` (the form's action) once for the form's one-time key (GovForm.once; none: it just runs).
+
+    The same form sent again, with the same key and answers, does not run it: Once.replayed, and
+    Once.resource_id is `target(made)` of the first, the address it led to. A second copy sent while the first is
+    still being saved, or the key sent back with other answers, is a ValidationFailed naming no field (the page
+    shows it above the form). Call after form.is_valid(); the key is taken out of form.cleaned_data."""
+    key = form.cleaned_data.pop(FORM_KEY, "") or None
+    answers = idempotency.request_hash(form.cleaned_data, scope="form", path=request.path)
+    try:
+        return idempotency.run_once(user=request.user, key=key, request_hash=answers, make=make, result_id=target)
+    except Conflict:
+        raise ValidationFailed({"__all__": STILL_SAVING}) from None
+    except ValidationFailed as failure:
+        if idempotency.HEADER in failure.fields:
+            raise ValidationFailed({"__all__": SENT_BEFORE}) from None
+        raise
 
 
 def render_form(request, form, template: str = "form_page.html", **context):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django import forms
 
 from throughcare.agencies.models import Agency
@@ -13,6 +11,7 @@ from throughcare.referrals.models import DeclineReason, FastTrackReason, Priorit
 
 
 class ReferralForm(GovForm):
+    once = True  # a double click or a resent form makes one referral, not two (GovForm.once)
     to_agency = forms.ChoiceField(label="Agency you are referring to", required=False)
     service = forms.CharField(label="Service", required=False, max_length=200,
                               help_text="For example, opiate substitution therapy, floating support, IAPT")
@@ -28,8 +27,6 @@ class ReferralForm(GovForm):
     fast_track_note = forms.CharField(label="Fast-track note (optional)", required=False, max_length=500)
     #: The directory entry the form was started from (hidden; its agency is checked by the action).
     directory_service = forms.CharField(widget=forms.HiddenInput, required=False)
-    #: One key per rendered form: a double-click or a resent POST makes one referral, not two.
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, own_agency_id=None, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,8 +34,6 @@ class ReferralForm(GovForm):
             (str(a.pk), f"{a.name} ({a.get_kind_display()})")
             for a in Agency.objects.filter(active=True).exclude(pk=own_agency_id).order_by("name")]
         self.fields["shared_categories"].choices = [(c.value, c.label) for c in Category if c.value in categories]
-        if not self.is_bound:
-            self.initial["idempotency_key"] = str(uuid.uuid4())
 
 
 class MoveForm(GovForm):

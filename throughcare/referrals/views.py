@@ -11,10 +11,9 @@ from django.views.decorators.http import require_POST
 
 from throughcare.agencies.models import staff_of
 from throughcare.agencies.roles import RECORDING_ROLES
-from throughcare.core import idempotency
 from throughcare.core.categories import Category
-from throughcare.core.errors import Conflict, PreconditionFailed, ValidationFailed
-from throughcare.core.views import render_form, staff_page
+from throughcare.core.errors import PreconditionFailed, ValidationFailed
+from throughcare.core.views import ALREADY_SAVED, render_form, run_form_once, staff_page
 from throughcare.people.access import get_person
 from throughcare.referrals.actions import (
     MOVES,
@@ -72,30 +71,16 @@ def referral_new(request, person_id):
     form = ReferralForm(request.POST or None, own_agency_id=staff.agency_id, categories=shareable, initial=initial)
     back = reverse("people:detail", kwargs={"person_id": person.pk})
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "idempotency_key"}
         try:
-            referral = _create_once(request, person.pk, form.cleaned_data.get("idempotency_key") or "", fields)
+            done = run_form_once(request, form, make=lambda: create_referral(
+                actor=request.user, person_id=person.pk, **form.cleaned_data), target=lambda referral: reverse(
+                "referrals:detail", kwargs={"referral_id": referral.pk}))
         except ValidationFailed as failure:
             form.add_action_errors(failure)
-        except Conflict:
-            form.add_error(None, "This referral is already being sent. Wait a moment, then check the person's "
-                                 "referrals before sending it again.")
         else:
-            return redirect("referrals:detail", referral_id=referral.pk)
+            messages.success(request, ALREADY_SAVED if done.replayed else f"Referral sent to {done.made.to_agency.name}")
+            return redirect(done.resource_id)
     return render_form(request, form, "referrals/new.html", person=person, cancel_url=back)
-
-
-def _create_once(request, person_pk, key: str, fields: dict):
-    """Create the referral under the form's one-time key, so a resent form cannot make a second one."""
-    once = idempotency.run_once(user=request.user, key=key or None,
-                                request_hash=idempotency.request_hash(fields, person_id=person_pk),
-                                make=lambda: create_referral(actor=request.user, person_id=person_pk, **fields))
-    if once.replayed:
-        referral, _grant = get_referral(request.user, once.resource_id)
-        return referral
-    referral = once.made
-    messages.success(request, f"Referral sent to {referral.to_agency.name}")
-    return referral
 
 
 def available_moves(referral, staff) -> list:
