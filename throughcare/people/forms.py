@@ -13,6 +13,7 @@ class SearchForm(forms.Form):
 
 
 class RegisterPersonForm(GovForm):
+    once = True  # one record, however often the form (or "register a new record") is sent (GovForm.once)
     given_names = forms.CharField(label="Given names", required=False, max_length=120,
                                   widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
     family_name = forms.CharField(label="Family name", required=False, max_length=120,
