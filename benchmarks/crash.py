@@ -12,12 +12,13 @@ Method:
    (retried with the same key until acknowledged, however the attempt failed); holistic assessments, each
    started with an Idempotency-Key, its answers saved with If-Match and submitted with an Idempotency-Key
    (each step retried until acknowledged; each client assesses its own person, as one draft per person and
-   agency is allowed); and notes (not retried: a note whose answer was lost may or may not exist, but one
-   acknowledged must).
+   agency is allowed); and notes, each with an Idempotency-Key (retried with the same key until acknowledged,
+   like referrals).
 4. Each cycle: writes flow, then a gunicorn worker is killed (-9, the master starts another) and, on
    alternate cycles, the PostgreSQL postmaster is killed (-9) and restarted; writes keep flowing.
 5. At the end, with everything restarted: every acknowledged referral, submitted assessment and note is
-   present exactly once; no referral or assessment exists that no key explains, and each assessment is
+   present exactly once; no referral, note or assessment exists that no key explains (and no two notes say the
+   same: each key's note has its own text), and each assessment is
    explained by exactly one start key (and, once submitted, one submit key): retries made no duplicates;
    every referral and note has its audit entry, every assessment exactly one assessment.start entry and one
    "started" journey event, and every submitted one exactly one assessment.submit entry and one
@@ -147,7 +148,7 @@ class Ledger:
     """What the client saw acknowledged."""
 
     referrals: dict[str, str] = field(default_factory=dict)  # idempotency key -> referral id
-    notes: set[str] = field(default_factory=set)  # event ids
+    notes: dict[str, str] = field(default_factory=dict)  # idempotency key -> note (event) id
     assessments: dict[str, str] = field(default_factory=dict)  # submit key -> assessment id (acknowledged)
     assessment_starts: dict[str, str] = field(default_factory=dict)  # start key -> draft id (acknowledged)
     attempts: int = 0
@@ -274,16 +275,13 @@ def client(port: int, token: str, person: str, to_agency: str, assessed: str, le
         elif roll < 0.7:
             assess(port, auth, assessed, ledger, stop, mine)
         else:
-            status, data = _attempt(port, ledger, "POST", f"/api/v1/people/{person}/notes",
-                                    {**auth}, {"text": f"Crash test note {uuid.uuid4().hex[:8]}",
-                                               "category": "contact_admin"})
-            if status == 201:
+            key = str(uuid.uuid4())
+            status, data = _until_answered(port, ledger, stop, "POST", f"/api/v1/people/{person}/notes",
+                                           {**auth, "Idempotency-Key": key},
+                                           {"text": f"Crash test note {key}", "category": "contact_admin"})
+            if status in (200, 201):
                 with ledger.lock:
-                    ledger.notes.add(str(json.loads(data)["id"]))
-            else:
-                with ledger.lock:
-                    ledger.failures += 1
-                time.sleep(0.05)
+                    ledger.notes[key] = str(json.loads(data)["id"])
 
 
 def cli(env: dict, *args: str, timeout: float = 300) -> str:
@@ -329,8 +327,8 @@ ledger = json.load(sys.stdin)
 referrals = {str(pk) for pk in Referral.objects.values_list("pk", flat=True)}
 assessments = {str(pk): status for pk, status in Assessment.objects.values_list("pk", "status")}
 keys = dict(IdempotencyKey.objects.filter(state="done").values_list("key", "resource_id"))
-referral_keyed = set(keys.values()) - set(assessments)  # what the done keys made, other than assessments
-notes = {str(pk) for pk in Event.objects.filter(kind="note").values_list("pk", flat=True)}
+notes = dict((str(pk), body) for pk, body in Event.objects.filter(kind="note").values_list("pk", "body"))
+referral_keyed = set(keys.values()) - set(assessments) - set(notes)  # what the done keys made: referrals
 created = Counter(AuditEntry.objects.filter(action="referral.create", outcome="allowed")
                   .values_list("resource_id", flat=True))
 noted = Counter(AuditEntry.objects.filter(action="note.add", outcome="allowed").values_list("resource_id", flat=True))
@@ -348,13 +346,20 @@ if len(referrals) != len(referral_keyed):
 for rid in referrals:
     if created.get(rid, 0) != 1:
         problems.append(f"referral {rid} has {created.get(rid, 0)} referral.create audit entries")
-for nid in ledger["notes"]:
+keys_for = Counter(keys.values())
+for key, nid in ledger["notes"].items():
     if nid not in notes:
-        problems.append(f"acknowledged note {nid} is missing")
-for nid in notes:
+        problems.append(f"acknowledged note {nid} (key {key}) is missing")
+    if keys.get(key) != nid:
+        problems.append(f"note key {key} answered {nid} but the database records {keys.get(key)}")
+for nid, body in notes.items():
     if noted.get(nid, 0) != 1:
         problems.append(f"note {nid} has {noted.get(nid, 0)} note.add audit entries")
-keys_for = Counter(keys.values())
+    if keys_for.get(nid, 0) != 1:  # every note was sent under a key: one that no key explains is a duplicate
+        problems.append(f"note {nid} is explained by {keys_for.get(nid, 0)} keys")
+twice = [body for body, count in Counter(notes.values()).items() if count > 1]
+if twice:
+    problems.append(f"{len(twice)} notes were added twice: {twice[:3]}")
 def entries(action):
     return Counter(AuditEntry.objects.filter(action=action, outcome="allowed", resource="assessment")
                    .values_list("resource_id", flat=True))
@@ -445,7 +450,7 @@ def run(cycles: int, *, seconds_per_cycle: float = 2.0, clients: int = 4, seed: 
         for thread in threads:
             thread.join(timeout=30)
         with ledger.lock:
-            snapshot = {"referrals": dict(ledger.referrals), "notes": sorted(ledger.notes),
+            snapshot = {"referrals": dict(ledger.referrals), "notes": dict(ledger.notes),
                         "assessments": dict(ledger.assessments), "assessment_starts": dict(ledger.assessment_starts)}
         check = json.loads(subprocess.run([str(BIN / "python"), "-c", CHECK], env=env, input=json.dumps(snapshot),  # noqa: S603
                                           capture_output=True, text=True, timeout=300, cwd=ROOT,

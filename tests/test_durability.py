@@ -1,5 +1,5 @@
 """Durability: kill -9 the application workers and the PostgreSQL server mid-stream (5 cycles here;
-`make crash` runs 50) while clients write referrals and assessments with Idempotency-Keys, and notes.
+`make crash` runs 50) while clients write referrals, assessments and notes with Idempotency-Keys.
 Every acknowledged write is there exactly once, with its audit entry; retries made no duplicates; the
 audit chain verifies. See benchmarks/crash.py for the method."""
 

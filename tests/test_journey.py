@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.db import connection
@@ -119,3 +120,44 @@ def test_timeline_of_5000_events_takes_a_fixed_number_of_queries(api, world, pag
                   if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT"))]
     # token+user+staff+agency, person, relationship, count, page, audit insert
     assert len(statements) <= 7, "\n".join(statements)
+
+
+def _note(api, persona: str, person_id, body: dict, key: str | None):
+    headers = {**api(persona).headers, **({"Idempotency-Key": key} if key else {})}
+    return api(persona).client.post(f"/api/v1/people/{person_id}/notes", json.dumps(body),
+                                    content_type="application/json", headers=headers)
+
+
+def test_a_note_sent_again_with_its_idempotency_key_is_added_once(api, world):
+    """A client whose answer was lost sends the note again with the same key: the note the first request added
+    comes back (200, Idempotent-Replayed), and there is one note, one note.add entry and one timeline event."""
+    from throughcare.audit.models import AuditEntry
+
+    jo = world["jo"]
+    body = {"text": "Script collected", "category": "substance_use"}
+    first = _note(api, "amara", jo.pk, body, "note-1")
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first
+    again = _note(api, "amara", jo.pk, body, "note-1")
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert Event.objects.filter(kind=EventKind.NOTE).count() == 1
+    assert AuditEntry.objects.filter(action="note.add").count() == 1
+    assert AuditEntry.objects.filter(action="note.read", person_id=jo.pk).count() == 1  # the replay, a read
+    # Another note under another key, or none, is another note.
+    assert _note(api, "amara", jo.pk, body, "note-2").status_code == 201
+    assert _note(api, "amara", jo.pk, body, None).status_code == 201
+    assert Event.objects.filter(kind=EventKind.NOTE).count() == 3
+
+
+def test_a_notes_key_is_refused_for_another_note_and_released_when_the_note_is_refused(api, world):
+    from throughcare.core.models import IdempotencyKey
+
+    jo = world["jo"]
+    assert _note(api, "amara", jo.pk, {"text": "Script collected", "category": "substance_use"}, "k").status_code == 201
+    other = _note(api, "amara", jo.pk, {"text": "Something else", "category": "substance_use"}, "k")
+    assert other.status_code == 422 and "Idempotency-Key" in other.json()["error"]["fields"]
+    bad = _note(api, "amara", jo.pk, {"text": "", "category": "substance_use"}, "bad")
+    assert bad.status_code == 422 and "text" in bad.json()["error"]["fields"]
+    assert not IdempotencyKey.objects.filter(key="bad").exists()  # released: the client may send it again
+    # Another user's key of the same name is theirs alone; an unseen person stays 404 under a key.
+    assert _note(api, "grace", jo.pk, {"text": "x", "category": "housing"}, "k").status_code == 404

@@ -4,12 +4,14 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
-from ninja import Query, Router, Schema, Status
+from django.http import HttpResponse
+from ninja import Header, Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from throughcare.audit.recorder import disclose
+from throughcare.core import idempotency
 from throughcare.core.paging import Page
-from throughcare.journey.actions import add_note
+from throughcare.journey.actions import add_note, get_note
 from throughcare.journey.timeline import timeline_page
 from throughcare.people.access import get_person
 
@@ -70,6 +72,17 @@ def timeline(request, person_id: str, filters: Query[TimelineQuery]):
             "categories": result.categories}
 
 
-@router.post("/people/{person_id}/notes", response={201: EventOut}, summary="Add a note to the journey")
-def create_note(request, person_id: str, payload: NoteIn):
-    return Status(201, add_note(actor=request.user, person_id=person_id, text=payload.text, category=payload.category))
+@router.post("/people/{person_id}/notes", response={200: EventOut, 201: EventOut},
+             summary="Add a note to the journey; send Idempotency-Key to retry safely")
+def create_note(request, person_id: str, payload: NoteIn, response: HttpResponse,
+                idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+    """A retry with the same Idempotency-Key and note answers 200 with the note the first request added
+    (`Idempotent-Replayed: true`), and adds nothing (decision 0023)."""
+    once = idempotency.run_once(
+        user=request.user, key=idempotency_key,
+        request_hash=idempotency.request_hash(payload.dict(), scope="note.add", person_id=person_id),
+        make=lambda: add_note(actor=request.user, person_id=person_id, text=payload.text, category=payload.category))
+    if once.replayed:
+        response["Idempotent-Replayed"] = "true"
+        return Status(200, get_note(request.user, once.resource_id))
+    return Status(201, once.made)

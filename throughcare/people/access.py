@@ -146,15 +146,16 @@ def get_person(user, person_id, *, action: str = "person.read", categories: Iter
 
 
 def get_record_about(user, queryset, record_id, *, resource: str, not_found: str, action: str,
-                     categories: Iterable[str] = (IDENTITY_CATEGORY,), write: bool = False):
+                     categories: Iterable[str] = (IDENTITY_CATEGORY,), write: bool = False, id_of=parse_uuid):
     """A record about a person (an appointment, a referral, a release plan ...) by its id, as `user` may see
     it: (the row of `queryset`, the caller's Grant for its person), or NotFound(`not_found`).
 
     A missing record and one whose person the caller may not see answer alike (decision 0003), and both are
     audited: the first as a denied look-up of `resource`, the second by get_person. Pass a queryset with
-    select_for_update() to lock the row for a write.
+    select_for_update() to lock the row for a write. `id_of` reads the id (a UUID; parse_int for a numbered
+    record such as a journey event), None when it is not one.
     """
-    rid = parse_uuid(record_id)
+    rid = id_of(record_id)
     row = queryset.filter(pk=rid).first() if rid else None
     if row is None:
         record_access(actor=user, action=action, outcome="denied", reason="not found", resource=resource,
