@@ -18,18 +18,15 @@ import re
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.test import Client
 
-from tests.page_walk import SHAPE, SKIP, walk
+from tests.page_walk import SHAPE, SKIP, demo_personas, walk
 from tests.row_counts import SESSIONS, changed, row_counts
 from throughcare.core.demo import build_world
 from throughcare.core.models import DatabaseMark
-from throughcare.myrecord.models import PersonAccount
 
 pytestmark = pytest.mark.e2e
 
-STAFF = ["kw.amara", "sm.nadia", "pt.grace", "pw.jess", "pm.una", "cg.alan", "cm.yusuf", "admin"]
 STAFF_START = ["/", "/today/", "/people/", "/reports/"]
 PERSON_START = ["/my/", "/my/story"]
 #: Nobody signed in: the sign-in pages, the public directory and the consultations open to everyone.
@@ -88,9 +85,7 @@ def _axe(assert_accessible, page, what: str) -> list[str]:
 
 
 def _personas() -> list:
-    users = get_user_model().objects
-    return [*(users.get(username=name) for name in STAFF), PersonAccount.objects.select_related("user").get().user,
-            None]
+    return [*demo_personas(), None]
 
 
 def _who(user) -> str:
