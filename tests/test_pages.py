@@ -136,7 +136,7 @@ def test_admin_pages_for_administrators_only(browser_client, world):
     created = admin.post("/agencies/new", {"name": "Harbour Housing", "kind": "housing"})
     assert created.status_code == 302
     bad = admin.post("/agencies/new", {"name": "", "kind": "zoo"})
-    assert bad.status_code == 422 and "Choose kind of agency from the list" in bad.content.decode()
+    assert bad.status_code == 422 and "Choose one of the options for “Kind of agency”" in bad.content.decode()
     blank = admin.post("/agencies/new", {"name": "", "kind": "housing"})
     assert blank.status_code == 422 and "Enter the agency" in blank.content.decode()
     staff = admin.post("/agencies/staff/new", {"username": "nia", "agency": str(world["agencies"]["prison"].pk),
@@ -399,3 +399,23 @@ def test_the_api_docs_page_works_offline_under_the_policy(client):
     html = page.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html and "cdn." not in html
     assert page["Content-Security-Policy"] == settings.CONTENT_SECURITY_POLICY
+
+
+def test_a_choice_no_longer_offered_is_refused_in_words_that_read_whatever_the_label():
+    """A value not among the options (a worker who has left since the page was opened, a hand-made request)
+    quotes the field's label, so a question or the start of a sentence reads as well as a noun."""
+    from django import forms as django_forms
+
+    from throughcare.core.forms import GovForm
+
+    class Booking(GovForm):
+        worker = django_forms.ChoiceField(label="With", choices=[("amara", "Amara")])
+        attended = django_forms.ChoiceField(label="Did the person attend?", choices=[("yes", "Yes")])
+        needs = django_forms.MultipleChoiceField(label="Disabilities (optional)", choices=[("sight", "Sight")],
+                                                 required=False)
+
+    form = Booking({"worker": "gone", "attended": "perhaps", "needs": ["hearing"]})
+    assert not form.is_valid()
+    assert form.errors["worker"] == ["Choose one of the options for “With”"]
+    assert form.errors["attended"] == ["Choose one of the options for “Did the person attend”"]
+    assert form.errors["needs"] == ["Choose one of the options for “Disabilities”"]

@@ -156,7 +156,7 @@ def test_the_analyst_corrects_adds_and_removes_questions(nadia, analysts):
     ({"qid": "5", "text": "", "type": "open"}, "text", "Enter the question"),
     ({"qid": "5", "text": "Which?", "type": "select-one", "options": "Only one"}, "options",
      "Enter at least two options, one on each line"),
-    ({"qid": "5", "text": "Which?", "type": "multiple-guess"}, "type", "Choose type of question from the list"),
+    ({"qid": "5", "text": "Which?", "type": "multiple-guess"}, "type", "Choose one of the options for “Type of question”"),
     ({"qid": "5 & 6", "text": "Which?", "type": "open"}, "qid", "The question number must be up to 10 letters"),
 ])
 def test_a_bad_question_names_the_field_and_saves_nothing(nadia, analysts, data, field, message):

@@ -21,6 +21,12 @@ def in_sentence(label: str) -> str:
     return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
+def offer_label(label: str) -> str:
+    """A label as a message quotes it: "Disabilities (optional)" → "Disabilities", "What do you want to do?" →
+    "What do you want to do"."""
+    return label.split(" (")[0].rstrip("?: ").strip() or label
+
+
 class GovDateWidget(forms.Widget):
     """GOV.UK date input: three boxes named NAME-day, NAME-month, NAME-year."""
 
@@ -69,7 +75,7 @@ class GovForm(forms.Form):
 
     #: A form that makes something (a note, an appointment, a consent ...) carries a one-time key, so the same
     #: form sent twice (a double click, a retry after a lost answer, Back and send again) makes it once:
-    #: core.views.form_page (or once_from_form) runs its action under the key (core.idempotency).
+    #: core.views.form_page (or run_form_once) runs its action under the key (core.idempotency).
     once = False
 
     def __init__(self, *args, **kwargs):
@@ -80,8 +86,12 @@ class GovForm(forms.Form):
                 self.initial[FORM_KEY] = uuid.uuid4().hex
         for field in self.fields.values():
             if isinstance(field, forms.ChoiceField):
-                field.error_messages["invalid_choice"] = f"Choose {field.label.lower()} from the list"
-                field.error_messages["invalid_list"] = f"Choose {field.label.lower()} from the list"
+                # A value not among the options: a page opened before they changed (a worker who has left, a
+                # theme merged since) or a hand-made request. Labels are nouns ("Kind of agency"), questions
+                # ("Did the person attend?") or the start of a sentence ("With"), so the message quotes it.
+                offered = f"Choose one of the options for “{offer_label(str(field.label))}”"
+                field.error_messages["invalid_choice"] = offered
+                field.error_messages["invalid_list"] = offered
             if field.required and field.label and field.error_messages.get("required") == REQUIRED_DEFAULT:
                 # Never Django's "This field is required.": the message names the field, as GOV.UK asks.
                 verb = "Choose" if isinstance(field, forms.ChoiceField) else "Enter"
