@@ -64,6 +64,13 @@ SOURCES = {
     "consultation_id": [("/consultations", "id")],
     "service_id": [("/directory/services", "id")],
     "key": [("/instruments", "key")],
+    # Only in the addresses of operations that write (api_paths(methods=...)):
+    "episode_id": [("/people/{p}/episodes", "id")],
+    "consent_id": [("/people/{p}/consents", "id")],
+    "member_id": [("/people/{p}/care-team", "id")],
+    "handover_id": [("/handovers", "id")],
+    "organisation_id": [("/directory/organisations", "id")],
+    "request_id": [("/access-requests", "id")],
 }
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -88,17 +95,19 @@ def api_client(username: str):
     return client
 
 
-def api_paths(client) -> list[str]:
+def api_paths(client, methods: tuple[str, ...] = ("get",)) -> list[str] | list[tuple[str, str]]:
     """Every GET operation of the API's OpenAPI description with its ids filled from the lists `client`'s user
-    can read (up to two addresses each; an operation whose ids it cannot find is left out)."""
+    can read (up to two addresses each; an operation whose ids it cannot find is left out). Given other
+    `methods` (post, put, patch, delete): (method, address) of each such operation."""
     from throughcare.api import api as ninja_api
 
-    templates = [path.removeprefix("/api/v1") for path, operations in ninja_api.get_openapi_schema()["paths"].items()
-                 if "get" in operations and not path.endswith("/run")]
+    operations = [(method, path.removeprefix("/api/v1"))
+                  for path, found in ninja_api.get_openapi_schema()["paths"].items()
+                  for method in methods if method in found and not (method == "get" and path.endswith("/run"))]
     found = client.get("/people")
     people = _values(found.json(), "id")[:2] if found.status_code == 200 else []
     paths = []
-    for template in templates:
+    for method, template in operations:
         names = PLACEHOLDER.findall(template)
         choices: dict[str, list] = {}
         for name in names:
@@ -106,7 +115,7 @@ def api_paths(client) -> list[str]:
                 choices[name] = people
                 continue
             values = []
-            for source, field in SOURCES[name]:
+            for source, field in SOURCES.get(name, []):
                 for person in people[:1] if "{p}" in source else [None]:
                     answer = client.get(source.replace("{p}", str(person)))
                     if answer.status_code == 200 and "json" in answer.get("Content-Type", ""):
@@ -117,7 +126,8 @@ def api_paths(client) -> list[str]:
         for index in range(max([len(choices[name]) for name in names] or [1])):
             # The index-th value of each placeholder (the last one it has, when it has fewer).
             filled = {name: values[min(index, len(values) - 1)] for name, values in choices.items()}
-            paths.append(PLACEHOLDER.sub(lambda m, filled=filled: str(filled[m.group(1)]), template))
+            path = PLACEHOLDER.sub(lambda m, filled=filled: str(filled[m.group(1)]), template)
+            paths.append(path if methods == ("get",) else (method, path))
     return paths
 
 

@@ -10,10 +10,15 @@ commissioner, an administrator and (pages) nobody signed in. Each answer must be
   record, a 403 or a sign-in redirect says nothing about the record either; or
 - a page that shows no person (by name, identifier or record id; tests/test_audit_every_page.py's oracle),
   such as a directory service's page, which is not person data.
+
+Writes too: every form those users' pages post to an address holding an id, sent as its page filled it in, and
+every API operation that writes with an id in its address (sent with an empty body), answers the users who must
+see no one's case as it answers the same request about ids that exist nowhere, and saves nothing.
 """
 
 from __future__ import annotations
 
+import urllib.parse
 import uuid
 
 from django.contrib.auth import get_user_model
@@ -21,6 +26,8 @@ from django.test import Client
 
 from tests.page_walk import PERSON_START, SHAPE, STAFF_START, walk
 from tests.people_shown import UUID, api_client, api_paths, people_shown, person_markers, without_csrf
+from tests.row_counts import SESSIONS, changed, row_counts
+from tests.test_refusals_name_the_field import filled_in, forms_found
 from throughcare.myrecord.models import PersonAccount
 
 #: Whose walks find the addresses: the casework roles, the Caldicott guardian (reviews, access requests) and
@@ -131,4 +138,85 @@ def test_a_record_withheld_answers_as_a_record_that_does_not_exist_in_the_api(pa
                 problems.append(f"GET /api/v1{path} as {username}: answers {answer.status_code} for the record, "
                                 f"{missing.status_code} for no record, or differs in body")
     assert checked >= 60
+    assert problems == [], f"{len(problems)} of {checked}:\n" + "\n".join(problems)
+
+
+def _record_forms() -> list[tuple[str, dict]]:
+    """One form of each shape that posts to an address holding a record's id, from the casework users' pages, as
+    the page fills it in: (where it posts, what it sends)."""
+    users, forms, shapes = get_user_model().objects, [], set()
+    for username in SOURCES:
+        client = Client(raise_request_exception=False)
+        if username == "person":
+            client.force_login(PersonAccount.objects.select_related("user").get().user)
+        else:
+            client.force_login(users.get(username=username))
+        for action, form in forms_found(client, PERSON_START if username == "person" else STAFF_START, 150):
+            shape = SHAPE.sub("N", urllib.parse.urlsplit(action).path)
+            if UUID.search(action) and shape not in shapes:
+                shapes.add(shape)
+                data: dict[str, list[str]] = {}
+                for name, value in filled_in(form):
+                    data.setdefault(name, []).append(value)
+                forms.append((urllib.parse.urlsplit(action).path, data))
+    return forms
+
+
+def test_a_form_about_a_withheld_record_answers_as_one_about_no_record_and_saves_nothing(partnership):
+    """Writes too: each form that names a record in its address, sent as its page filled it in by the users who
+    must see no one's case, answers as the same form sent about records that exist nowhere, and saves nothing."""
+    markers = person_markers()
+    forms = _record_forms()
+    assert len(forms) >= 30, [action for action, _data in forms]
+    users, checked, problems = get_user_model().objects, 0, []
+    for username in INTRUDERS:
+        client = Client(raise_request_exception=False)
+        if username == "another person":
+            client.force_login(_another_person())
+        elif username:
+            client.force_login(users.get(username=username))
+        who = username or "nobody signed in"
+        for action, data in forms:
+            real, other, elsewhere = _elsewhere(action)
+            before = row_counts(leave_out=SESSIONS)
+            answer = client.post(action, data)
+            if saved := changed(before, row_counts(leave_out=SESSIONS)):
+                problems.append(f"POST {action} as {who}: saved {saved}")
+            missing = client.post(other, data)
+            checked += 1
+            if _masked(answer, real) != _masked(missing, elsewhere) and (
+                    missing.status_code == answer.status_code or people_shown(answer.content.decode(), markers)):
+                # (A form about what is not person data, such as an open consultation's public response form,
+                # may answer differently for one that exists: it shows no one.)
+                problems.append(f"POST {action} as {who}: answers {answer.status_code} {answer.get('Location', '')} "
+                                f"for the record, {missing.status_code} {missing.get('Location', '')} for no record, "
+                                "or differs in body")
+    assert checked >= 120
+    assert problems == [], f"{len(problems)} of {checked}:\n" + "\n".join(problems)
+
+
+def test_an_api_write_about_a_withheld_record_answers_as_one_about_no_record_and_saves_nothing(partnership):
+    """Every API operation that writes (POST, PUT, PATCH, DELETE) with a record's id in its address, its ids as a
+    key worker finds them, sent by a commissioner and an administrator with an empty body: the answer is the one
+    for ids that exist nowhere (never a 422 that says the record is there), and nothing is saved."""
+    operations = [(method, path) for method, path in api_paths(api_client("kw.amara"), ("post", "put", "patch",
+                                                                                        "delete"))
+                  if UUID.search(path)]
+    assert len(operations) >= 40, operations
+    checked, problems = 0, []
+    for username in INTRUDERS[:2]:
+        client = api_client(username)
+        for method, path in operations:
+            real, other, elsewhere = _elsewhere(path)
+            send = getattr(client.client, method)
+            before = row_counts(leave_out=SESSIONS)
+            answer = send(f"/api/v1{path}", "{}", content_type="application/json", headers=client.headers)
+            if saved := changed(before, row_counts(leave_out=SESSIONS)):
+                problems.append(f"{method.upper()} /api/v1{path} as {username}: saved {saved}")
+            missing = send(f"/api/v1{other}", "{}", content_type="application/json", headers=client.headers)
+            checked += 1
+            if _masked(answer, real) != _masked(missing, elsewhere):
+                problems.append(f"{method.upper()} /api/v1{path} as {username}: answers {answer.status_code} for the "
+                                f"record, {missing.status_code} for no record, or differs in body")
+    assert checked >= 80
     assert problems == [], f"{len(problems)} of {checked}:\n" + "\n".join(problems)

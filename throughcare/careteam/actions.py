@@ -14,7 +14,9 @@ from throughcare.core.categories import IDENTITY_CATEGORY, Category
 from throughcare.core.errors import Forbidden, NotFound, ValidationFailed
 from throughcare.core.ids import parse_uuid
 from throughcare.journey.models import Event, EventKind
-from throughcare.people.access import get_person
+from throughcare.people.access import get_person, get_record_about
+
+MEMBER_NOT_FOUND = "Care team member not found"
 
 
 def _worker(username: str, field: str = "worker") -> Staff:
@@ -66,13 +68,14 @@ def add_member(*, actor, person_id, worker: str, lead: bool = False) -> CareTeam
 
 def remove_member(*, actor, member_id) -> CareTeamMember:
     with transaction.atomic():
-        member = (CareTeamMember.objects.select_for_update().select_related("worker")
-                  .filter(pk=parse_uuid(member_id), left_at__isnull=True).first())
-        if member is None:
-            raise NotFound("Care team member not found")
-        person, grant = get_person(actor, member.person_id, action="care_team.remove", write=True, categories=[])
+        # A member of a team the caller may not see answers as a member who does not exist (decision 0003).
+        member, grant = get_record_about(
+            actor, CareTeamMember.objects.select_for_update(of=("self",)).select_related("worker", "person").filter(
+                left_at__isnull=True), member_id, resource="care_team_member", not_found=MEMBER_NOT_FOUND,
+            action="care_team.remove", categories=[], write=True)
+        person = member.person
         if not grant.relationship:
-            raise NotFound("Care team member not found")
+            raise NotFound(MEMBER_NOT_FOUND)
         if member.is_lead:
             raise ValidationFailed({"member": "The lead professional cannot leave until the role is handed over"})
         member.left_at = timezone.now()

@@ -55,7 +55,8 @@ def consent_withdraw(request, consent_id):
     consent = Consent.objects.filter(pk=parse_uuid(consent_id)).select_related("recipient_agency").first()
     if consent is None:
         raise NotFound("Consent not found")
-    person, grant = get_person(request.user, consent.person_id, action="consent.form", categories=[], write=True)
+    person, grant = get_person(request.user, consent.person_id, action="consent.form", categories=[], write=True,
+                               not_found="Consent not found")
     back = reverse("consent:list", kwargs={"person_id": person.pk})
     return form_page(request, WithdrawForm(request.POST or None),
                      run=lambda data: actions.withdraw_consent(actor=request.user, consent_id=consent.pk, **data),

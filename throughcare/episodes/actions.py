@@ -61,7 +61,8 @@ def end_episode(*, actor, episode_id, ended_on: dt.date | None, discharge_reason
         )
         if episode is None:
             raise NotFound("Episode not found")
-        person, grant = get_person(actor, episode.person_id, action="episode.end", write=True, categories=[])
+        person, grant = get_person(actor, episode.person_id, action="episode.end", write=True, categories=[],
+                                   not_found="Episode not found")
         errors = {}
         if episode.ended_on is not None:
             errors["ended_on"] = "This episode has already ended"

@@ -21,7 +21,8 @@ def start(request, person_id):
 @staff_page
 def end(request, episode_id):
     episode = get_object_or_404(Episode, pk=episode_id, agency_id=staff_of(request.user).agency_id, ended_on__isnull=True)
-    person, _grant = get_person(request.user, episode.person_id, action="episode.form", categories=[], write=True)
+    person, _grant = get_person(request.user, episode.person_id, action="episode.form", categories=[], write=True,
+                                not_found="Episode not found")
     return form_page(request, EndEpisodeForm(request.POST or None),
                      run=lambda data: end_episode(actor=request.user, episode_id=episode.pk, **data),
                      success="Episode ended", redirect_to=lambda _: _person_url(person),

@@ -183,7 +183,7 @@ def read_draft(user, draft_id, *, audit: bool = True) -> tuple[object, object, O
     if draft is None:
         raise NotFound(DRAFT_NOT_FOUND)
     person, grant = get_person(user, draft.person_id, action="outcome.form", write=True,
-                               categories=[IDENTITY_CATEGORY], audit=audit)
+                               categories=[IDENTITY_CATEGORY], audit=audit, not_found=DRAFT_NOT_FOUND)
     staff = staff_of(user)
     if staff is None or draft.agency_id != staff.agency_id:
         raise NotFound(DRAFT_NOT_FOUND)
