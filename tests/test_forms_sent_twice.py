@@ -106,7 +106,7 @@ def test_a_form_sent_twice_makes_one_record(world, kind):
         again = client.post(target, {**data, "confirm_no_match": "1"})
     assert again.status_code == 302 and again["Location"] == first["Location"]
     assert changed(after_first, row_counts(leave_out=SESSIONS)) == {}
-    assert ALREADY_SAVED in client.get(again["Location"]).content.decode()
+    assert str(ALREADY_SAVED) in client.get(again["Location"]).content.decode()
 
     # Opened afresh, the same answers are a second record (two notes may say the same thing), where the rules
     # allow one: an agency's name is unique, and a person with the same name and date of birth is a possible match
@@ -127,7 +127,7 @@ def test_the_key_sent_back_with_other_answers_is_refused(world):
     changed_answers = {**data, "text": ["Housing benefit sorted, and the rent paid"]}
     refused = client.post(target, changed_answers)
     assert refused.status_code == 422
-    assert SENT_BEFORE in refused.content.decode()
+    assert str(SENT_BEFORE) in refused.content.decode()
     assert changed(before, row_counts(leave_out=SESSIONS)) == {}
 
 
@@ -136,3 +136,14 @@ def test_a_form_without_its_key_still_works(world):
     client, ids = _client(world, "amara"), _ids(world)
     response = client.post(f"/people/{ids['jo']}/notes/new", {"text": "Housing benefit sorted", "category": "housing"})
     assert response.status_code == 302
+
+
+def test_a_person_reading_in_welsh_is_told_in_welsh(world):
+    """The person's own pages are in Welsh when they choose it: so is what a form sent twice says."""
+    client, ids = _client(world, "jo"), _ids(world)
+    client.get("/my/language/cy")
+    target, data = _opened(client, "/my/correction", FORMS["correction"][2], ids)
+    assert client.post(target, data).status_code == 302
+    again = client.post(target, data)
+    page = client.get(again["Location"]).content.decode()
+    assert "Cafodd hwn ei gadw pan wnaethoch ei anfon gyntaf. Ni chafodd dim ei gadw ddwywaith." in page

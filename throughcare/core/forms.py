@@ -7,6 +7,7 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from throughcare.core.errors import ValidationFailed
 
@@ -89,7 +90,7 @@ class GovForm(forms.Form):
                 # A value not among the options: a page opened before they changed (a worker who has left, a
                 # theme merged since) or a hand-made request. Labels are nouns ("Kind of agency"), questions
                 # ("Did the person attend?") or the start of a sentence ("With"), so the message quotes it.
-                offered = f"Choose one of the options for “{offer_label(str(field.label))}”"
+                offered = _("Choose one of the options for “%(label)s”") % {"label": offer_label(str(field.label))}
                 field.error_messages["invalid_choice"] = offered
                 field.error_messages["invalid_list"] = offered
             if field.required and field.label and field.error_messages.get("required") == REQUIRED_DEFAULT:

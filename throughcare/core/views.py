@@ -9,18 +9,20 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 
 from throughcare.agencies.models import staff_of
 from throughcare.core import idempotency
 from throughcare.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from throughcare.core.forms import FORM_KEY
 
-#: What the same form sent again is told (GovForm.once): the first was saved, and nothing twice.
-ALREADY_SAVED = "This was saved when you first sent it. Nothing was saved twice."
+#: What the same form sent again is told (GovForm.once): the first was saved, and nothing twice. (In Welsh too:
+#: the person's own pages use these.)
+ALREADY_SAVED = _("This was saved when you first sent it. Nothing was saved twice.")
 #: Two at once: the first is still being saved.
-STILL_SAVING = "This is already being saved. Wait a moment, then check before sending it again."
+STILL_SAVING = _("This is already being saved. Wait a moment, then check before sending it again.")
 #: The page's one-time key came back with something else in the form (Back, a change, Send).
-SENT_BEFORE = "This form was sent before, with different answers. Open the page again to make another."
+SENT_BEFORE = _("This form was sent before, with different answers. Open the page again to make another.")
 
 
 def back_to(request, next_url: str | None, fallback: str) -> HttpResponseRedirect:

@@ -16,6 +16,7 @@ ACTION_WORDS = {
     "timeline.read": _("read your story"),
     "note.add": _("added a note"),
     "note.form": _("opened the page to add a note"),
+    "note.read": _("looked at a note"),
     "episode.start": _("started an episode of care"),
     "episode.end": _("ended an episode of care"),
     "episode.list": _("looked at your episodes of care"),
