@@ -40,16 +40,35 @@ INTRUDERS = ["cm.yusuf", "admin", None, "another person"]
 
 
 
-def _record_pages() -> list[str]:
-    """One address of each shape that holds an id, from the casework users' walks."""
-    users, pages, shapes = get_user_model().objects, [], set()
+def _sources():
+    """(a client signed in as each of SOURCES, where their walk starts)."""
+    users = get_user_model().objects
     for username in SOURCES:
         client = Client(raise_request_exception=False)
         if username == "person":
             client.force_login(PersonAccount.objects.select_related("user").get().user)
         else:
             client.force_login(users.get(username=username))
-        visited, _params, _forms = walk(client, PERSON_START if username == "person" else STAFF_START, limit=150)
+        yield client, PERSON_START if username == "person" else STAFF_START
+
+
+def _intruders():
+    """(a client for each of INTRUDERS, who they are)."""
+    users = get_user_model().objects
+    for username in INTRUDERS:
+        client = Client(raise_request_exception=False)
+        if username == "another person":
+            client.force_login(_another_person())
+        elif username:
+            client.force_login(users.get(username=username))
+        yield client, username or "nobody signed in"
+
+
+def _record_pages() -> list[str]:
+    """One address of each shape that holds an id, from the casework users' walks."""
+    pages, shapes = [], set()
+    for client, start in _sources():
+        visited, _params, _forms = walk(client, start, limit=150)
         for url, status, _html, _found_on in visited:
             shape = SHAPE.sub("N", url.split("?")[0])
             if status == 200 and UUID.search(url) and shape not in shapes:
@@ -93,14 +112,8 @@ def test_a_record_withheld_answers_as_a_record_that_does_not_exist_on_every_page
     markers = person_markers()
     pages = _record_pages()
     assert len(pages) >= 25, pages  # the walk reached the record pages of the service
-    users, checked, shown_nothing, problems = get_user_model().objects, 0, 0, []
-    for username in INTRUDERS:
-        client = Client(raise_request_exception=False)
-        if username == "another person":
-            client.force_login(_another_person())
-        elif username:
-            client.force_login(users.get(username=username))
-        who = username or "nobody signed in"
+    checked, shown_nothing, problems = 0, 0, []
+    for client, who in _intruders():
         for url in pages:
             real, other, elsewhere = _elsewhere(url)
             answer, missing = client.get(url), client.get(other)
@@ -144,14 +157,9 @@ def test_a_record_withheld_answers_as_a_record_that_does_not_exist_in_the_api(pa
 def _record_forms() -> list[tuple[str, dict]]:
     """One form of each shape that posts to an address holding a record's id, from the casework users' pages, as
     the page fills it in: (where it posts, what it sends)."""
-    users, forms, shapes = get_user_model().objects, [], set()
-    for username in SOURCES:
-        client = Client(raise_request_exception=False)
-        if username == "person":
-            client.force_login(PersonAccount.objects.select_related("user").get().user)
-        else:
-            client.force_login(users.get(username=username))
-        for action, form in forms_found(client, PERSON_START if username == "person" else STAFF_START, 150):
+    forms, shapes = [], set()
+    for client, start in _sources():
+        for action, form in forms_found(client, start, 150):
             shape = SHAPE.sub("N", urllib.parse.urlsplit(action).path)
             if UUID.search(action) and shape not in shapes:
                 shapes.add(shape)
@@ -168,14 +176,8 @@ def test_a_form_about_a_withheld_record_answers_as_one_about_no_record_and_saves
     markers = person_markers()
     forms = _record_forms()
     assert len(forms) >= 30, [action for action, _data in forms]
-    users, checked, problems = get_user_model().objects, 0, []
-    for username in INTRUDERS:
-        client = Client(raise_request_exception=False)
-        if username == "another person":
-            client.force_login(_another_person())
-        elif username:
-            client.force_login(users.get(username=username))
-        who = username or "nobody signed in"
+    checked, problems = 0, []
+    for client, who in _intruders():
         for action, data in forms:
             real, other, elsewhere = _elsewhere(action)
             before = row_counts(leave_out=SESSIONS)
