@@ -210,3 +210,25 @@ def test_the_basis_pages_say_who_may_approve(browser_client, world):
         "categories": ["family_safeguarding"], "reason": "Adult at risk: strategy meeting"}, follow=True)
     assert "It takes effect when a Caldicott guardian, or a service manager at your agency, approves it." in \
         done.content.decode()
+
+
+def test_who_has_looked_at_this_record_says_every_action_in_words(browser_client, world, api):
+    """The worker's page says what each entry did in words about the person, never a code: for every action
+    the audit trail documents (the person's own page has words for each; the worker's says them of "them")."""
+    import re
+
+    from tests.test_myrecord_welsh import _documented_actions
+    from throughcare.audit.views import staff_words
+
+    for action in _documented_actions():
+        words = staff_words(action)
+        assert words and "." not in words and "_" not in words, (action, words)
+        assert not re.search(r"\byou(r|rs)?\b", words), (action, words)
+    assert staff_words("appointment.outcome") == "recorded whether they came to an appointment"
+    assert staff_words("outcome.chart") == "looked at how they are doing over time"
+    jo = world["jo"]
+    assert api("amara").get(f"/people/{jo.pk}/appointments").status_code == 200
+    assert api("amara").get(f"/people/{jo.pk}/care-team").status_code == 200
+    html = browser_client("amara").get(f"/people/{jo.pk}/access-log").content.decode()
+    assert "looked at their appointments" in html and "looked at their care team" in html
+    assert not re.findall(r"\b[a-z_]+\.[a-z_]+\b", re.sub(r"<[^>]+>", " ", html).replace("gov.uk", "")), "a code shown"

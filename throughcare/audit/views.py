@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import re
+
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils import translation
 
 from throughcare.agencies.models import staff_of
 from throughcare.agencies.roles import AUDIT_ROLES
@@ -11,6 +14,7 @@ from throughcare.audit.recorder import record_access
 from throughcare.core.errors import Forbidden, NotFound
 from throughcare.core.ids import parse_uuid
 from throughcare.core.views import staff_page
+from throughcare.myrecord.audit_words import action_words
 from throughcare.people.access import get_person
 
 ACTION_WORDS = {
@@ -43,8 +47,24 @@ def person_access_log(request, person_id):
 
 
 def _words(entry) -> str:
-    """The entry's action in words (its code if it has none), then each action folded into it."""
-    return "; ".join(dict.fromkeys(ACTION_WORDS.get(code, code) for code in actions_of(entry)))
+    """The entry's action in words, then each action folded into it."""
+    return "; ".join(dict.fromkeys(staff_words(code) for code in actions_of(entry)))
+
+
+#: "you" as the subject of a verb, in the person's words ("whether you came", "how you are doing").
+_YOU_DO = re.compile(r"\byou (are|agreed|came|can|have|were|go)\b")
+
+
+def staff_words(action: str) -> str:
+    """What `action` means, said to a worker about the person: ACTION_WORDS, or else the words the person's own
+    "who has looked at my record" uses (myrecord.audit_words, which has words for every action), in English,
+    about "them" ("looked at your plan" → "looked at their plan")."""
+    if action in ACTION_WORDS:
+        return ACTION_WORDS[action]
+    with translation.override("en"):
+        words = action_words(action)
+    words = _YOU_DO.sub(r"they \1", words)
+    return re.sub(r"\byou\b", "them", re.sub(r"\byours\b", "theirs", re.sub(r"\byour\b", "their", words)))
 
 
 @staff_page
