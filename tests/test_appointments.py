@@ -545,3 +545,24 @@ def test_a_change_page_refuses_a_version_someone_else_has_moved_on(browser_clien
     assert "Someone else changed this while you had the page open" in stale.content.decode()
     appointment.refresh_from_db()
     assert appointment.status == "booked"
+
+
+def test_a_booking_sent_again_with_its_idempotency_key_books_once(api, world):
+    """A client whose answer was lost books again with the same key: the appointment the first request booked
+    comes back (200, Idempotent-Replayed), and there is one appointment and one appointment.book entry."""
+    from throughcare.audit.models import AuditEntry
+
+    body = _body()
+    first = _post(api, "amara", f"/people/{world['jo'].pk}/appointments", body, **{"Idempotency-Key": "book-1"})
+    assert first.status_code == 201, first.content
+    again = _post(api, "amara", f"/people/{world['jo'].pk}/appointments", body, **{"Idempotency-Key": "book-1"})
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"] and again["ETag"] == first["ETag"]
+    assert Appointment.objects.count() == 1
+    assert AuditEntry.objects.filter(action="appointment.book").count() == 1
+    other = _post(api, "amara", f"/people/{world['jo'].pk}/appointments", {**body, "location": "Elsewhere"},
+                  **{"Idempotency-Key": "book-1"})
+    assert other.status_code == 422 and "Idempotency-Key" in other.json()["error"]["fields"]
+    assert _post(api, "amara", f"/people/{world['jo'].pk}/appointments", body,
+                 **{"Idempotency-Key": "book-2"}).status_code == 201
+    assert Appointment.objects.count() == 2

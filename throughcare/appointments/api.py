@@ -5,12 +5,13 @@ import uuid
 
 from django.http import HttpResponse
 from django.urls import reverse
-from ninja import Router, Schema, Status
+from ninja import Header, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from throughcare.appointments import actions, icalendar
 from throughcare.appointments.models import Appointment
 from throughcare.appointments.reads import get_appointment, person_appointments, sees_details
+from throughcare.core import idempotency
 from throughcare.core.etags import if_match, set_etag
 
 router = Router(tags=["appointments"])
@@ -122,11 +123,21 @@ def _written(response: HttpResponse, appointment):
     return _out(appointment)
 
 
-@router.post("/people/{person_id}/appointments", response={201: AppointmentOut},
-             summary="Book an appointment for the person at your agency")
-def book(request, person_id: str, payload: AppointmentIn, response: HttpResponse):
-    appointment = actions.book_appointment(actor=request.user, person_id=person_id, **payload.dict())
-    return Status(201, _written(response, appointment))
+@router.post("/people/{person_id}/appointments", response={200: AppointmentOut, 201: AppointmentOut},
+             summary="Book an appointment for the person at your agency; send Idempotency-Key to retry safely")
+def book(request, person_id: str, payload: AppointmentIn, response: HttpResponse,
+         idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+    """A retry with the same Idempotency-Key and booking answers 200 with the appointment the first request
+    booked, as it is now (`Idempotent-Replayed: true`), and books nothing (decision 0023)."""
+    fields = payload.dict()
+    once = idempotency.run_once(
+        user=request.user, key=idempotency_key,
+        request_hash=idempotency.request_hash(fields, scope="appointment.book", person_id=person_id),
+        make=lambda: actions.book_appointment(actor=request.user, person_id=person_id, **fields))
+    if once.replayed:
+        response["Idempotent-Replayed"] = "true"
+        return Status(200, _respond(request, response, once.resource_id))
+    return Status(201, _written(response, once.made))
 
 
 @router.get("/people/{person_id}/appointments", response=list[AppointmentOut],
