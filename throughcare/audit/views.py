@@ -19,7 +19,8 @@ from throughcare.people.access import get_person
 
 ACTION_WORDS = {
     "person.read": "looked at the record", "timeline.read": "read the journey", "person.search": "found them in a search",
-    "note.add": "added a note", "note.read": "looked at a note", "person.register": "registered them", "episode.start": "started an episode",
+    "note.add": "added a note", "note.read": "looked at a note", "person.register": "registered them",
+    "episode.start": "started an episode",
     "episode.end": "ended an episode", "consent.record": "recorded a consent", "consent.withdraw": "withdrew a consent",
     "consent.list": "looked at who can see what", "break_glass": "used emergency access",
     "episode.list": "looked at episodes", "access_log.read": "looked at who has seen the record",

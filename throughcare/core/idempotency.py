@@ -1,8 +1,9 @@
 """Idempotency-Key: a client may send the same creating request again and get the same result.
 
-One mechanism for every API that takes a key (referrals; assessments: start, submit, amend), and for the
-one-time key of every page's form that makes something (core.forms.GovForm.once, core.views.form_page): `run_once` claims the key, runs the action and marks the key done in the
-action's transaction, or says what an earlier request with the key made (docs/decisions/0023).
+One mechanism for every API that takes a key (referrals, notes, appointments; assessments: start, submit,
+amend), and for the one-time key of every page's form that makes something (core.forms.GovForm.once,
+core.views.form_page): `run_once` claims the key, runs the action and marks the key done in the action's
+transaction, or says what an earlier request with the key made (docs/decisions/0023).
 
 A key is claimed by INSERT in its own transaction: the unique (user, key) constraint makes the claim
 atomic, so of two racing requests exactly one claims it and the other sees IntegrityError.

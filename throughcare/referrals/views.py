@@ -78,7 +78,8 @@ def referral_new(request, person_id):
         except ValidationFailed as failure:
             form.add_action_errors(failure)
         else:
-            messages.success(request, ALREADY_SAVED if done.replayed else f"Referral sent to {done.made.to_agency.name}")
+            messages.success(request, ALREADY_SAVED if done.replayed else
+                             f"Referral sent to {done.made.to_agency.name}")
             return redirect(done.resource_id)
     return render_form(request, form, "referrals/new.html", person=person, cancel_url=back)
 

@@ -275,7 +275,7 @@ def response_detail(request, cid, rpk, respondent_form=None, errors=None, status
             form = row[refused[1]]
             form = type(form)(request.POST, prefix=form.prefix, **(
                 {"questions": questions_list} if refused[1] == "remap" else {"question": passage.question}))
-            form.errors.clear()  # the action's verdict only: it checked the question or options against the consultation
+            form.errors.clear()  # the action's verdict only: it knows the consultation's questions and options
             form.add_action_errors(refused[2])
             row[refused[1]], errors = form, form.error_links()
         rows.append(row)
