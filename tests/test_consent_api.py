@@ -265,3 +265,27 @@ def test_an_assessment_or_outcome_review_of_someone_unseen_looks_exactly_missing
         assert hidden.content == missing.content, (path, hidden.content, missing.content)
         assert "Person" not in json.dumps(hidden.json())
     assert api("amara").get(f"/outcome-reviews/{review.pk}").status_code == 200
+
+
+def test_a_consent_sent_again_with_its_idempotency_key_is_recorded_once(api, world):
+    """A client whose answer was lost records the consent again with the same key: one consent, and the answer
+    is that consent as it is now (withdrawn since, here: a replay never brings a withdrawn consent back)."""
+    import json
+
+    jo, amara = world["jo"], api("amara")
+    body = {"recipient_agency": str(world["agencies"]["prison"].pk), "purposes": ["direct_care"],
+            "categories": ["substance_use"], "how_given": "written"}
+
+    def send(key):
+        return amara.client.post(f"/api/v1/people/{jo.pk}/consents", json.dumps(body), content_type="application/json",
+                                 headers={**amara.headers, "Idempotency-Key": key})
+
+    first = send("consent-1")
+    assert first.status_code == 201, first.content
+    assert amara.post(f"/consents/{first.json()['id']}/withdraw", {"reason": "Changed their mind"}).status_code == 200
+    again = send("consent-1")
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"] and again.json()["active"] is False
+    assert Consent.objects.filter(person=jo).count() == 1
+    assert AuditEntry.objects.filter(action="consent.record").count() == 1
+    assert send("consent-2").status_code == 201 and Consent.objects.filter(person=jo).count() == 2
