@@ -42,6 +42,8 @@ FORMS = {
     "agency": ("sam", "/agencies/new", {"name": "Harbour Housing", "kind": "housing"}, "agencies_agency"),
     "consultation": ("nadia", "/consultations/new", {"title": "The recovery hub", "description": "Tell us"},
                      "voice_consultation"),
+    "sharing": ("jo", "/my/sharing/new", {"recipient_agency": "{prison}", "categories": ["housing"],
+                                          "purposes": ["direct_care"]}, "consent_consent"),
     "correction": ("jo", "/my/correction", {"what": "My date of birth", "correction": "It is 27 March, not 27 May"},
                    "myrecord_correctionrequest"),
 }
