@@ -149,3 +149,31 @@ def test_a_person_reading_in_welsh_is_told_in_welsh(world):
     again = client.post(target, data)
     page = client.get(again["Location"]).content.decode()
     assert "Cafodd hwn ei gadw pan wnaethoch ei anfon gyntaf. Ni chafodd dim ei gadw ddwywaith." in page
+
+
+def test_keys_are_forgotten_after_thirty_days(world):
+    """`throughcare keys prune` (daily) forgets keys older than 30 days (--days), so the table does not grow for
+    ever; a form sent again after that is saved again, as a new one."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from typer.testing import CliRunner
+
+    from throughcare.cli import app
+    from throughcare.core.models import IdempotencyKey
+
+    client, ids = _client(world, "amara"), _ids(world)
+    address = f"/people/{ids['jo']}/notes/new"
+    target, old = _opened(client, address, {"text": "Housing benefit sorted", "category": "housing"}, ids)
+    assert client.post(target, old).status_code == 302
+    _target, recent = _opened(client, address, {"text": "Rent paid", "category": "housing"}, ids)
+    assert client.post(target, recent).status_code == 302
+    IdempotencyKey.objects.filter(key=old[FORM_KEY][0]).update(created_at=timezone.now() - dt.timedelta(days=31))
+    result = CliRunner().invoke(app, ["keys", "prune"])
+    assert result.exit_code == 0, result.output
+    assert "Keys forgotten: 1 (older than 30 days)" in result.output
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == [recent[FORM_KEY][0]]
+    before = row_counts(leave_out=SESSIONS)["journey_event"]
+    assert client.post(target, old).status_code == 302  # forgotten: saved again
+    assert row_counts(leave_out=SESSIONS)["journey_event"] == before + 1
+    assert CliRunner().invoke(app, ["keys", "prune", "--days", "0"]).exit_code != 0  # at least a day

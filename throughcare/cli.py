@@ -43,6 +43,8 @@ db_app = typer.Typer(help="The database: roles for a PostgreSQL deployment.", no
 app.add_typer(db_app, name="db")
 reports_app = typer.Typer(help="Reporting tables, extracts and returns (docs/reporting.md).", no_args_is_help=True)
 app.add_typer(reports_app, name="reports")
+keys_app = typer.Typer(help="Idempotency keys and the one-time keys of forms (decision 0023).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 console = Console()
 err = Console(stderr=True)
 
@@ -453,6 +455,17 @@ def releases_engagement():
     summary = run()
     console.print(f"Engaged: {len(summary.engaged)}; alerts raised: {len(summary.alerts)}; "
                   f"not engaged within 21 days: {len(summary.not_engaged)}")
+
+
+@keys_app.command("prune")
+def keys_prune(days: int = typer.Option(30, "--days", min=1, help="Keep the keys of the last this many days")):
+    """Forget idempotency keys older than --days (run daily): a request sent again after that runs again."""
+    setup()
+    import datetime as dt
+
+    from throughcare.core.idempotency import prune
+
+    console.print(f"Keys forgotten: {prune(older_than=dt.timedelta(days=days))} (older than {days} days)")
 
 
 @reports_app.command("refresh")

@@ -137,3 +137,15 @@ def run_once(*, user, key: str | None, request_hash: str, make: Callable[[], T],
         release(claimed)
         raise
     return Once(made, resource_id, replayed=False)
+
+
+#: How long a key is kept once its request is done: far past any client's retry, or anyone going Back to a form.
+KEEP_FOR = dt.timedelta(days=30)
+
+
+def prune(*, older_than: dt.timedelta = KEEP_FOR) -> int:
+    """Forget keys made more than `older_than` ago (`throughcare keys prune`, daily): every page's form that makes
+    something claims one, so the table would otherwise grow for ever. A request sent again with a forgotten key
+    runs again. Returns how many were forgotten."""
+    deleted, _by_model = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    return deleted
