@@ -95,10 +95,10 @@ def api_client(username: str):
     return client
 
 
-def api_paths(client, methods: tuple[str, ...] = ("get",)) -> list[str] | list[tuple[str, str]]:
+def api_paths(client, methods: tuple[str, ...] = ("get",)) -> list[str] | list[tuple[str, str, str]]:
     """Every GET operation of the API's OpenAPI description with its ids filled from the lists `client`'s user
     can read (up to two addresses each; an operation whose ids it cannot find is left out). Given other
-    `methods` (post, put, patch, delete): (method, address) of each such operation."""
+    `methods` (post, put, patch, delete): (method, the operation's path as the description has it, address)."""
     from throughcare.api import api as ninja_api
 
     operations = [(method, path.removeprefix("/api/v1"))
@@ -127,7 +127,7 @@ def api_paths(client, methods: tuple[str, ...] = ("get",)) -> list[str] | list[t
             # The index-th value of each placeholder (the last one it has, when it has fewer).
             filled = {name: values[min(index, len(values) - 1)] for name, values in choices.items()}
             path = PLACEHOLDER.sub(lambda m, filled=filled: str(filled[m.group(1)]), template)
-            paths.append(path if methods == ("get",) else (method, path))
+            paths.append(path if methods == ("get",) else (method, template, path))
     return paths
 
 
