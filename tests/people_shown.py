@@ -64,7 +64,7 @@ SOURCES = {
     "consultation_id": [("/consultations", "id")],
     "service_id": [("/directory/services", "id")],
     "key": [("/instruments", "key")],
-    # Only in the addresses of operations that write (api_paths(methods=...)):
+    # Only in the addresses of operations that write (api_writes):
     "episode_id": [("/people/{p}/episodes", "id")],
     "consent_id": [("/people/{p}/consents", "id")],
     "member_id": [("/people/{p}/care-team", "id")],
@@ -95,10 +95,19 @@ def api_client(username: str):
     return client
 
 
-def api_paths(client, methods: tuple[str, ...] = ("get",)) -> list[str] | list[tuple[str, str, str]]:
+def api_paths(client) -> list[str]:
     """Every GET operation of the API's OpenAPI description with its ids filled from the lists `client`'s user
-    can read (up to two addresses each; an operation whose ids it cannot find is left out). Given other
-    `methods` (post, put, patch, delete): (method, the operation's path as the description has it, address)."""
+    can read (up to two addresses each; an operation whose ids it cannot find is left out)."""
+    return [path for _method, _template, path in _operations_filled(client, ("get",))]
+
+
+def api_writes(client, methods: tuple[str, ...] = ("post", "put", "patch", "delete")) -> list[tuple[str, str, str]]:
+    """Every operation of those `methods` as (method, its path as the description has it, an address with its ids
+    filled as api_paths fills them)."""
+    return _operations_filled(client, methods)
+
+
+def _operations_filled(client, methods: tuple[str, ...]) -> list[tuple[str, str, str]]:
     from throughcare.api import api as ninja_api
 
     operations = [(method, path.removeprefix("/api/v1"))
@@ -106,7 +115,7 @@ def api_paths(client, methods: tuple[str, ...] = ("get",)) -> list[str] | list[t
                   for method in methods if method in found and not (method == "get" and path.endswith("/run"))]
     found = client.get("/people")
     people = _values(found.json(), "id")[:2] if found.status_code == 200 else []
-    paths = []
+    filled_in = []
     for method, template in operations:
         names = PLACEHOLDER.findall(template)
         choices: dict[str, list] = {}
@@ -126,8 +135,8 @@ def api_paths(client, methods: tuple[str, ...] = ("get",)) -> list[str] | list[t
         for index in range(max([len(choices[name]) for name in names] or [1])):
             # The index-th value of each placeholder (the last one it has, when it has fewer).
             filled = {name: values[min(index, len(values) - 1)] for name, values in choices.items()}
-            path = PLACEHOLDER.sub(lambda m, filled=filled: str(filled[m.group(1)]), template)
-            paths.append(path if methods == ("get",) else (method, template, path))
-    return paths
+            filled_in.append((method, template, PLACEHOLDER.sub(lambda m, filled=filled: str(filled[m.group(1)]),
+                                                                 template)))
+    return filled_in
 
 

@@ -25,7 +25,15 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from tests.page_walk import PERSON_START, SHAPE, STAFF_START, walk
-from tests.people_shown import UUID, api_client, api_paths, people_shown, person_markers, without_csrf
+from tests.people_shown import (
+    UUID,
+    api_client,
+    api_paths,
+    api_writes,
+    people_shown,
+    person_markers,
+    without_csrf,
+)
 from tests.row_counts import SESSIONS, changed, row_counts
 from tests.test_refusals_name_the_field import filled_in, forms_found
 from throughcare.myrecord.models import PersonAccount
@@ -232,9 +240,8 @@ def test_an_api_write_about_a_withheld_record_answers_as_one_about_no_record_and
     body its description accepts: the answer is the one for ids that exist nowhere (never a 422 that says the
     record is there), and nothing is saved."""
     # The service directory holds no person data: administrators keep it, and others are refused it openly.
-    operations = [(method, template, path) for method, template, path in api_paths(
-        api_client("kw.amara"), ("post", "put", "patch", "delete"))
-        if UUID.search(path) and not template.startswith("/directory/")]
+    operations = [(method, template, path) for method, template, path in api_writes(api_client("kw.amara"))
+                  if UUID.search(path) and not template.startswith("/directory/")]
     assert len(operations) >= 35, operations
     bodies = _smallest_bodies()
     assert len(bodies) >= 45

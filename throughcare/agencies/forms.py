@@ -6,14 +6,14 @@ from throughcare.core.forms import GovForm
 
 
 class AgencyForm(GovForm):
-    once = True  # made once, however often the form is sent (GovForm.once)
+    once = True
     name = forms.CharField(label="Agency name", required=False, max_length=200)
     kind = forms.ChoiceField(label="Kind of agency", required=False, choices=[("", "Choose")] + AgencyKind.choices)
     area = forms.CharField(label="Area (optional)", required=False, help_text="Local authority or DAAT area")
 
 
 class StaffForm(GovForm):
-    once = True  # made once, however often the form is sent (GovForm.once)
+    once = True
     username = forms.CharField(label="Username", required=False,
                                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
     first_name = forms.CharField(label="First name", required=False)

@@ -5,7 +5,7 @@ import uuid
 
 from django.http import HttpResponse
 from django.urls import reverse
-from ninja import Header, Router, Schema, Status
+from ninja import Router, Schema
 from pydantic import ConfigDict, Field
 
 from throughcare.appointments import actions, icalendar
@@ -126,18 +126,16 @@ def _written(response: HttpResponse, appointment):
 @router.post("/people/{person_id}/appointments", response={200: AppointmentOut, 201: AppointmentOut},
              summary="Book an appointment for the person at your agency; send Idempotency-Key to retry safely")
 def book(request, person_id: str, payload: AppointmentIn, response: HttpResponse,
-         idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+         idempotency_key: str | None = idempotency.KEY_HEADER):
     """A retry with the same Idempotency-Key and booking answers 200 with the appointment the first request
     booked, as it is now (`Idempotent-Replayed: true`), and books nothing (decision 0023)."""
     fields = payload.dict()
-    once = idempotency.run_once(
-        user=request.user, key=idempotency_key,
+    return idempotency.respond_once(
+        request, response, idempotency_key,
         request_hash=idempotency.request_hash(fields, scope="appointment.book", person_id=person_id),
-        make=lambda: actions.book_appointment(actor=request.user, person_id=person_id, **fields))
-    if once.replayed:
-        response["Idempotent-Replayed"] = "true"
-        return Status(200, _respond(request, response, once.resource_id))
-    return Status(201, _written(response, once.made))
+        make=lambda: actions.book_appointment(actor=request.user, person_id=person_id, **fields),
+        made=lambda appointment: _written(response, appointment),
+        replayed=lambda appointment_id: _respond(request, response, appointment_id))
 
 
 @router.get("/people/{person_id}/appointments", response=list[AppointmentOut],

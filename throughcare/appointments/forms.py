@@ -81,7 +81,7 @@ def _duration(value) -> int:
 
 
 class BookForm(_WhenForm):
-    once = True  # made once, however often the form is sent (GovForm.once)
+    once = True
     date = GovDateField(noun="appointment date", label="Date", required=False, help_text="For example, 27 3 2026")
     time = GovTimeField(noun="start time", label="Start time", required=False)
     duration_minutes = forms.IntegerField(label="Length in minutes", required=False, min_value=5, max_value=480,

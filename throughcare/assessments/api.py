@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpResponse
-from ninja import Header, Router, Schema, Status
+from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from throughcare.assessments import actions, instruments
@@ -134,23 +134,25 @@ def _body(request) -> Any:
         return _BAD_JSON
 
 
-KEY_HEADER = Header(None, alias=idempotency.HEADER,
-                    description="Optional: send a new key (e.g. a UUID) and the same key again to retry safely")
+KEY_HEADER = idempotency.KEY_HEADER
 
 
 def _once(request, response: HttpResponse, key: str | None, *, scope: str, context: dict, body: dict, make,
           made_status: int):
     """Run `make` once for `key` (a fresh assessment view, ETag set), or answer what an earlier request with the
     same key and request made, as it is now (200, Idempotent-Replayed: true; reading it is audited)."""
-    once = idempotency.run_once(user=request.user, key=key,
-                                request_hash=idempotency.request_hash(body, scope=scope, **context), make=make)
-    if once.replayed:
-        read = read_assessment(request.user, once.resource_id)
-        response["Idempotent-Replayed"] = "true"
+    def made(assessment):
+        set_etag(response, assessment.revision)
+        return read_assessment(request.user, assessment.pk, audit=False).view
+
+    def replayed(assessment_id):
+        read = read_assessment(request.user, assessment_id)
         set_etag(response, read.assessment.revision)
-        return Status(200, read.view)
-    set_etag(response, once.made.revision)
-    return Status(made_status, read_assessment(request.user, once.made.pk, audit=False).view)
+        return read.view
+
+    return idempotency.respond_once(request, response, key,
+                                    request_hash=idempotency.request_hash(body, scope=scope, **context), make=make,
+                                    made=made, replayed=replayed, made_status=made_status)
 
 
 def instrument_json(instrument: instruments.Instrument) -> dict:

@@ -4,7 +4,7 @@ from throughcare.core.forms import GovForm
 
 
 class AddMemberForm(GovForm):
-    once = True  # made once, however often the form is sent (GovForm.once)
+    once = True
     worker = forms.CharField(label="Worker's username", required=False, max_length=150,
                              help_text="A worker at any agency in the partnership",
                              widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}))

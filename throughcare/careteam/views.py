@@ -49,15 +49,15 @@ def add_member(request, person_id):
 @staff_page
 @require_POST
 def remove_member(request, member_id):
-    member = CareTeamMember.objects.filter(pk=parse_uuid(member_id)).first()
-    if member is None:
-        raise NotFound("Care team member not found")
+    member_id = parse_uuid(member_id)
     try:
-        actions.remove_member(actor=request.user, member_id=member.pk)
+        member = actions.remove_member(actor=request.user, member_id=member_id)
     except ValidationFailed as failure:
+        # Refused only after the action's audited look-up found the member, so their team may be shown.
+        person_id = CareTeamMember.objects.values_list("person_id", flat=True).get(pk=member_id)
         messages.warning(request, " ".join(failure.fields.values()))
-    else:
-        messages.success(request, "They have left the care team")
+        return redirect(_team_url(person_id))
+    messages.success(request, "They have left the care team")
     return redirect(_team_url(member.person_id))
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 import uuid
 
 from django.http import HttpResponse
-from ninja import Header, Router, Schema, Status
+from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from throughcare.consent.actions import break_glass, describe_consent, record_consent, withdraw_consent
@@ -81,21 +81,18 @@ def list_consents(request, person_id: str):
 @router.post("/people/{person_id}/consents", response={200: ConsentOut, 201: ConsentOut},
              summary="Record a consent; send Idempotency-Key to retry safely")
 def create_consent(request, person_id: str, payload: ConsentIn, response: HttpResponse,
-                   idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+                   idempotency_key: str | None = idempotency.KEY_HEADER):
     """A retry with the same Idempotency-Key and consent answers 200 with the consent the first request recorded,
     as it is now (withdrawn since, if it was), with `Idempotent-Replayed: true`, and records nothing."""
     fields = payload.dict()
-    once = idempotency.run_once(
-        user=request.user, key=idempotency_key,
+    return idempotency.respond_once(
+        request, response, idempotency_key,
         request_hash=idempotency.request_hash(fields, scope="consent.record", person_id=person_id),
-        make=lambda: record_consent(actor=request.user, person_id=person_id, **fields))
-    if once.replayed:
-        response["Idempotent-Replayed"] = "true"
-        consent, _grant = get_record_about(request.user, Consent.objects.select_related("recipient_agency"),
-                                           once.resource_id, resource="consent", not_found="Consent not found",
-                                           action="consent.list")
-        return Status(200, consent)
-    return Status(201, once.made)
+        make=lambda: record_consent(actor=request.user, person_id=person_id, **fields),
+        made=lambda consent: consent,
+        replayed=lambda consent_id: get_record_about(
+            request.user, Consent.objects.select_related("recipient_agency"), consent_id, resource="consent",
+            not_found="Consent not found", action="consent.list")[0])
 
 
 @router.post("/consents/{consent_id}/withdraw", response=ConsentOut, summary="Withdraw a consent: it bites at once")

@@ -8,7 +8,7 @@ from throughcare.core.forms import GovDateField, GovForm
 
 
 class ConsentForm(GovForm):
-    once = True  # made once, however often the form is sent (GovForm.once)
+    once = True
     kind = forms.ChoiceField(label="What the person agreed to", choices=ConsentKind.choices, required=False,
                              initial=ConsentKind.SHARE, widget=forms.RadioSelect)
     recipient_agency = forms.ChoiceField(label="Share with this agency", required=False,
@@ -48,7 +48,7 @@ class BreakGlassForm(GovForm):
 
 
 class LawfulBasisForm(GovForm):
-    once = True  # made once, however often the form is sent (GovForm.once)
+    once = True
     basis = forms.ChoiceField(label="Lawful basis", choices=BasisKind.choices, required=False,
                               widget=forms.RadioSelect)
     recipient_agency = forms.ChoiceField(label="Agency that needs the information", required=False)

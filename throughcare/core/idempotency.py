@@ -27,6 +27,7 @@ from typing import Generic, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from ninja import Header, Status
 
 from throughcare.core.errors import Conflict, ValidationFailed
 from throughcare.core.models import IdempotencyKey
@@ -34,6 +35,9 @@ from throughcare.core.models import IdempotencyKey
 T = TypeVar("T")
 
 HEADER = "Idempotency-Key"
+#: The optional header parameter of every API endpoint that takes a key.
+KEY_HEADER = Header(None, alias=HEADER,
+                    description="Optional: send a new key (e.g. a UUID) and the same key again to retry safely")
 #: An in-flight key older than this belongs to a request that can no longer be running.
 STALE_AFTER = dt.timedelta(minutes=5)
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -137,6 +141,19 @@ def run_once(*, user, key: str | None, request_hash: str, make: Callable[[], T],
         release(claimed)
         raise
     return Once(made, resource_id, replayed=False)
+
+
+def respond_once(request, response, key: str | None, *, request_hash: str, make: Callable[[], T],
+                 made: Callable[[T], object], replayed: Callable[[str], object], made_status: int = 201) -> Status:
+    """The API's answer to a request that makes something and takes an Idempotency-Key: the first time `make`
+    runs and the answer is `made(record)` with `made_status`; a retry makes nothing and answers 200 with
+    `replayed(resource_id)` (the earlier result as it is now, read through the scoped, audited look-up) and
+    `Idempotent-Replayed: true` (decision 0023)."""
+    once = run_once(user=request.user, key=key, request_hash=request_hash, make=make)
+    if once.replayed:
+        response["Idempotent-Replayed"] = "true"
+        return Status(200, replayed(once.resource_id))
+    return Status(made_status, made(once.made))
 
 
 #: How long a key is kept once its request is done: far past any client's retry, or anyone going Back to a form.

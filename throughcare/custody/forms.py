@@ -13,7 +13,7 @@ RECEPTION_CHOICES = [(v, label) for v, label in ReceptionType.choices if v != Re
 
 
 class ReceptionForm(GovForm):
-    once = True  # made once, however often the form is sent (GovForm.once)
+    once = True
     prison_number = forms.CharField(label="Prison number", required=False, max_length=10,
                                     help_text="For example, A1234BC", widget=forms.TextInput(
                                         attrs={"class": "govuk-input--width-10", "spellcheck": "false"}))

@@ -115,7 +115,7 @@ class LocationForm(_Versioned, GovForm):
 
 
 class ServiceForm(GovForm):
-    once = True  # made once, however often the form is sent (GovForm.once)
+    once = True
     organisation = forms.ChoiceField(label="Organisation that runs it", required=False)
     name = forms.CharField(label="Service name", required=False, max_length=200)
     description = forms.CharField(label="What the service does", required=False, widget=forms.Textarea)

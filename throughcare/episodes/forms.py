@@ -6,7 +6,7 @@ from throughcare.episodes.models import Setting
 
 
 class StartEpisodeForm(GovForm):
-    once = True  # made once, however often the form is sent (GovForm.once)
+    once = True
     setting = forms.ChoiceField(label="Setting", choices=Setting.choices, required=False, widget=forms.RadioSelect)
     service = forms.CharField(label="Service", required=False, max_length=200)
     started_on = GovDateField(noun="start date", label="Start date", required=False)

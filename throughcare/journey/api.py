@@ -5,7 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.http import HttpResponse
-from ninja import Header, Query, Router, Schema, Status
+from ninja import Query, Router, Schema
 from pydantic import ConfigDict, Field
 
 from throughcare.audit.recorder import disclose
@@ -75,14 +75,11 @@ def timeline(request, person_id: str, filters: Query[TimelineQuery]):
 @router.post("/people/{person_id}/notes", response={200: EventOut, 201: EventOut},
              summary="Add a note to the journey; send Idempotency-Key to retry safely")
 def create_note(request, person_id: str, payload: NoteIn, response: HttpResponse,
-                idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+                idempotency_key: str | None = idempotency.KEY_HEADER):
     """A retry with the same Idempotency-Key and note answers 200 with the note the first request added
     (`Idempotent-Replayed: true`), and adds nothing (decision 0023)."""
-    once = idempotency.run_once(
-        user=request.user, key=idempotency_key,
+    return idempotency.respond_once(
+        request, response, idempotency_key,
         request_hash=idempotency.request_hash(payload.dict(), scope="note.add", person_id=person_id),
-        make=lambda: add_note(actor=request.user, person_id=person_id, text=payload.text, category=payload.category))
-    if once.replayed:
-        response["Idempotent-Replayed"] = "true"
-        return Status(200, get_note(request.user, once.resource_id))
-    return Status(201, once.made)
+        make=lambda: add_note(actor=request.user, person_id=person_id, text=payload.text, category=payload.category),
+        made=lambda note: note, replayed=lambda note_id: get_note(request.user, note_id))

@@ -5,7 +5,7 @@ from throughcare.core.forms import GovForm
 
 
 class NoteForm(GovForm):
-    once = True  # made once, however often the form is sent (GovForm.once)
+    once = True
     text = forms.CharField(label="Note", required=False, widget=forms.Textarea)
     category = forms.ChoiceField(label="Category", required=False, widget=forms.RadioSelect,
                                  help_text="Who can see the note depends on its category and the person's consent")

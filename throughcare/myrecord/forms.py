@@ -59,7 +59,7 @@ class SetPasswordForm(PersonForm):
 
 
 class ShareForm(PersonForm):
-    once = True  # made once, however often the form is sent (GovForm.once)
+    once = True
     recipient_agency = forms.ChoiceField(label=_("Which agency"), required=False)
     categories = forms.MultipleChoiceField(label=_("What they can see"), required=False,
                                            widget=forms.CheckboxSelectMultiple)
@@ -109,7 +109,7 @@ class GoalForm(PersonForm):
 
 
 class CorrectionForm(PersonForm):
-    once = True  # made once, however often the form is sent (GovForm.once)
+    once = True
     what = forms.CharField(label=_("What is wrong?"), required=False, max_length=300,
                            help_text=_("For example: the date of my appointment on 3 March"))
     correction = forms.CharField(label=_("What should it say?"), required=False, max_length=5000,
@@ -128,7 +128,7 @@ class CorrectionForm(PersonForm):
 
 
 class InviteForm(GovForm):
-    once = True  # made once, however often the form is sent (GovForm.once)
+    once = True
     channel = forms.ChoiceField(label="Send sign-in codes by", required=False, widget=forms.RadioSelect,
                                 choices=[("sms", "Text message"), ("email", "Email")])
     address = forms.CharField(label="Mobile number or email address (optional)", required=False, max_length=254,

@@ -5,7 +5,7 @@ import uuid
 
 from django.http import HttpResponse
 from django.utils import timezone
-from ninja import Header, Query, Router, Schema, Status
+from ninja import Query, Router, Schema
 from pydantic import ConfigDict, Field
 
 from throughcare.core import idempotency
@@ -133,19 +133,21 @@ def _out(referral, *, content: bool, now=None) -> dict:
 @router.post("/people/{person_id}/referrals", response={200: ReferralOut, 201: ReferralOut},
              summary="Refer the person to another agency's service; send Idempotency-Key to retry safely")
 def make_referral(request, person_id: str, payload: ReferralIn, response: HttpResponse,
-                  idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+                  idempotency_key: str | None = idempotency.KEY_HEADER):
     fields = payload.dict()
-    once = idempotency.run_once(user=request.user, key=idempotency_key,
-                                request_hash=idempotency.request_hash(fields, person_id=person_id),
-                                make=lambda: create_referral(actor=request.user, person_id=person_id, **fields))
-    if once.replayed:
-        referral, _grant = get_referral(request.user, once.resource_id, action="referral.read")
-        response["Idempotent-Replayed"] = "true"
+
+    def made(referral):
         set_etag(response, referral.version)
-        return Status(200, _out(referral, content=sees_referral_content(request.user)))
-    referral = once.made
-    set_etag(response, referral.version)
-    return Status(201, _out(referral, content=True))
+        return _out(referral, content=True)
+
+    def replayed(referral_id):
+        referral, _grant = get_referral(request.user, referral_id, action="referral.read")
+        set_etag(response, referral.version)
+        return _out(referral, content=sees_referral_content(request.user))
+
+    return idempotency.respond_once(
+        request, response, idempotency_key, request_hash=idempotency.request_hash(fields, person_id=person_id),
+        make=lambda: create_referral(actor=request.user, person_id=person_id, **fields), made=made, replayed=replayed)
 
 
 @router.get("/people/{person_id}/referrals", response=list[ReferralOut],

@@ -75,7 +75,7 @@ class MultipleFileField(forms.FileField):
 
 
 class ConsultationForm(GovForm):
-    once = True  # made once, however often the form is sent (GovForm.once)
+    once = True
     title = forms.CharField(label="Title", max_length=200, error_messages={
         "required": "Enter the consultation's title", "max_length": "The title must be 200 characters or fewer"})
     description = forms.CharField(label="Description (optional)", required=False, widget=forms.Textarea,
@@ -115,7 +115,7 @@ class ResponseImportForm(GovForm):
 
 
 class QuestionForm(GovForm):
-    once = True  # made once, however often the form is sent (GovForm.once)
+    once = True
     qid = forms.CharField(label="Question number", max_length=10, help_text="For example A1 or 3",
                           error_messages={"required": "Enter the question number, like A1 or 3",
                                           "max_length": "The question number must be 10 characters or fewer"})
@@ -237,7 +237,7 @@ class ClosedAnswerForm(GovForm):
 
 
 class ThemeForm(GovForm):
-    once = True  # made once, however often the form is sent (GovForm.once)
+    once = True
     label = forms.CharField(label="Name of the theme", max_length=200, error_messages={
         "required": "Enter a name for the theme", "max_length": "The theme's name must be 200 characters or fewer"})
     description = forms.CharField(label="Description (optional)", required=False, widget=forms.Textarea,
