@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from tests.conftest import Api
 from tests.people_shown import without_csrf
+from tests.test_outcomes import top_start
 from throughcare.accounts.actions import create_token
 from throughcare.agencies.models import Agency, Staff
 from throughcare.appointments.models import Appointment
@@ -150,19 +151,6 @@ def sees_own(view: dict, category: str) -> bool:
 
 
 # ---- Building the world ---------------------------------------------------------------------
-
-TOP_ANSWERS = {
-    "substance_use": {"opiates_days": 20, "opiates_amount": 0.5, "crack_days": 8, "crack_amount": 0.2,
-                      "cocaine_days": 0, "amphetamines_days": 0, "cannabis_days": 10, "cannabis_amount": 3,
-                      "other_days": 0},
-    "alcohol": {"alcohol_days": 12, "alcohol_units": 8},
-    "injecting": {"injecting_days": 15, "shared_needles": False, "shared_paraphernalia": True},
-    "crime": {"shoplifting_days": 6, "selling_drugs_days": 0, "vehicle_theft": False, "other_theft": True,
-              "fraud": False, "violence": True},
-    "psychological_health": {"rating": 6}, "physical_health": {"rating": 8}, "quality_of_life": {"rating": 5},
-    "housing": {"acute_problem": True, "eviction_risk": False},
-    "work": {"paid_work_days": 0, "education_days": 0},
-}
 
 
 def _consents(person, state, kind, agency, other, today, now) -> list:
@@ -283,7 +271,7 @@ def _build():
     # One outcome review recorded through the action (scored as any is), then the same for everyone.
     first = rows["persons"][0]
     review = record_outcome_review(actor=author, person_id=first.pk, instrument="top", stage="start",
-                                   completed_on=today, answers=TOP_ANSWERS)
+                                   completed_on=today, answers=top_start())
     OutcomeReview.objects.bulk_create([
         OutcomeReview(person=p, instrument=review.instrument, instrument_version=review.instrument_version,
                       stage=review.stage, completed_on=review.completed_on, answers=review.answers,
