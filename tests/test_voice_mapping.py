@@ -246,7 +246,7 @@ def unlabelled_results():
 
 def test_unlabelled_passages_are_mapped_by_meaning_on_the_projects_test_set():
     results = unlabelled_results()
-    assert len(results) >= 260 and len({d for d, _e, _g in results}) >= 58
+    assert len(results) >= 298 and len({d for d, _e, _g in results}) >= 66
     split = {d["id"]: d["split"] for d in json.loads((UNLABELLED / "responses.json").read_text())["documents"]}
 
     def accuracy(part: str) -> float:
@@ -254,16 +254,17 @@ def test_unlabelled_passages_are_mapped_by_meaning_on_the_projects_test_set():
         return sum(expected == got for _d, expected, got in chosen) / len(chosen)
 
     # Measured (docs/voice.md): 0.927 (76/82) 'tuning', 0.915 (43/47) 'held-out', 0.911 (41/45) 'fresh',
-    # 0.839 (26/31) 'fresh-2', 0.882 (30/34) 'fresh-3' (all used to choose constants by now), and 0.708 (17/24)
-    # on 'fresh-4', measured once and never tuned on. Each part's first, unseen measurement is in docs/voice.md
-    # (0.791 pooled). 0.886 (233/263) over all. The target is 0.95: not met.
+    # 0.839 (26/31) 'fresh-2', 0.882 (30/34) 'fresh-3' (all used to choose constants by now), 0.708 (17/24) on
+    # 'fresh-4' and 0.829 (29/35) on 'fresh-5', each measured once and never tuned on. Each part's first, unseen
+    # measurement is in docs/voice.md (0.799 pooled). 0.879 (262/298) over all. The target is 0.95: not met.
     assert accuracy("tuning") >= 0.92, [r for r in results if r[1] != r[2]]
     assert accuracy("held-out") >= 0.9, [r for r in results if r[1] != r[2]]
     assert accuracy("fresh") >= 0.9, [r for r in results if r[1] != r[2]]
     assert accuracy("fresh-2") >= 0.83, [r for r in results if r[1] != r[2]]
     assert accuracy("fresh-3") >= 0.88, [r for r in results if r[1] != r[2]]
     assert accuracy("fresh-4") >= 0.7, [r for r in results if r[1] != r[2]]
-    assert accuracy("all") >= 0.88
+    assert accuracy("fresh-5") >= 0.82, [r for r in results if r[1] != r[2]]
+    assert accuracy("all") >= 0.87
     assert unlabelled_results() == results  # same input, same mapping
 
 
