@@ -358,6 +358,58 @@ def test_the_mapping_review_shows_offsets_and_the_analyst_remaps_and_corrects(na
     assert families.passages.get(pk=two.pk).closed["chosen"] == ["Needle exchange"]
 
 
+#: A response with no labels, written for this test: "Reminders by text" could answer question 3 or be a remark
+#: outside the questions, and the mapper cannot tell which with confidence.
+UNLABELLED_RESPONSE = ("Reminders by text, not letters. Letters go to my old address.\n\n"
+                       "No, the staff need a break too and I can come in on a Tuesday.\n\n"
+                       "Peer support groups")
+
+
+def test_passages_with_little_to_choose_between_two_answers_are_listed_to_check(nadia, hub, browser_client, api):
+    response = nadia.post(f"/consultations/{hub.pk}/responses/import",
+                          {"files": [upload("unlabelled.txt", UNLABELLED_RESPONSE)]})
+    assert response.status_code == 302, text_of(response)
+    unlabelled = hub.respondents.get(ref="unlabelled")
+    passages = list(unlabelled.passages.order_by("position"))
+    assert all(p.how in ("meaning", "general") and p.margin is not None for p in passages)
+    waiting = [p for p in passages if p.to_check]
+    assert waiting and all(p.margin < 0.1 for p in waiting), [(p.question_id, p.margin) for p in passages]
+    # The labelled example documents have nothing to check.
+    assert not [p for p in Passage.objects.filter(respondent__consultation=hub).exclude(respondent=unlabelled)
+                if p.to_check]
+
+    listing = nadia.get(f"/consultations/{hub.pk}/responses")
+    assert f"{len(waiting)} passage{'s' if len(waiting) > 1 else ''} to check" in text_of(listing)
+    page = nadia.get(f"/consultations/{hub.pk}/responses/to-check")
+    assert page.status_code == 200
+    shown = re.findall(r'data-testid="passage-to-check"', page.content.decode())
+    assert len(shown) == len(waiting)
+    assert "Reminders by text, not letters." in text_of(page)
+    entry = AuditEntry.objects.filter(action="voice_response.list", username="nadia").latest("seq")
+    assert entry.reason == f"{len(waiting)} passages to check"
+    response_page = text_of(nadia.get(f"/consultations/{hub.pk}/responses/{unlabelled.pk}"))
+    assert "Check little to choose between this and another answer" in response_page
+
+    # The analyst confirms the first as it is, from the list, and goes back to it; it leaves the list.
+    first = waiting[0]
+    kept = str(first.question_id or "outside")
+    confirmed = nadia.post(f"/consultations/{hub.pk}/passages/{first.pk}/question",
+                           {f"p{first.pk}-question": kept, "return_to": "to-check"}, follow=True)
+    assert confirmed.redirect_chain[-1][0] == f"/consultations/{hub.pk}/responses/to-check"
+    assert f"Response unlabelled, passage {first.position + 1}: confirmed as" in text_of(confirmed)
+    first.refresh_from_db()
+    assert first.remapped and not first.to_check and str(first.question_id or "outside") == kept
+    assert len(re.findall(r'data-testid="passage-to-check"', confirmed.content.decode())) == len(waiting) - 1
+    through_api = {p["id"]: p for r in api("nadia").get(f"/consultations/{hub.pk}/responses").json()
+                   for p in r["passages"]}
+    assert through_api[first.pk]["to_check"] is False and through_api[first.pk]["margin"] == first.margin
+    assert [p["id"] for p in through_api.values() if p["to_check"]] == [p.pk for p in waiting[1:]]
+
+    # Another agency's analyst finds no such page; a key worker is not an analyst.
+    assert browser_client("zoe").get(f"/consultations/{hub.pk}/responses/to-check").status_code == 404
+    assert browser_client("amara").get(f"/consultations/{hub.pk}/responses/to-check").status_code == 404
+
+
 def test_who_sent_a_document_is_recorded_and_bad_input_named(nadia, hub):
     individual = hub.respondents.get(ref="response_individual")
     url = f"/consultations/{hub.pk}/responses/{individual.pk}/about"

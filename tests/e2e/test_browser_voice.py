@@ -232,3 +232,28 @@ def test_an_administrator_gives_a_key_worker_the_analyst_permission(page: Page, 
     page.get_by_role("link", name="Consultations", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Consultations")
 
+
+
+def test_an_analyst_checks_the_passages_the_mapper_was_unsure_of(page: Page, live_server, analysts, sign_in,
+                                                                 assert_accessible):
+    from tests.test_voice_pages import UNLABELLED_RESPONSE
+    from throughcare.voice import actions
+
+    hub = example_consultation(analysts["nadia"].user)
+    actions.import_responses(actor=analysts["nadia"].user, consultation_id=hub.pk,
+                             uploads=[actions.Upload(name="unlabelled.txt", text=UNLABELLED_RESPONSE)])
+    waiting = [p for p in hub.respondents.get(ref="unlabelled").passages.all() if p.to_check]
+    assert waiting
+    sign_in(page, "nadia")
+    page.goto(f"{live_server.url}/consultations/{hub.pk}/responses")
+    page.get_by_role("link", name=re.compile(r"passages? to check")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Passages to check")
+    cards = page.get_by_test_id("passage-to-check")
+    expect(cards).to_have_count(len(waiting))
+    assert_accessible(page, "the passages to check")
+    first = cards.first
+    first.get_by_label("Question this passage answers").select_option(value=str(hub.questions.get(qid="3").pk))
+    first.get_by_role("button", name=re.compile("^Save passage")).click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Response unlabelled, passage")
+    expect(page.get_by_test_id("passage-to-check")).to_have_count(len(waiting) - 1)
+    assert_accessible(page, "the passages to check, after one was checked")

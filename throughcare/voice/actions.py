@@ -323,7 +323,8 @@ def _save_passages(respondent: Respondent, passages: list[dict], by_qid: dict[st
         respondent=respondent, position=n, question=by_qid.get(p["question"]) if p["question"] else None,
         how=p["how"], start=p["start"], end=p["end"], label=(p.get("label") or "")[:300],
         label_start=p.get("label_start"), label_end=p.get("label_end"), score=p.get("score") or 0.0,
-        closed=p.get("closed"), references=p.get("references") or [], resolved_to=p.get("resolved_to"))
+        closed=p.get("closed"), references=p.get("references") or [], resolved_to=p.get("resolved_to"),
+        margin=p.get("margin"))
         for n, p in enumerate(passages)])
 
 

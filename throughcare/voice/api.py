@@ -70,6 +70,10 @@ class PassageOut(Schema):
     text: str
     closed: dict | None
     remapped: bool
+    margin: float | None = Field(None, description="Matched by meaning: how far its question led the next best "
+                                                   "choice; null for labels, forms and CSV columns")
+    to_check: bool = Field(False, description="Little to choose between two answers and not yet checked by an "
+                                              "analyst: one to check first")
 
 
 class ResponseOut(Schema):
@@ -166,7 +170,8 @@ def list_responses(request, consultation_id: str):
              "received_at": r.received_at, "text": r.text,
              "passages": [{"id": p.pk, "question": p.question.qid if p.question else None, "how": p.how,
                            "start": p.start, "end": p.end, "text": r.text[p.start:p.end], "closed": p.closed,
-                           "remapped": p.remapped} for p in r.passages.all()]} for r in respondents]
+                           "remapped": p.remapped, "margin": p.margin, "to_check": p.to_check}
+                          for p in r.passages.all()]} for r in respondents]
 
 
 def _run_out(run) -> dict:

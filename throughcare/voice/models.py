@@ -198,6 +198,9 @@ class Passage(models.Model):
     remapped = models.BooleanField(default=False)
     #: The analyst corrected its closed answer (kept when the analysis runs again).
     closed_corrected = models.BooleanField(default=False)
+    #: Matched by meaning: how far its question (or "outside") led the next best choice (mapping.choice_margins);
+    #: null for labels, forms and CSV columns.
+    margin = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["respondent", "position"]
@@ -205,6 +208,13 @@ class Passage(models.Model):
     @property
     def text(self) -> str:
         return self.respondent.text[self.start:self.end]
+
+    @property
+    def to_check(self) -> bool:
+        """Matched by meaning with little to choose between two answers, and no analyst has looked at it yet."""
+        from throughcare.voice.analysis.mapping import to_check
+
+        return not self.remapped and to_check(self.margin)
 
 
 class Theme(models.Model):

@@ -31,7 +31,8 @@ def build_analysis(consultation, *, publication: bool) -> dict:
         answers = [{"question": p.question.qid if p.question else None, "how": p.how, "start": p.start, "end": p.end,
                     "text": r.text[p.start:p.end], "label": p.label, "label_start": p.label_start,
                     "label_end": p.label_end, "score": p.score, "closed": p.closed, "references": p.references,
-                    "resolved_to": p.resolved_to, "remapped": p.remapped} for p in r.passages.all()]
+                    "resolved_to": p.resolved_to, "remapped": p.remapped, "margin": p.margin}
+                   for p in r.passages.all()]
         named = not publication or r.publish == Publish.NAME
         campaign = r.campaign
         people.append({"id": r.ref, "source": r.file_name or r.get_source_display(),

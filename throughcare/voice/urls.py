@@ -25,6 +25,7 @@ urlpatterns = [
     path(f"{C}/questions/<int:qpk>/remove", views.question_remove, name="question-remove"),
     path(f"{C}/responses", views.responses, name="responses"),
     path(f"{C}/responses/import", views.responses_import, name="import"),
+    path(f"{C}/responses/to-check", views.passages_to_check, name="to-check"),
     path(f"{C}/responses/<int:rpk>", views.response_detail, name="response"),
     path(f"{C}/responses/<int:rpk>/about", views.respondent_edit, name="respondent-edit"),
     path(f"{C}/responses/<int:rpk>/remove", views.respondent_remove, name="respondent-remove"),

@@ -19,6 +19,7 @@ from throughcare.audit.recorder import record_access
 from throughcare.core.errors import ValidationFailed
 from throughcare.core.views import form_page, render_form, staff_page
 from throughcare.voice import actions, reads, workflow
+from throughcare.voice.analysis.mapping import CHECK_MARGIN
 from throughcare.voice.forms import (
     ClosedAnswerForm,
     ConsultationForm,
@@ -204,7 +205,28 @@ def question_remove(request, cid, qpk):
 def responses(request, cid):
     consultation = get_consultation(request.user, cid)
     respondents = consultation.respondents.select_related("campaign").prefetch_related("passages")
-    return page(request, "voice/responses.html", consultation, section="responses", respondents=respondents)
+    to_check = Passage.objects.filter(respondent__consultation=consultation, remapped=False,
+                                      margin__lt=CHECK_MARGIN).count()
+    return page(request, "voice/responses.html", consultation, section="responses", respondents=respondents,
+                to_check=to_check)
+
+
+@staff_page
+def passages_to_check(request, cid):
+    """The passages matched by meaning with little to choose between two answers, that no analyst has checked:
+    the least certain first, each with the form that confirms or moves it (mapping.CHECK_MARGIN)."""
+    consultation = get_consultation(request.user, cid)
+    passages = list(Passage.objects.filter(respondent__consultation=consultation, remapped=False,
+                                           margin__lt=CHECK_MARGIN).select_related("respondent", "question")
+                    .order_by("margin", "respondent__ref", "position"))
+    record_access(actor=request.user, action="voice_response.list", resource="consultation",
+                  resource_id=str(consultation.pk), reason=f"{len(passages)} passages to check")
+    questions_list = list(consultation.questions.all())
+    rows = [{"passage": p, "text": p.respondent.text[p.start:p.end],
+             "remap": RemapForm(prefix=f"p{p.pk}", questions=questions_list,
+                                initial={"question": str(p.question_id or "outside")})} for p in passages]
+    return page(request, "voice/to_check.html", consultation, section="responses", rows=rows,
+                check_margin=CHECK_MARGIN)
 
 
 @staff_page
@@ -314,7 +336,7 @@ def respondent_remove(request, cid, rpk):
 
 @staff_page
 def passage_remap(request, cid, ppk):
-    passage = Passage.objects.filter(pk=ppk).only("respondent_id").first()
+    passage = Passage.objects.filter(pk=ppk).only("respondent_id", "question_id").first()
     if request.method != "POST" or passage is None:
         return redirect("voice:responses", cid=cid)
     try:
@@ -324,7 +346,11 @@ def passage_remap(request, cid, ppk):
         return response_detail.__wrapped__(request, cid, passage.respondent_id, refused=(ppk, "remap", failure),
                                            status=422)
     where = f"question {moved.question.qid}" if moved.question else "outside the questions"
-    messages.success(request, f"Passage {moved.position + 1} moved to {where}")
+    kept = moved.question_id == passage.question_id
+    messages.success(request, f"Response {moved.respondent.ref}, passage {moved.position + 1}: "
+                              f"{'confirmed as' if kept else 'moved to'} {where}")
+    if request.POST.get("return_to") == "to-check":
+        return redirect("voice:to-check", cid=cid)
     return redirect(reverse("voice:response", kwargs={"cid": cid, "rpk": moved.respondent_id}) + f"#passage-{ppk}")
 
 

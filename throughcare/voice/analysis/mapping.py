@@ -14,6 +14,11 @@ How a passage is found (``how``):
 
 The echoed question text after a label is skipped: ``start``..``end`` is the answer itself, and
 ``source[start:end] == text`` always holds.
+
+A passage of a document with no labels carries a ``margin``: how far its question (or "outside") led the next
+best choice for its least certain paragraph. Under ``CHECK_MARGIN`` it is one for an analyst to check first
+(``to_check``): on the project's unlabelled test set that is nearly two paragraphs in five, and more than nine
+in ten of the mapper's mistakes (docs/voice.md).
 """
 
 from __future__ import annotations
@@ -78,9 +83,23 @@ class Passage:
     closed: dict | None = None
     references: list[str] = field(default_factory=list)
     resolved_to: int | None = None  # index of the passage a cross-reference points at
+    margin: float | None = None  # matched by meaning: the lead of its choice over the next best (see above)
+
+    @property
+    def to_check(self) -> bool:
+        return to_check(self.margin)
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+#: A passage matched by meaning whose choice led the next best by less than this is listed for an analyst to
+#: check (chosen by the unlabelled test set's parts before 'fresh-5': 28 of their 30 mistakes are listed).
+CHECK_MARGIN = 0.1
+
+
+def to_check(margin: float | None) -> bool:
+    return margin is not None and margin < CHECK_MARGIN
 
 
 @dataclass
@@ -556,6 +575,18 @@ def align(scores: np.ndarray | Evidence, general: np.ndarray | None = None) -> l
     return chosen[::-1]
 
 
+def choice_margins(evidence: Evidence, chosen: list[int | None]) -> list[float]:
+    """For each paragraph, its chosen question's score (or its "outside" score, when none was chosen) less the
+    best of the others, rounded to three places: negative where the document order overruled the paragraph's
+    own best."""
+    options = np.hstack([evidence.scores - evidence.penalty, evidence.general[:, None]])
+    margins = []
+    for row, q in zip(options, chosen, strict=True):
+        k = len(row) - 1 if q is None else q
+        margins.append(round(float(row[k] - np.delete(row, k).max()), 3))
+    return margins
+
+
 def _map_unlabelled_document(text: str, questions: list[Question]) -> list[Passage]:
     """No labels at all: each paragraph to the question it reads like (in document order, see ``align``);
     runs of one question are merged into one passage."""
@@ -566,18 +597,22 @@ def _map_unlabelled_document(text: str, questions: list[Question]) -> list[Passa
         evidence = meaning_evidence([m.group() for m in paragraphs], questions)
         scores = evidence.scores - evidence.penalty
         chosen = align(evidence)
+        margins = choice_margins(evidence, chosen)
     else:
         scores, chosen = np.zeros((len(paragraphs), 1)), [None] * len(paragraphs)
+        margins = [None] * len(paragraphs)
     passages: list[Passage] = []
-    for match, row, q in zip(paragraphs, scores, chosen, strict=True):
+    for match, row, q, margin in zip(paragraphs, scores, chosen, margins, strict=True):
         qid = questions[q].id if q is not None else None
         s, e = _trim(text, match.start(), match.end())
         score = round(float(row[q]), 3) if q is not None else 0.0
         if passages and passages[-1].question == qid and passages[-1].how in (MEANING, GENERAL):
             passages[-1].end = e
             passages[-1].text = text[passages[-1].start:e]
+            if margin is not None:
+                passages[-1].margin = min(passages[-1].margin, margin)
             continue
-        passages.append(Passage(qid, MEANING if qid else GENERAL, s, e, text[s:e], score=score))
+        passages.append(Passage(qid, MEANING if qid else GENERAL, s, e, text[s:e], score=score, margin=margin))
     by_id = {q.id: q for q in questions}
     for passage in passages:
         _references(passage, by_id)
@@ -601,7 +636,8 @@ def remap(passages: list[Passage | dict], index: int, question: Question | None)
     is_dict = isinstance(passage, dict)
     text = passage["text"] if is_dict else passage.text
     closed = closed_answer(text, question) if question is not None else None
-    values = {"question": question.id if question else None, "how": ANALYST, "closed": closed, "score": 1.0}
+    values = {"question": question.id if question else None, "how": ANALYST, "closed": closed, "score": 1.0,
+              "margin": None}
     if is_dict:
         passage.update(values)
     else:
