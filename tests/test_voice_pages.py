@@ -696,10 +696,10 @@ def test_the_demo_loads_the_example_consultation_for_its_service_manager(db):
     from throughcare.voice.demo import TITLE, build_consultation
 
     build_agencies_and_staff()
-    assert "20 responses" in build_consultation()
+    assert "21 responses" in build_consultation()
     consultation = Consultation.objects.get(title=TITLE)
     assert consultation.status == "open" and consultation.created_by.username == "sm.nadia"
-    assert consultation.respondents.count() == 20 and consultation.decisions.count() == 2
+    assert consultation.respondents.count() == 21 and consultation.decisions.count() == 2
     campaign = consultation.campaigns.get(kind="campaign")
     assert sorted(r.ref for r in campaign.members.all()) == ["csv-13", "csv-14", "csv-15"]
     assert consultation.themes.filter(question__qid="3", approved=True).count() == 1
@@ -708,4 +708,10 @@ def test_the_demo_loads_the_example_consultation_for_its_service_manager(db):
     nadia = Client()
     assert nadia.login(username="sm.nadia", password="throughcare-demo")
     page = nadia.get(f"/consultations/{consultation.pk}/")
-    assert page.status_code == 200 and "20 (18 from spreadsheets, 2 as documents)" in text_of(page)
+    assert page.status_code == 200 and "21 (18 from spreadsheets, 3 as documents)" in text_of(page)
+    # The letter has no labels: its unsure passages are listed for the analyst to check.
+    letter = consultation.respondents.get(ref="response_letter")
+    assert {p.how for p in letter.passages.all()} <= {"meaning", "general"}
+    assert len([p for p in letter.passages.all() if p.to_check]) == 2
+    listing = nadia.get(f"/consultations/{consultation.pk}/responses")
+    assert "2 passages to check" in text_of(listing)

@@ -136,6 +136,7 @@ def test_every_page_every_persona_reaches_passes_axe(demo_partnership, live_serv
     for part in ["/people/", "/referrals/", "/directory/", "/reports/", "/consultations/", "/caldicott/", "/my/",
                  "/have-your-say/", "/sign-in"]:
         assert any(url.startswith(part) for url in checked), (part, checked)
+    assert any(url.endswith("/responses/to-check") for url in checked)  # the demo letter's passages to check
     assert problems == [], f"{len(problems)} of {len(checked)} pages:\n\n" + "\n\n".join(problems)
 
 

@@ -1,5 +1,6 @@
 """The demo's consultation: the synthetic example in examples/voice/, loaded through the actions as the
-Riverside service manager (a consultation analyst), analysed, with a theme approved and the example decisions."""
+Riverside service manager (a consultation analyst), analysed, with a theme approved and the example decisions.
+The handwritten-style letter has no labels, so two of its passages are listed to check."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def build_consultation() -> str:
     actions.import_paper(actor=user, consultation_id=consultation.pk, file_name="paper.txt",
                          text=workflow.read_document(_upload(EXAMPLE / "paper.txt")))
     uploads = [actions.Upload(name=name, text=workflow.read_document(_upload(EXAMPLE / name)))
-               for name in ("response_families.txt", "response_individual.txt")]
+               for name in ("response_families.txt", "response_individual.txt", "response_letter.txt")]
     uploads.append(actions.Upload(name="responses.csv", rows=workflow.read_csv(_upload(EXAMPLE / "responses.csv"))))
     created = actions.import_responses(actor=user, consultation_id=consultation.pk, uploads=uploads)
     meta = json.loads((EXAMPLE / "respondents.json").read_text())
