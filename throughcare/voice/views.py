@@ -205,10 +205,13 @@ def question_remove(request, cid, qpk):
 def responses(request, cid):
     consultation = get_consultation(request.user, cid)
     respondents = consultation.respondents.select_related("campaign").prefetch_related("passages")
-    to_check = Passage.objects.filter(respondent__consultation=consultation, remapped=False,
-                                      margin__lt=CHECK_MARGIN).count()
     return page(request, "voice/responses.html", consultation, section="responses", respondents=respondents,
-                to_check=to_check)
+                to_check=_to_check(consultation).count())
+
+
+def _to_check(consultation):
+    """The consultation's passages an analyst should check (Passage.to_check, as a query)."""
+    return Passage.objects.filter(respondent__consultation=consultation, remapped=False, margin__lt=CHECK_MARGIN)
 
 
 @staff_page
@@ -216,8 +219,7 @@ def passages_to_check(request, cid):
     """The passages matched by meaning with little to choose between two answers, that no analyst has checked:
     the least certain first, each with the form that confirms or moves it (mapping.CHECK_MARGIN)."""
     consultation = get_consultation(request.user, cid)
-    passages = list(Passage.objects.filter(respondent__consultation=consultation, remapped=False,
-                                           margin__lt=CHECK_MARGIN).select_related("respondent", "question")
+    passages = list(_to_check(consultation).select_related("respondent", "question")
                     .order_by("margin", "respondent__ref", "position"))
     record_access(actor=request.user, action="voice_response.list", resource="consultation",
                   resource_id=str(consultation.pk), reason=f"{len(passages)} passages to check")
